@@ -1,0 +1,446 @@
+//! Isolates: one QuickJS runtime + context per worker version per isolate thread.
+
+use std::cell::Cell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rquickjs::{AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Object, Persistent, Value};
+
+use crate::error::JsException;
+use crate::limits;
+use crate::loader::{ModuleSource, ProjectLoader};
+use crate::meter::{Metered, RequestMeter};
+
+/// A piece of the platform installed into every isolate: Web APIs, bindings, built-in modules.
+///
+/// The phases follow Spin's factors: [`Extension::init`] runs once per isolate and defines
+/// globals; [`Extension::env`] adds this extension's bindings to the worker's `env`.
+pub trait Extension: Send + Sync + 'static {
+    /// A short name for errors and logs.
+    fn name(&self) -> &'static str;
+
+    /// Built-in modules `(specifier, ES module source)` this extension provides.
+    fn modules(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+
+    /// Defines globals. `internal` is a hidden object shared by the platform's own JS.
+    fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> rquickjs::Result<()> {
+        let _ = (ctx, internal);
+        Ok(())
+    }
+
+    /// Adds bindings to `env`.
+    fn env<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> rquickjs::Result<()> {
+        let _ = (ctx, internal, env);
+        Ok(())
+    }
+}
+
+/// Per-worker limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerLimits {
+    /// CPU time one request may spend running JS.
+    pub cpu: Duration,
+    /// Memory cap of one isolate.
+    pub memory_bytes: usize,
+    /// Wall-clock limit for producing a response.
+    pub wall: Duration,
+}
+
+impl Default for WorkerLimits {
+    fn default() -> Self {
+        WorkerLimits {
+            cpu: Duration::from_millis(limits::DEFAULT_CPU_MS),
+            memory_bytes: limits::DEFAULT_MEMORY_BYTES,
+            wall: limits::DEFAULT_WALL_LIMIT,
+        }
+    }
+}
+
+/// One version of a worker: code, limits and extensions. Immutable; a reload makes a new one.
+pub struct WorkerSpec {
+    id: u64,
+    name: String,
+    main: String,
+    source: Arc<ModuleSource>,
+    limits: WorkerLimits,
+    extensions: Vec<Arc<dyn Extension>>,
+}
+
+impl std::fmt::Debug for WorkerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerSpec")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("main", &self.main)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+static NEXT_SPEC_ID: AtomicU64 = AtomicU64::new(1);
+
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn next_test_id() -> u64 {
+    NEXT_SPEC_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+impl WorkerSpec {
+    /// A worker version whose entry module is `main` (relative to `root`).
+    pub fn new(
+        name: impl Into<String>,
+        root: PathBuf,
+        main: impl Into<String>,
+        limits: WorkerLimits,
+        extensions: Vec<Arc<dyn Extension>>,
+    ) -> Arc<Self> {
+        let builtins: Vec<(&'static str, &'static str)> = extensions.iter().flat_map(|e| e.modules()).collect();
+        Arc::new(WorkerSpec {
+            id: NEXT_SPEC_ID.fetch_add(1, Ordering::Relaxed),
+            name: name.into(),
+            main: main.into(),
+            source: Arc::new(ModuleSource::new(root, builtins)),
+            limits,
+            extensions,
+        })
+    }
+
+    /// Unique id of this version within the process.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The worker's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The worker's limits.
+    pub fn limits(&self) -> WorkerLimits {
+        self.limits
+    }
+
+    /// The entry module's name.
+    pub fn main(&self) -> &str {
+        &self.main
+    }
+}
+
+/// Why a worker could not be loaded into an isolate.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The engine could not be created.
+    #[error("could not create a JS runtime: {0}")]
+    Engine(String),
+    /// Evaluating the modules threw (syntax error, failed import, top-level exception).
+    #[error("{module}: {exception}")]
+    Exception {
+        /// The entry module.
+        module: String,
+        /// What was thrown.
+        exception: JsException,
+    },
+    /// Global scope ran past the startup CPU limit.
+    #[error("{module}: evaluating the global scope exceeded the startup CPU limit of {limit_ms} ms")]
+    StartupCpu {
+        /// The entry module.
+        module: String,
+        /// The limit.
+        limit_ms: u128,
+    },
+    /// The entry module has no usable default export.
+    #[error("{module}: the module has no default export; verge runs ES module workers (`export default {{ fetch(request, env, ctx) {{ ... }} }}`)")]
+    NoDefaultExport {
+        /// The entry module.
+        module: String,
+    },
+}
+
+/// A live isolate: a QuickJS runtime and context with the worker's modules evaluated.
+///
+/// Lives on one isolate thread (`!Send`). Field order matters: persistent handles are dropped
+/// before the context and runtime that own their values.
+pub struct Isolate {
+    exports: Persistent<Object<'static>>,
+    env: Persistent<Object<'static>>,
+    internal: Persistent<Object<'static>>,
+    ctx: AsyncContext,
+    rt: AsyncRuntime,
+    spec: Arc<WorkerSpec>,
+    poisoned: Cell<bool>,
+    requests: Cell<u64>,
+    created: Instant,
+}
+
+impl std::fmt::Debug for Isolate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Isolate").field("spec", &self.spec).finish_non_exhaustive()
+    }
+}
+
+impl Isolate {
+    /// Creates an isolate for `spec`: runtime, limits, globals, env, modules evaluated.
+    ///
+    /// Must be called on an isolate thread (inside a tokio `LocalSet`): it spawns the task that
+    /// drives the runtime's timers and futures.
+    pub async fn new(spec: Arc<WorkerSpec>) -> Result<Rc<Isolate>, LoadError> {
+        let rt = AsyncRuntime::new().map_err(|e| LoadError::Engine(e.to_string()))?;
+        rt.set_memory_limit(spec.limits.memory_bytes).await;
+        rt.set_max_stack_size(limits::JS_STACK_BYTES).await;
+        rt.set_gc_threshold(4 << 20).await;
+        rt.set_interrupt_handler(Some(Box::new(crate::meter::should_interrupt))).await;
+        rt.set_loader(ProjectLoader(spec.source.clone()), ProjectLoader(spec.source.clone())).await;
+        let worker_name = spec.name.clone();
+        rt.set_host_promise_rejection_tracker(Some(Box::new(move |_ctx, _promise, reason, is_handled| {
+            if !is_handled {
+                let ex = JsException::from_value(&reason);
+                tracing::warn!(worker = %worker_name, request = crate::meter::current_request_id().unwrap_or_default(), "Uncaught (in promise) {ex}");
+            }
+        })))
+        .await;
+        let ctx = AsyncContext::full(&rt).await.map_err(|e| LoadError::Engine(e.to_string()))?;
+        ctx.with(|ctx| {
+            // SAFETY: `ctx` is a live context of a runtime we hold the lock of (inside `with`);
+            // adding an intrinsic only defines the `DOMException` global on it.
+            unsafe { rquickjs::qjs::JS_AddIntrinsicDOMException(ctx.as_raw().as_ptr()) }
+        })
+        .await;
+
+        let startup = RequestMeter::new(format!("startup:{}", spec.name), limits::STARTUP_CPU);
+        let main = spec.main.clone();
+        let spec2 = spec.clone();
+        let loaded = Metered::new(
+            startup.clone(),
+            ctx.async_with(async move |ctx| {
+                let r: rquickjs::Result<_> = async {
+                    let internal = Object::new(ctx.clone())?;
+                    for ext in &spec2.extensions {
+                        ext.init(&ctx, &internal)?;
+                    }
+                    let env = Object::new(ctx.clone())?;
+                    for ext in &spec2.extensions {
+                        ext.env(&ctx, &internal, &env)?;
+                    }
+                    let module = spec2.source.declare(&ctx, &spec2.main)?;
+                    let (module, promise) = module.eval()?;
+                    promise.into_future::<Value>().await?;
+                    let default: Value = module.get("default")?;
+                    Ok((
+                        Persistent::save(&ctx, internal),
+                        Persistent::save(&ctx, env),
+                        default.into_object().map(|o| Persistent::save(&ctx, o)),
+                    ))
+                }
+                .await;
+                r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))
+            }),
+        )
+        .await;
+        if startup.exceeded() {
+            return Err(LoadError::StartupCpu { module: main, limit_ms: limits::STARTUP_CPU.as_millis() });
+        }
+        let (internal, env, exports) = loaded.map_err(|exception| LoadError::Exception { module: main.clone(), exception })?;
+        let exports = exports.ok_or(LoadError::NoDefaultExport { module: main })?;
+
+        let drive_meter = RequestMeter::per_slice(format!("background:{}", spec.name), spec.limits.cpu);
+        tokio::task::spawn_local(Metered::new(drive_meter, rt.drive()));
+
+        Ok(Rc::new(Isolate {
+            exports,
+            env,
+            internal,
+            ctx,
+            rt,
+            spec,
+            poisoned: Cell::new(false),
+            requests: Cell::new(0),
+            created: Instant::now(),
+        }))
+    }
+
+    /// The worker version this isolate runs.
+    pub fn spec(&self) -> &Arc<WorkerSpec> {
+        &self.spec
+    }
+
+    /// When the isolate was created.
+    pub fn created(&self) -> Instant {
+        self.created
+    }
+
+    /// The async context, for running JS.
+    pub fn context(&self) -> &AsyncContext {
+        &self.ctx
+    }
+
+    /// The module's default export.
+    pub fn exports<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+        self.exports.clone().restore(ctx)
+    }
+
+    /// The worker's `env` object.
+    pub fn env<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+        self.env.clone().restore(ctx)
+    }
+
+    /// The platform's hidden internal object.
+    pub fn internal<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+        self.internal.clone().restore(ctx)
+    }
+
+    /// Marks the isolate as damaged: the thread replaces it for new requests.
+    pub fn poison(&self) {
+        self.poisoned.set(true);
+    }
+
+    /// True when the isolate must not take new requests.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.get()
+    }
+
+    /// Counts a finished request; every 256 requests checks memory and poisons the isolate when
+    /// it is close to its cap (the guest may have caught an out-of-memory error).
+    pub async fn after_request(&self, failed: bool) {
+        let n = self.requests.get() + 1;
+        self.requests.set(n);
+        if failed || n % 256 == 0 {
+            let usage = self.rt.memory_usage().await;
+            let used = usage.malloc_size.max(0) as usize;
+            if used > self.spec.limits.memory_bytes / 10 * 9 {
+                tracing::warn!(worker = %self.spec.name, used, "isolate near its memory cap; replacing it");
+                self.poison();
+            }
+        }
+    }
+
+    /// Bytes QuickJS has allocated for this isolate.
+    pub async fn memory_used(&self) -> usize {
+        self.rt.memory_usage().await.malloc_size.max(0) as usize
+    }
+
+    /// Runs a full garbage collection.
+    pub async fn collect_garbage(&self) {
+        self.rt.run_gc().await;
+    }
+}
+
+/// Turns a caught JS error into [`JsException`].
+pub fn caught_to_exception(ctx: &Ctx<'_>, e: CaughtError<'_>) -> JsException {
+    match e {
+        CaughtError::Exception(ex) => JsException::from_value(&ex.into_value()),
+        CaughtError::Value(v) => JsException::from_value(&v),
+        CaughtError::Error(err) => JsException::from_error(ctx, err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meter::RequestMeter;
+    use rquickjs::{Function, Promise};
+
+    fn project(files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("verge-js-iso-{}-{}", std::process::id(), next_test_id()));
+        for (name, src) in files {
+            let p = dir.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, src).unwrap();
+        }
+        dir
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        tokio::task::LocalSet::new().block_on(&rt, f)
+    }
+
+    #[test]
+    fn modules_with_relative_imports_load_and_export_a_default() {
+        let dir = project(&[
+            ("src/index.js", "import { greet } from './lib/greet.js'; export default { hi: greet('x') };"),
+            ("src/lib/greet.js", "export function greet(n) { return 'hello ' + n; }"),
+        ]);
+        let spec = WorkerSpec::new("w", dir, "src/index.js", WorkerLimits::default(), vec![]);
+        block_on(async {
+            let iso = Isolate::new(spec).await.unwrap();
+            let hi: String = iso.context().with(|ctx| iso.exports(&ctx).unwrap().get("hi").unwrap()).await;
+            assert_eq!(hi, "hello x");
+        });
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_module_and_line() {
+        let dir = project(&[("index.js", "export default {\n  fetch( {\n};")]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]);
+        let err = block_on(Isolate::new(spec)).unwrap_err().to_string();
+        assert!(err.contains("index.js"), "{err}");
+        assert!(err.contains("SyntaxError"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_default_export_is_a_load_error() {
+        let dir = project(&[("index.js", "export const x = 1;")]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]);
+        let err = block_on(Isolate::new(spec)).unwrap_err();
+        assert!(matches!(err, LoadError::NoDefaultExport { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_infinite_loop_is_interrupted_at_the_cpu_budget_and_the_isolate_still_works() {
+        let dir = project(&[("index.js", "export default { spin() { while (true) {} }, ok() { return 2; } };")]);
+        let limits = WorkerLimits { cpu: Duration::from_millis(30), ..WorkerLimits::default() };
+        let spec = WorkerSpec::new("w", dir, "index.js", limits, vec![]);
+        block_on(async {
+            let iso = Isolate::new(spec).await.unwrap();
+            let meter = RequestMeter::new("r", Duration::from_millis(30));
+            let started = Instant::now();
+            let res = Metered::new(
+                meter.clone(),
+                iso.context().async_with(async |ctx| {
+                    let f: Function = iso.exports(&ctx).unwrap().get("spin").unwrap();
+                    let r: rquickjs::Result<Value> = f.call(());
+                    r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e)).map(|_| ())
+                }),
+            )
+            .await;
+            let ex = res.unwrap_err();
+            assert!(ex.is_interrupt(), "{ex}");
+            assert!(meter.exceeded());
+            assert!(started.elapsed() < Duration::from_millis(500));
+            let two: i32 = iso
+                .context()
+                .with(|ctx| iso.exports(&ctx).unwrap().get::<_, Function>("ok").unwrap().call(()).unwrap())
+                .await;
+            assert_eq!(two, 2);
+        });
+    }
+
+    #[test]
+    fn top_level_await_is_driven_before_exports_are_read() {
+        let dir = project(&[("index.js", "const v = await Promise.resolve(41); export default { v: v + 1 };")]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]);
+        block_on(async {
+            let iso = Isolate::new(spec).await.unwrap();
+            let v: i32 = iso.context().with(|ctx| iso.exports(&ctx).unwrap().get("v").unwrap()).await;
+            assert_eq!(v, 42);
+            let p: i32 = iso
+                .context()
+                .async_with(async |ctx| {
+                    let p: Promise = ctx.eval("Promise.resolve(5)").unwrap();
+                    p.into_future().await.unwrap()
+                })
+                .await;
+            assert_eq!(p, 5);
+        });
+    }
+
+    #[test]
+    fn dom_exception_is_a_global() {
+        let out = crate::testing::run_js(vec![], "const e = new DOMException('m', 'DataError'); return [e.name, e.message, e instanceof Error];").unwrap();
+        assert_eq!(out, r#"["DataError","m",true]"#);
+    }
+}

@@ -1,0 +1,33 @@
+//! verge's engine glue: QuickJS isolates (through `rquickjs`), module loading, limits, the
+//! isolate threads and their event loops, and the error bridge into JS.
+//!
+//! This crate owns *how* JS runs; it knows nothing of the Web platform or of bindings, which
+//! plug in as [`Extension`]s (`verge-web`, `verge-kv`, …). It must not do I/O on behalf of
+//! guests.
+//!
+//! ```
+//! use verge_js::meter::{Metered, RequestMeter};
+//! use std::time::Duration;
+//!
+//! // Every poll of a metered future is charged to the request's CPU budget.
+//! let meter = RequestMeter::new("req-1", Duration::from_millis(50));
+//! let fut = Metered::new(meter.clone(), async { 1 + 1 });
+//! assert_eq!(futures::executor::block_on(fut), 2);
+//! assert!(!meter.exceeded());
+//! ```
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod isolate;
+pub mod limits;
+pub mod loader;
+pub mod meter;
+pub mod registry;
+pub mod threads;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use error::{JsClass, JsException, ToJsClass, throw, throw_as, type_error};
+pub use isolate::{Extension, Isolate, LoadError, WorkerLimits, WorkerSpec};
+pub use rquickjs;
+pub use threads::IsolateThreads;

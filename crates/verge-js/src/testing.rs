@@ -1,0 +1,39 @@
+//! Test helper: run a snippet in a fresh isolate with the given extensions.
+
+use std::sync::Arc;
+
+use rquickjs::{CatchResultExt, Promise, Value};
+
+use crate::error::JsException;
+use crate::isolate::{Extension, Isolate, WorkerLimits, WorkerSpec, caught_to_exception};
+
+/// Evaluates `script` (a function body; may `await`; its `return` value is JSON-stringified)
+/// in a fresh isolate with `extensions`. Returns the JSON text, or the thrown exception.
+pub fn run_js(extensions: Vec<Arc<dyn Extension>>, script: &str) -> Result<String, JsException> {
+    let dir = std::env::temp_dir().join(format!("verge-js-testing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let main = format!("t{}.js", crate::isolate::next_test_id());
+    std::fs::write(dir.join(&main), "export default {};").expect("write module");
+    let spec = WorkerSpec::new("test", dir, main, WorkerLimits::default(), extensions);
+    let script = format!("(async () => {{ {script} }})().then(v => JSON.stringify(v))");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let iso = Isolate::new(spec).await.map_err(|e| JsException {
+            name: "LoadError".into(),
+            message: e.to_string(),
+            stack: None,
+        })?;
+        iso.context()
+            .async_with(async |ctx| {
+                let r: rquickjs::Result<String> = async {
+                    let p: Promise = ctx.eval(script)?;
+                    let v: Value = p.into_future().await?;
+                    Ok(v.as_string().map(|s| s.to_string()).transpose()?.unwrap_or_else(|| "undefined".into()))
+                }
+                .await;
+                r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))
+            })
+            .await
+    })
+}
