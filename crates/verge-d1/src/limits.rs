@@ -1,0 +1,10 @@
+//! D1 limits, with the values Cloudflare documents (workers-api.md §6).
+
+/// Most bound parameters per statement.
+pub const MAX_BOUND_PARAMS: usize = 100;
+/// Longest statement, in bytes (100 KB).
+pub const MAX_STATEMENT_BYTES: usize = 100_000;
+/// `meta.served_by` of verge's SQLite backend.
+pub const SERVED_BY_SQLITE: &str = "verge-sqlite";
+/// The table wrangler records applied migrations in, unless configured otherwise.
+pub const DEFAULT_MIGRATIONS_TABLE: &str = "d1_migrations";
