@@ -1,0 +1,476 @@
+// Blob, File, FormData, Request, Response, fetch (https://fetch.spec.whatwg.org/,
+// https://w3c.github.io/FileAPI/), and the hooks the host uses to deliver a request to the
+// worker's `fetch` handler and read its response (internal.makeRequest, internal.callFetch, ...).
+"use strict";
+const S = internal.streams;
+const { TypeError: $TypeError, RangeError: $RangeError, Symbol: $Symbol, Uint8Array: $Uint8Array,
+        ArrayBuffer: $ArrayBuffer, JSON: $JSON, Promise: $Promise, DOMException: $DOMException } = globalThis;
+const isView = $ArrayBuffer.isView;
+const encode = internal.encoding.encode;
+const decode = internal.encoding.decodeUtf8;
+const { Headers, URL, URLSearchParams } = globalThis;
+const headersFromFlat = internal.headersFromFlat;
+const copyHeaders = (h) => new Headers(h);
+const USED = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.";
+
+function toBytes(x) {
+  if (x instanceof $Uint8Array) return x;
+  if (x instanceof $ArrayBuffer) return new $Uint8Array(x);
+  if (isView(x)) return new $Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  return null;
+}
+function copyBytes(x) { const b = toBytes(x); return b ? b.slice() : null; }
+function concat(chunks) {
+  let n = 0; for (const c of chunks) n += c.byteLength;
+  const out = new $Uint8Array(n); let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.byteLength; }
+  return out;
+}
+
+// ---- Blob / File ----
+const kBytes = $Symbol("bytes");
+class Blob {
+  #type;
+  constructor(parts = [], options = undefined) {
+    const chunks = [];
+    if (parts !== undefined && parts !== null) {
+      if (typeof parts !== "object" || typeof parts[Symbol.iterator] !== "function")
+        throw new $TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.");
+      for (const p of parts) {
+        if (p instanceof Blob) chunks.push(p[kBytes]);
+        else { const b = toBytes(p); chunks.push(b ? b.slice() : encode(String(p))); }
+      }
+    }
+    this[kBytes] = concat(chunks);
+    const t = options && options.type !== undefined ? String(options.type) : "";
+    this.#type = /^[\x20-\x7e]*$/.test(t) ? t.toLowerCase() : "";
+  }
+  get size() { return this[kBytes].byteLength; }
+  get type() { return this.#type; }
+  slice(start = 0, end = undefined, type = "") {
+    const n = this.size;
+    const rel = (v, d) => v === undefined ? d : v < 0 ? Math.max(n + v, 0) : Math.min(v, n);
+    const b = new Blob([], { type });
+    b[kBytes] = this[kBytes].slice(rel(start, 0), rel(end, n));
+    return b;
+  }
+  async text() { return decode(this[kBytes]); }
+  async arrayBuffer() { return this[kBytes].slice().buffer; }
+  async bytes() { return this[kBytes].slice(); }
+  stream() { return S.fromBytes(this[kBytes]); }
+  get [Symbol.toStringTag]() { return "Blob"; }
+}
+class File extends Blob {
+  #name; #lastModified;
+  constructor(bits, name, options = undefined) {
+    if (arguments.length < 2) throw new $TypeError("Failed to construct 'File': 2 arguments required.");
+    super(bits, options);
+    this.#name = String(name);
+    this.#lastModified = options && options.lastModified !== undefined ? Number(options.lastModified) : Date.now();
+  }
+  get name() { return this.#name; }
+  get lastModified() { return this.#lastModified; }
+  get [Symbol.toStringTag]() { return "File"; }
+}
+
+// ---- FormData ----
+function formEntry(name, value, filename) {
+  name = String(name);
+  if (value instanceof Blob) {
+    if (!(value instanceof File) || filename !== undefined) {
+      const f = new File([value], filename !== undefined ? String(filename) : (value instanceof File ? value.name : "blob"), { type: value.type });
+      return [name, f];
+    }
+    return [name, value];
+  }
+  return [name, String(value)];
+}
+class FormData {
+  #list = [];
+  constructor(form = undefined) {
+    if (form !== undefined) throw new $TypeError("Failed to construct 'FormData': form elements are not supported.");
+  }
+  append(name, value, filename = undefined) { this.#list.push(formEntry(name, value, filename)); }
+  set(name, value, filename = undefined) {
+    const e = formEntry(name, value, filename);
+    const i = this.#list.findIndex(([k]) => k === e[0]);
+    if (i < 0) this.#list.push(e);
+    else { this.#list[i] = e; this.#list = this.#list.filter(([k], j) => j <= i || k !== e[0]); }
+  }
+  get(name) { name = String(name); const e = this.#list.find(([k]) => k === name); return e ? e[1] : null; }
+  getAll(name) { name = String(name); return this.#list.filter(([k]) => k === name).map(([, v]) => v); }
+  has(name) { name = String(name); return this.#list.some(([k]) => k === name); }
+  delete(name) { name = String(name); this.#list = this.#list.filter(([k]) => k !== name); }
+  forEach(cb, thisArg = undefined) { for (const [k, v] of this.#list.slice()) cb.call(thisArg, v, k, this); }
+  *entries() { for (const [k, v] of this.#list) yield [k, v]; }
+  *keys() { for (const [k] of this.#list) yield k; }
+  *values() { for (const [, v] of this.#list) yield v; }
+  [Symbol.iterator]() { return this.entries(); }
+  get [Symbol.toStringTag]() { return "FormData"; }
+}
+function multipartEncode(form) {
+  const boundary = "----verge" + internal.random.uuid().replace(/-/g, "");
+  const chunks = [];
+  const esc = (s) => s.replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/"/g, "%22");
+  for (const [name, value] of form) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${esc(name)}"`;
+    if (typeof value === "string") {
+      chunks.push(encode(head + "\r\n\r\n"), encode(value.replace(/\r(?!\n)|(?<!\r)\n/g, "\r\n")), encode("\r\n"));
+    } else {
+      head += `; filename="${esc(value.name)}"\r\nContent-Type: ${value.type || "application/octet-stream"}\r\n\r\n`;
+      chunks.push(encode(head), value[kBytes], encode("\r\n"));
+    }
+  }
+  chunks.push(encode(`--${boundary}--\r\n`));
+  return { bytes: concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
+}
+function latin1(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+  return s;
+}
+function unlatin1(s) { const b = new $Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); return b; }
+function multipartParse(bytes, contentType) {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!m) throw new $TypeError("Failed to parse body as FormData: missing multipart boundary.");
+  const boundary = "--" + (m[1] || m[2]).trim();
+  const text = latin1(bytes);
+  const form = new FormData();
+  const parts = text.split(boundary);
+  if (parts.length < 2) throw new $TypeError("Failed to parse body as FormData: no multipart parts found.");
+  for (let i = 1; i < parts.length; i++) {
+    let part = parts[i];
+    if (part.startsWith("--")) break;
+    if (part.startsWith("\r\n")) part = part.slice(2);
+    if (part.endsWith("\r\n")) part = part.slice(0, -2);
+    const split = part.indexOf("\r\n\r\n");
+    if (split < 0) throw new $TypeError("Failed to parse body as FormData: malformed part.");
+    const headers = part.slice(0, split).split("\r\n");
+    const body = part.slice(split + 4);
+    let name = null, filename = null, type = "";
+    for (const h of headers) {
+      const [k, ...rest] = h.split(":"); const v = rest.join(":").trim();
+      if (k.toLowerCase() === "content-disposition") {
+        const n = /\bname="([^"]*)"/i.exec(v); if (n) name = decode(unlatin1(n[1]));
+        const f = /\bfilename="([^"]*)"/i.exec(v); if (f) filename = decode(unlatin1(f[1]));
+      } else if (k.toLowerCase() === "content-type") type = v;
+    }
+    if (name === null) throw new $TypeError("Failed to parse body as FormData: a part has no name.");
+    if (filename !== null) form.append(name, new File([unlatin1(body)], filename, { type }));
+    else form.append(name, decode(unlatin1(body)));
+  }
+  return form;
+}
+
+// ---- Body ----
+// A body is one of: null; {text}; {bytes}; {reader} (a host stream not yet exposed to JS);
+// {stream} (a ReadableStream). Conversions happen lazily, so bodies that are never read as
+// streams never build one.
+function extractBody(init) {
+  if (init === null || init === undefined) return [null, null];
+  if (typeof init === "string") return [{ text: init }, "text/plain;charset=UTF-8"];
+  const b = copyBytes(init);
+  if (b) return [{ bytes: b }, null];
+  if (init instanceof Blob) return [{ bytes: init[kBytes] }, init.type || null];
+  if (init instanceof URLSearchParams) return [{ text: init.toString() }, "application/x-www-form-urlencoded;charset=UTF-8"];
+  if (init instanceof FormData) { const m = multipartEncode(init); return [{ bytes: m.bytes }, m.type]; }
+  if (S.isReadableStream(init)) {
+    if (S.isDisturbed(init) || S.isLocked(init)) throw new $TypeError("The ReadableStream used as a body has already been read or is locked.");
+    return [{ stream: init }, null];
+  }
+  return [{ text: String(init) }, "text/plain;charset=UTF-8"];
+}
+
+const kState = $Symbol("body");
+function bodyStream(state) {
+  if (state.src === null) return null;
+  const s = state.src;
+  if (s.stream) return s.stream;
+  let stream;
+  if (s.text !== undefined) stream = S.fromBytes(encode(s.text));
+  else if (s.bytes) stream = S.fromBytes(s.bytes);
+  else { const r = s.reader; stream = S.fromPull(() => internal.readBody(r), () => internal.cancelBody(r)); }
+  state.src = { stream };
+  return stream;
+}
+function bodyUsed(state) {
+  return state.used || (state.src !== null && state.src.stream !== undefined && S.isDisturbed(state.src.stream));
+}
+async function readHostBody(reader) {
+  const chunks = [];
+  for (;;) { const c = await internal.readBody(reader); if (c === undefined) break; chunks.push(c); }
+  return concat(chunks);
+}
+function consume(state) {
+  if (bodyUsed(state)) return $Promise.reject(new $TypeError(USED));
+  const s = state.src;
+  if (s !== null && s.stream && S.isLocked(s.stream)) return $Promise.reject(new $TypeError("This ReadableStream is currently locked to a reader."));
+  state.used = true;
+  if (s === null) return $Promise.resolve(new $Uint8Array(0));
+  if (s.text !== undefined) return $Promise.resolve(s.text);
+  if (s.bytes) return $Promise.resolve(s.bytes);
+  if (s.reader) return readHostBody(s.reader);
+  return S.readAll(s.stream);
+}
+const asBytes = (v) => typeof v === "string" ? encode(v) : v;
+const asText = (v) => typeof v === "string" ? v : decode(v);
+
+function mixinBody(C) {
+  Object.defineProperties(C.prototype, {
+    body: { get() { return bodyStream(this[kState]); }, enumerable: true, configurable: true },
+    bodyUsed: { get() { return bodyUsed(this[kState]); }, enumerable: true, configurable: true },
+  });
+  Object.assign(C.prototype, {
+    async arrayBuffer() { const b = asBytes(await consume(this[kState])); return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.slice().buffer; },
+    async bytes() { return asBytes(await consume(this[kState])); },
+    async text() { return asText(await consume(this[kState])); },
+    async json() { return $JSON.parse(asText(await consume(this[kState]))); },
+    async blob() { const b = asBytes(await consume(this[kState])); return new Blob([b], { type: this.headers.get("content-type") || "" }); },
+    async formData() {
+      const ct = this.headers.get("content-type") || "";
+      const v = await consume(this[kState]);
+      if (/^multipart\/form-data/i.test(ct)) return multipartParse(asBytes(v), ct);
+      if (/^application\/x-www-form-urlencoded/i.test(ct)) {
+        const f = new FormData();
+        for (const [k, val] of internal.url.formParse(asText(v))) f.append(k, val);
+        return f;
+      }
+      throw new $TypeError(`Unrecognized Content-Type header value. FormData can only parse the following MIME types: multipart/form-data, application/x-www-form-urlencoded (got "${ct}")`);
+    },
+  });
+}
+function cloneState(state) {
+  if (bodyUsed(state)) throw new $TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
+  const s = state.src;
+  if (s === null) return { src: null, used: false };
+  if (s.text !== undefined || s.bytes) return { src: s, used: false };
+  const [a, b] = bodyStream(state).tee();
+  state.src = { stream: a };
+  return { src: { stream: b }, used: false };
+}
+
+// ---- Request ----
+const kInternal = $Symbol("internal");
+const METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+class Request {
+  #url; #method; #headers; #redirect; #signal; #cf; #cfJson; #fetcher;
+  constructor(input, init = undefined) {
+    if (input === kInternal) {
+      const [method, url, headers, reader, cfJson] = init;
+      this.#method = method; this.#url = url; this.#headers = headers; this.#redirect = "manual";
+      this.#signal = null; this.#cf = undefined; this.#cfJson = cfJson;
+      this[kState] = { src: reader ? { reader } : null, used: false };
+      return;
+    }
+    if (arguments.length === 0) throw new $TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
+    init = init === undefined || init === null ? {} : init;
+    let src = null, from = null;
+    if (input instanceof Request) {
+      from = input;
+      this.#url = input.url; this.#method = input.method; this.#redirect = input.redirect;
+      this.#cf = input.cf; this.#signal = input.signal;
+    } else {
+      const u = URL.parse(String(input));
+      if (!u) throw new $TypeError(`Invalid URL: ${String(input)}`);
+      this.#url = u.href; this.#method = "GET"; this.#redirect = "follow"; this.#signal = null;
+    }
+    if (init.method !== undefined) {
+      const m = String(init.method);
+      if (!TOKEN.test(m)) throw new $TypeError(`Invalid HTTP method: ${m}`);
+      this.#method = m.toUpperCase();
+    }
+    if (init.redirect !== undefined) {
+      const r = String(init.redirect);
+      if (r !== "follow" && r !== "manual" && r !== "error") throw new $TypeError(`Invalid redirect value: ${r}`);
+      this.#redirect = r;
+    }
+    if (init.signal !== undefined) this.#signal = init.signal;
+    if (init.cf !== undefined) this.#cf = init.cf;
+    this.#headers = init.headers !== undefined ? new Headers(init.headers) : from ? copyHeaders(from.headers) : new Headers();
+    let ctype = null;
+    if (init.body !== undefined && init.body !== null) {
+      [src, ctype] = extractBody(init.body);
+      if (from && init.body === from.body) from[kState].used = true;
+    } else if (from) {
+      if (bodyUsed(from[kState])) throw new $TypeError("Cannot construct a Request with a Request object that has already been used.");
+      src = from[kState].src;
+      if (src !== null) { from[kState].used = true; }
+    }
+    if (src !== null && (this.#method === "GET" || this.#method === "HEAD"))
+      throw new $TypeError("Request with a GET or HEAD method cannot have a body.");
+    if (ctype !== null && !this.#headers.has("content-type")) this.#headers.set("content-type", ctype);
+    this[kState] = { src, used: false };
+  }
+  get url() { return this.#url; }
+  get method() { return this.#method; }
+  get headers() { return this.#headers; }
+  get redirect() { return this.#redirect; }
+  get signal() { if (!this.#signal) this.#signal = internal.events.newSignal(); return this.#signal; }
+  get cf() {
+    if (this.#cf === undefined && this.#cfJson) { this.#cf = $JSON.parse(this.#cfJson); this.#cfJson = null; }
+    return this.#cf;
+  }
+  get fetcher() { return null; }
+  get cache() { return undefined; }
+  get integrity() { return ""; }
+  get keepalive() { return false; }
+  clone() {
+    const r = new Request(kInternal, [this.#method, this.#url, copyHeaders(this.#headers), null, this.#cfJson]);
+    r.#redirect = this.#redirect; r.#cf = this.#cf; r.#signal = this.#signal;
+    r[kState] = cloneState(this[kState]);
+    return r;
+  }
+  get [Symbol.toStringTag]() { return "Request"; }
+}
+mixinBody(Request);
+
+// ---- Response ----
+const NULL_BODY = new Set([101, 204, 205, 304]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+class Response {
+  #status; #statusText; #headers; #type; #url; #redirected; #webSocket; #cf;
+  constructor(body = null, init = undefined) {
+    if (body === kInternal) {
+      const [status, statusText, headers, reader, url, redirected] = init;
+      this.#status = status; this.#statusText = statusText; this.#headers = headers; this.#type = "default";
+      this.#url = url; this.#redirected = redirected; this.#webSocket = null;
+      this[kState] = { src: reader ? { reader } : null, used: false };
+      return;
+    }
+    init = init === undefined || init === null ? {} : init;
+    const status = init.status === undefined ? 200 : Number(init.status);
+    const ws = init.webSocket === undefined ? null : init.webSocket;
+    if (!(Number.isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && ws !== null))))
+      throw new $RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
+    const statusText = init.statusText === undefined ? "" : String(init.statusText);
+    if (/[\r\n]/.test(statusText)) throw new $TypeError("Invalid statusText");
+    this.#status = status; this.#statusText = statusText;
+    this.#headers = init.headers !== undefined ? new Headers(init.headers) : new Headers();
+    this.#type = "default"; this.#url = ""; this.#redirected = false; this.#webSocket = ws; this.#cf = init.cf;
+    let [src, ctype] = extractBody(body);
+    if (src !== null && NULL_BODY.has(status)) throw new $TypeError(`Response with null body status (${status}) cannot have a body.`);
+    if (ctype !== null && !this.#headers.has("content-type")) this.#headers.set("content-type", ctype);
+    this[kState] = { src, used: false };
+  }
+  static json(data, init = undefined) {
+    const text = $JSON.stringify(data);
+    if (text === undefined) throw new $TypeError("Response.json: the data is not JSON-serializable.");
+    const r = new Response(text, init);
+    r.#headers.set("content-type", "application/json");
+    return r;
+  }
+  static redirect(url, status = 302) {
+    const u = URL.parse(String(url));
+    if (!u) throw new $TypeError(`Invalid URL: ${String(url)}`);
+    status = Number(status);
+    if (!REDIRECTS.has(status)) throw new $RangeError(`Invalid status code for a redirect: ${status}. Must be 301, 302, 303, 307 or 308.`);
+    return new Response(null, { status, headers: { location: u.href } });
+  }
+  static error() {
+    const r = new Response(null, { status: 200 });
+    r.#status = 0; r.#type = "error"; internal.setHeadersGuard(r.#headers, true);
+    return r;
+  }
+  get status() { return this.#status; }
+  get statusText() { return this.#statusText; }
+  get ok() { return this.#status >= 200 && this.#status <= 299; }
+  get headers() { return this.#headers; }
+  get type() { return this.#type; }
+  get url() { return this.#url; }
+  get redirected() { return this.#redirected; }
+  get webSocket() { return this.#webSocket; }
+  get cf() { return this.#cf; }
+  clone() {
+    if (this.#webSocket) throw new $TypeError("Cannot clone a response to a WebSocket handshake.");
+    const r = new Response(kInternal, [this.#status, this.#statusText, copyHeaders(this.#headers), null, this.#url, this.#redirected]);
+    r.#type = this.#type; r.#cf = this.#cf;
+    r[kState] = cloneState(this[kState]);
+    return r;
+  }
+  static parts(r) { return [r.#status, r.#headers, r.#type, r.#webSocket]; }
+  get [Symbol.toStringTag]() { return "Response"; }
+}
+mixinBody(Response);
+
+// ---- fetch ----
+async function fetch(input, init = undefined) {
+  const req = new Request(input, init);
+  const u = URL.parse(req.url);
+  if (!u || (u.protocol !== "http:" && u.protocol !== "https:"))
+    throw new $TypeError(`Fetch API cannot load: ${req.url}`);
+  const signal = init && init.signal !== undefined ? init.signal : input instanceof Request ? input.signal : null;
+  if (signal && signal.aborted) throw signal.reason;
+  let body = null;
+  const st = req[kState];
+  if (st.src !== null) {
+    const v = await consume(st);
+    body = asBytes(v);
+  }
+  const flat = [];
+  for (const [k, v] of req.headers) flat.push(k, v);
+  const call = internal.fetch(req.method, req.url, flat, body, req.redirect !== "follow");
+  let r;
+  if (signal) {
+    r = await new $Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      call.then((v) => { signal.removeEventListener("abort", onAbort); resolve(v); },
+                (e) => { signal.removeEventListener("abort", onAbort); reject(e); });
+    });
+  } else {
+    r = await call;
+  }
+  if (req.redirect === "error" && REDIRECTS.has(r.status)) throw new $TypeError(`Fetch failed: redirect (${r.status}) with redirect mode "error"`);
+  const headers = headersFromFlat(r.headers, true);
+  const nullBody = req.method === "HEAD" || NULL_BODY.has(r.status);
+  if (nullBody) internal.cancelBody(r.body);
+  return new Response(kInternal, [r.status, r.statusText, headers, nullBody ? null : r.body, r.url, r.redirected]);
+}
+
+// ---- host hooks ----
+internal.makeRequest = (method, url, headers, reader, cfJson) => new Request(kInternal, [method, url, headers, reader, cfJson]);
+
+class ExecutionContext {
+  #promises = [];
+  waitUntil(p) { this.#promises.push($Promise.resolve(p)); }
+  passThroughOnException() {}
+  get props() { return {}; }
+  static promises(ctx) { return ctx.#promises; }
+}
+internal.makeContext = () => new ExecutionContext();
+internal.settleWaitUntil = async (ctx) => {
+  const list = ExecutionContext.promises(ctx);
+  const errors = [];
+  let i = 0;
+  while (i < list.length) {
+    const batch = list.slice(i); i = list.length;
+    for (const r of await $Promise.allSettled(batch)) if (r.status === "rejected") errors.push(internal.describeError(r.reason));
+  }
+  return errors;
+};
+
+internal.callFetch = async (handler, request, env, ctx) => {
+  const r = await handler.fetch(request, env, ctx);
+  if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
+  const [status, headers, type] = Response.parts(r);
+  if (type === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
+  const st = r[kState];
+  if (bodyUsed(st)) throw new $TypeError("The Response returned by the fetch handler has a body that was already used.");
+  const s = st.src;
+  if (s === null) return [status, headers, 0, null];
+  st.used = true;
+  if (s.text !== undefined) return [status, headers, 1, s.text];
+  if (s.bytes) return [status, headers, 2, s.bytes];
+  const stream = bodyStream(st);
+  return [status, headers, 3, S.getReader(stream)];
+};
+internal.readChunk = async (reader) => {
+  const { done, value } = await reader.read();
+  if (done) return undefined;
+  const b = toBytes(value);
+  if (!b) throw new $TypeError("A ReadableStream used as a response body must produce ArrayBuffer or ArrayBufferView chunks.");
+  return b;
+};
+
+for (const [name, value] of Object.entries({ Blob, File, FormData, Request, Response, fetch })) internal.defineGlobal(name, value);

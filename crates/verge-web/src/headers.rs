@@ -1,0 +1,328 @@
+//! `Headers` (<https://fetch.spec.whatwg.org/#headers-class>), with Workers' `getSetCookie()`
+//! and legacy `getAll("set-cookie")`.
+//!
+//! Names are stored lower-cased in insertion order; iteration sorts by name and combines
+//! repeated names with `", "`, except `set-cookie`, whose values stay separate
+//! (`http_headers_getsetcookie`, compat 2023-03-01).
+
+use rquickjs::atom::PredefinedAtom;
+use rquickjs::class::Trace;
+use rquickjs::prelude::*;
+use rquickjs::{Array, Class, Ctx, Exception, Function, Iterable, JsLifetime, Object, Result, Value};
+
+/// Whether a `Headers` may be changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Guard {
+    /// Mutable.
+    #[default]
+    None,
+    /// Incoming request headers and `fetch()` response headers.
+    Immutable,
+}
+
+/// The `Headers` class.
+#[derive(Trace, JsLifetime, Default, Clone, Debug)]
+#[rquickjs::class]
+pub struct Headers {
+    #[qjs(skip_trace)]
+    list: Vec<(String, String)>,
+    #[qjs(skip_trace)]
+    guard: Guard,
+}
+
+/// Why a header name or value was rejected.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    /// Not an HTTP token.
+    #[error("Invalid header name: {0:?}")]
+    Name(String),
+    /// Contains NUL, CR or LF.
+    #[error("Invalid header value for {0:?}")]
+    Value(String),
+    /// The headers are immutable.
+    #[error("Can't modify immutable headers.")]
+    Immutable,
+}
+
+fn is_token_byte(b: u8) -> bool {
+    matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
+        || b.is_ascii_alphanumeric()
+}
+
+/// Lower-cases and validates a header name.
+pub fn normalize_name(name: &str) -> std::result::Result<String, HeaderError> {
+    if name.is_empty() || !name.bytes().all(is_token_byte) {
+        return Err(HeaderError::Name(name.to_string()));
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+/// Strips leading and trailing HTTP whitespace and validates a header value.
+pub fn normalize_value(name: &str, value: &str) -> std::result::Result<String, HeaderError> {
+    let v = value.trim_matches([' ', '\t', '\n', '\r']);
+    if v.contains(['\0', '\r', '\n']) {
+        return Err(HeaderError::Value(name.to_string()));
+    }
+    Ok(v.to_string())
+}
+
+fn throw(ctx: &Ctx<'_>, e: HeaderError) -> rquickjs::Error {
+    Exception::throw_type(ctx, &e.to_string())
+}
+
+impl Headers {
+    /// Headers from already-valid `(lower-case name, value)` pairs.
+    pub fn from_list(list: Vec<(String, String)>, guard: Guard) -> Self {
+        Headers { list, guard }
+    }
+
+    /// The pairs in insertion order (names lower-cased).
+    pub fn list(&self) -> &[(String, String)] {
+        &self.list
+    }
+
+    /// Sets the guard.
+    pub fn set_guard(&mut self, guard: Guard) {
+        self.guard = guard;
+    }
+
+    /// Appends a pair after validation.
+    pub fn try_append(&mut self, name: &str, value: &str) -> std::result::Result<(), HeaderError> {
+        self.check_mutable()?;
+        let n = normalize_name(name)?;
+        let v = normalize_value(name, value)?;
+        self.list.push((n, v));
+        Ok(())
+    }
+
+    fn check_mutable(&self) -> std::result::Result<(), HeaderError> {
+        if self.guard == Guard::Immutable { Err(HeaderError::Immutable) } else { Ok(()) }
+    }
+
+    /// The combined value of `name` (already lower-case).
+    pub fn get_lower(&self, name: &str) -> Option<String> {
+        let mut out: Option<String> = None;
+        for (n, v) in &self.list {
+            if n == name {
+                match &mut out {
+                    Some(s) => {
+                        s.push_str(", ");
+                        s.push_str(v);
+                    }
+                    None => out = Some(v.clone()),
+                }
+            }
+        }
+        out
+    }
+
+    /// Sorted and combined pairs, as iteration shows them.
+    pub fn sorted(&self) -> Vec<(String, String)> {
+        let mut names: Vec<&str> = self.list.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            if name == "set-cookie" {
+                for (n, v) in &self.list {
+                    if n == name {
+                        out.push((n.clone(), v.clone()));
+                    }
+                }
+            } else if let Some(v) = self.get_lower(name) {
+                out.push((name.to_string(), v));
+            }
+        }
+        out
+    }
+
+    fn fill<'js>(&mut self, ctx: &Ctx<'js>, init: Value<'js>) -> Result<()> {
+        if init.is_undefined() || init.is_null() {
+            return Ok(());
+        }
+        let Some(obj) = init.as_object() else {
+            return Err(Exception::throw_type(ctx, "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'."));
+        };
+        if let Some(other) = Class::<Headers>::from_object(obj) {
+            let list = other.borrow().list.clone();
+            self.list.extend(list);
+            return Ok(());
+        }
+        let iter_fn: Value = obj.get(PredefinedAtom::SymbolIterator)?;
+        if iter_fn.is_function() {
+            let array: Array = if let Some(a) = obj.as_array() {
+                a.clone()
+            } else {
+                let from: Function = ctx.globals().get::<_, Object>("Array")?.get("from")?;
+                from.call((obj.clone(),))?
+            };
+            for pair in array.iter::<Value>() {
+                let pair = pair?;
+                let items: Vec<rquickjs::Coerced<String>> = match pair.as_object() {
+                    Some(p) if p.as_array().is_some() => pair.get()?,
+                    Some(p) => {
+                        let from: Function = ctx.globals().get::<_, Object>("Array")?.get("from")?;
+                        from.call((p.clone(),))?
+                    }
+                    None => return Err(Exception::throw_type(ctx, "Failed to construct 'Headers': a header init pair must be a sequence")),
+                };
+                if items.len() != 2 {
+                    return Err(Exception::throw_type(ctx, "Failed to construct 'Headers': a header init pair must have exactly two items"));
+                }
+                self.try_append(&items[0].0, &items[1].0).map_err(|e| throw(ctx, e))?;
+            }
+            return Ok(());
+        }
+        for prop in obj.props::<String, rquickjs::Coerced<String>>() {
+            let (k, v) = prop?;
+            self.try_append(&k, &v.0).map_err(|e| throw(ctx, e))?;
+        }
+        Ok(())
+    }
+}
+
+#[rquickjs::methods(rename_all = "camelCase")]
+impl Headers {
+    #[qjs(constructor)]
+    fn new<'js>(ctx: Ctx<'js>, init: Opt<Value<'js>>) -> Result<Self> {
+        let mut h = Headers::default();
+        if let Some(init) = init.0 {
+            h.fill(&ctx, init)?;
+        }
+        Ok(h)
+    }
+
+    fn get(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Option<String>> {
+        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        Ok(self.get_lower(&n))
+    }
+
+    fn get_set_cookie(&self) -> Vec<String> {
+        self.list.iter().filter(|(n, _)| n == "set-cookie").map(|(_, v)| v.clone()).collect()
+    }
+
+    fn get_all(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Vec<String>> {
+        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        if n != "set-cookie" {
+            return Err(Exception::throw_type(&ctx, "getAll() can only be used with the header name \"Set-Cookie\"."));
+        }
+        Ok(self.get_set_cookie())
+    }
+
+    fn has(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<bool> {
+        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        Ok(self.list.iter().any(|(k, _)| *k == n))
+    }
+
+    fn set(&mut self, ctx: Ctx<'_>, name: Coerced<String>, value: Coerced<String>) -> Result<()> {
+        self.check_mutable().map_err(|e| throw(&ctx, e))?;
+        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        let v = normalize_value(&name.0, &value.0).map_err(|e| throw(&ctx, e))?;
+        match self.list.iter().position(|(k, _)| *k == n) {
+            Some(first) => {
+                self.list[first].1 = v;
+                let mut i = 0;
+                self.list.retain(|(k, _)| {
+                    let keep = i <= first || *k != n;
+                    i += 1;
+                    keep
+                });
+            }
+            None => self.list.push((n, v)),
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, ctx: Ctx<'_>, name: Coerced<String>, value: Coerced<String>) -> Result<()> {
+        self.try_append(&name.0, &value.0).map_err(|e| throw(&ctx, e))
+    }
+
+    fn delete(&mut self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<()> {
+        self.check_mutable().map_err(|e| throw(&ctx, e))?;
+        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        self.list.retain(|(k, _)| *k != n);
+        Ok(())
+    }
+
+    fn entries(&self) -> Iterable<impl rquickjs::IterableFn<Item = Vec<String>> + use<>> {
+        Iterable::from(self.sorted().into_iter().map(|(n, v)| vec![n, v]).collect::<Vec<_>>())
+    }
+
+    fn keys(&self) -> Iterable<impl rquickjs::IterableFn<Item = String> + use<>> {
+        Iterable::from(self.sorted().into_iter().map(|(n, _)| n).collect::<Vec<_>>())
+    }
+
+    fn values(&self) -> Iterable<impl rquickjs::IterableFn<Item = String> + use<>> {
+        Iterable::from(self.sorted().into_iter().map(|(_, v)| v).collect::<Vec<_>>())
+    }
+
+    #[qjs(rename = PredefinedAtom::SymbolIterator)]
+    fn iter(&self) -> Iterable<impl rquickjs::IterableFn<Item = Vec<String>> + use<>> {
+        self.entries()
+    }
+
+    fn for_each<'js>(this: This<Class<'js, Self>>, callback: Function<'js>, this_arg: Opt<Value<'js>>) -> Result<()> {
+        let entries = this.0.borrow().sorted(); // copied out: the callback may mutate the headers
+        let this_arg = this_arg.0.unwrap_or_else(|| Value::new_undefined(callback.ctx().clone()));
+        for (n, v) in entries {
+            let args = rquickjs::function::Args::new(callback.ctx().clone(), 3);
+            let mut args = args;
+            args.this(this_arg.clone())?;
+            args.push_arg(v)?;
+            args.push_arg(n)?;
+            args.push_arg(this.0.clone())?;
+            callback.call_arg::<()>(args)?;
+        }
+        Ok(())
+    }
+
+    #[qjs(get, rename = PredefinedAtom::SymbolToStringTag)]
+    fn to_string_tag(&self) -> &'static str {
+        "Headers"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_validated_and_lowercased() {
+        assert_eq!(normalize_name("Content-Type").unwrap(), "content-type");
+        assert!(normalize_name("bad name").is_err());
+        assert!(normalize_name("").is_err());
+        assert!(normalize_name("x:y").is_err());
+    }
+
+    #[test]
+    fn values_are_trimmed_and_reject_newlines() {
+        assert_eq!(normalize_value("a", "  v \t").unwrap(), "v");
+        assert!(normalize_value("a", "x\r\ny").is_err());
+    }
+
+    #[test]
+    fn iteration_sorts_combines_and_keeps_set_cookie_separate() {
+        let mut h = Headers::default();
+        h.try_append("B", "1").unwrap();
+        h.try_append("set-cookie", "a=1").unwrap();
+        h.try_append("A", "x").unwrap();
+        h.try_append("b", "2").unwrap();
+        h.try_append("Set-Cookie", "b=2").unwrap();
+        assert_eq!(
+            h.sorted(),
+            vec![
+                ("a".into(), "x".into()),
+                ("b".into(), "1, 2".into()),
+                ("set-cookie".into(), "a=1".into()),
+                ("set-cookie".into(), "b=2".into()),
+            ]
+        );
+        assert_eq!(h.get_lower("set-cookie").unwrap(), "a=1, b=2");
+    }
+
+    #[test]
+    fn immutable_headers_refuse_changes() {
+        let mut h = Headers::from_list(vec![], Guard::Immutable);
+        assert_eq!(h.try_append("a", "b"), Err(HeaderError::Immutable));
+    }
+}

@@ -1,0 +1,284 @@
+//! Delivering an HTTP request to a worker's `fetch` handler and reading back its `Response`.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rquickjs::{CatchResultExt, Class, Function, Object, Persistent, Promise, Value};
+use tokio::sync::mpsc;
+use verge_js::meter::{Metered, RequestMeter};
+use verge_js::{Isolate, JsException};
+
+use crate::body::{BodyReader, ByteStream};
+use crate::headers::{Guard, Headers};
+
+/// A request as the edge hands it to a worker.
+pub struct IncomingRequest {
+    /// Request id (`cf-ray`), used in logs.
+    pub id: String,
+    /// Method, upper-case.
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header pairs; names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// Body, when the request has one.
+    pub body: Option<ByteStream>,
+    /// `request.cf` as JSON text.
+    pub cf_json: Option<String>,
+}
+
+/// A worker's response.
+pub struct OutgoingResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header pairs; names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: OutgoingBody,
+}
+
+/// A response body.
+pub enum OutgoingBody {
+    /// No body.
+    Empty,
+    /// A complete body.
+    Full(Bytes),
+    /// Chunks streamed from JS; an `Err` aborts the response.
+    Stream(mpsc::Receiver<Result<Bytes, String>>),
+}
+
+/// Why a worker produced no response. [`InvokeError::status`] gives the HTTP status and
+/// [`InvokeError::code`] Cloudflare's error code.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// The handler threw or returned something that is not a `Response` (worker's fault).
+    #[error("{0}")]
+    Exception(JsException),
+    /// The module does not export `fetch`.
+    #[error("Handler does not export a fetch() function.")]
+    NoFetchHandler,
+    /// The request exceeded its CPU time.
+    #[error("Worker exceeded CPU time limit.")]
+    CpuExceeded,
+    /// The isolate ran out of memory.
+    #[error("Worker exceeded memory limit.")]
+    MemoryExceeded,
+    /// No response within the wall-clock limit.
+    #[error("The script will never generate a response (no response within {0:?}).")]
+    Hung(Duration),
+    /// The worker could not be loaded.
+    #[error("{0}")]
+    Load(std::sync::Arc<verge_js::LoadError>),
+}
+
+impl InvokeError {
+    /// HTTP status for the client.
+    pub fn status(&self) -> u16 {
+        match self {
+            InvokeError::CpuExceeded | InvokeError::MemoryExceeded => 503,
+            InvokeError::Exception(_) | InvokeError::NoFetchHandler | InvokeError::Hung(_) | InvokeError::Load(_) => 500,
+        }
+    }
+
+    /// Cloudflare error code (1101 exception, 1102 resource limits).
+    pub fn code(&self) -> u16 {
+        match self {
+            InvokeError::CpuExceeded | InvokeError::MemoryExceeded => 1102,
+            InvokeError::Exception(_) | InvokeError::NoFetchHandler | InvokeError::Hung(_) | InvokeError::Load(_) => 1101,
+        }
+    }
+}
+
+enum Parts {
+    Done(u16, Vec<(String, String)>, OutgoingBodyJs),
+}
+
+enum OutgoingBodyJs {
+    Empty,
+    Full(Vec<u8>),
+    Stream(Persistent<Object<'static>>),
+}
+
+/// Runs the worker's `fetch` handler for `req` on `iso` (which must live on this thread).
+pub async fn invoke_fetch(iso: Rc<Isolate>, req: IncomingRequest) -> Result<OutgoingResponse, InvokeError> {
+    let limits = iso.spec().limits();
+    let meter = RequestMeter::new(req.id.clone(), limits.cpu);
+    let exec_ctx: Rc<std::cell::RefCell<Option<Persistent<Object<'static>>>>> = Rc::default();
+    let exec_ctx2 = exec_ctx.clone();
+    let iso2 = iso.clone();
+    let run = Metered::new(
+        meter.clone(),
+        iso.context().async_with(async move |ctx| -> Result<Parts, InvokeError> {
+            let r: rquickjs::Result<Option<Parts>> = async {
+                let exports = iso2.exports(&ctx)?;
+                let fetch: Value = exports.get("fetch")?;
+                if !fetch.is_function() {
+                    return Ok(None);
+                }
+                let internal = iso2.internal(&ctx)?;
+                let env = iso2.env(&ctx)?;
+                let headers = Class::instance(ctx.clone(), Headers::from_list(req.headers, Guard::Immutable))?;
+                let reader = match req.body {
+                    Some(b) => Some(Class::instance(ctx.clone(), BodyReader::new(b))?),
+                    None => None,
+                };
+                let make_request: Function = internal.get("makeRequest")?;
+                let request: Value = make_request.call((req.method, req.url, headers, reader, req.cf_json))?;
+                let make_context: Function = internal.get("makeContext")?;
+                let exec: Object = make_context.call(())?;
+                *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec.clone()));
+                let call_fetch: Function = internal.get("callFetch")?;
+                let promise: Promise = call_fetch.call((exports, request, env, exec))?;
+                let parts: rquickjs::Array = promise.into_future().await?;
+                let status: u16 = parts.get(0)?;
+                let headers: Class<Headers> = parts.get(1)?;
+                let headers = headers.borrow().list().to_vec();
+                let kind: i32 = parts.get(2)?;
+                let body = match kind {
+                    1 => OutgoingBodyJs::Full(parts.get::<String>(3)?.into_bytes()),
+                    2 => OutgoingBodyJs::Full(verge_js::bytes::copy_bytes(&parts.get(3)?).unwrap_or_default()),
+                    3 => OutgoingBodyJs::Stream(Persistent::save(&ctx, parts.get::<Object>(3)?)),
+                    _ => OutgoingBodyJs::Empty,
+                };
+                Ok(Some(Parts::Done(status, headers, body)))
+            }
+            .await;
+            match r.catch(&ctx) {
+                Ok(Some(p)) => Ok(p),
+                Ok(None) => Err(InvokeError::NoFetchHandler),
+                Err(e) => Err(InvokeError::Exception(verge_js::isolate::caught_to_exception(&ctx, e))),
+            }
+        }),
+    );
+    let result = match tokio::time::timeout(limits.wall, run).await {
+        Ok(r) => r,
+        Err(_) => Err(InvokeError::Hung(limits.wall)),
+    };
+    let result = result.map_err(|e| classify(&iso, &meter, e));
+    let exec = exec_ctx.borrow_mut().take();
+    if let Some(exec) = exec {
+        spawn_wait_until(iso.clone(), exec, req.id.clone());
+    }
+    iso.after_request(result.is_err()).await;
+    let Parts::Done(status, headers, body) = result?;
+    let body = match body {
+        OutgoingBodyJs::Empty => OutgoingBody::Empty,
+        OutgoingBodyJs::Full(b) => OutgoingBody::Full(Bytes::from(b)),
+        OutgoingBodyJs::Stream(reader) => OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter)),
+    };
+    Ok(OutgoingResponse { status, headers, body })
+}
+
+fn classify(iso: &Isolate, meter: &RequestMeter, e: InvokeError) -> InvokeError {
+    if meter.exceeded() {
+        iso.poison();
+        return InvokeError::CpuExceeded;
+    }
+    match e {
+        InvokeError::Exception(ex) if ex.is_out_of_memory() => {
+            iso.poison();
+            InvokeError::MemoryExceeded
+        }
+        InvokeError::Exception(ex) if ex.is_interrupt() => {
+            iso.poison();
+            InvokeError::CpuExceeded
+        }
+        other => other,
+    }
+}
+
+/// Pumps a JS `ReadableStreamDefaultReader` into a channel, one chunk per turn, under the
+/// request's CPU meter. Backpressure: the channel holds a few chunks.
+fn spawn_pump(iso: Rc<Isolate>, reader: Persistent<Object<'static>>, meter: Rc<RequestMeter>) -> mpsc::Receiver<Result<Bytes, String>> {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::task::spawn_local(async move {
+        loop {
+            let reader_js = reader.clone();
+            let iso2 = iso.clone();
+            let chunk = Metered::new(
+                meter.clone(),
+                iso.context().async_with(async move |ctx| -> Result<Option<Vec<u8>>, String> {
+                    let r: rquickjs::Result<Option<Vec<u8>>> = async {
+                        let internal = iso2.internal(&ctx)?;
+                        let read: Function = internal.get("readChunk")?;
+                        let p: Promise = read.call((reader_js.restore(&ctx)?,))?;
+                        let v: Value = p.into_future().await?;
+                        if v.is_undefined() {
+                            return Ok(None);
+                        }
+                        Ok(Some(verge_js::bytes::copy_bytes(&v).unwrap_or_default()))
+                    }
+                    .await;
+                    r.catch(&ctx).map_err(|e| verge_js::isolate::caught_to_exception(&ctx, e).to_string())
+                }),
+            )
+            .await;
+            match chunk {
+                Ok(Some(bytes)) => {
+                    if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
+                        cancel_reader(&iso, reader).await;
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(request = meter.id(), "response body stream failed: {e}");
+                    if meter.exceeded() {
+                        iso.poison();
+                    }
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+async fn cancel_reader(iso: &Rc<Isolate>, reader: Persistent<Object<'static>>) {
+    iso.context()
+        .with(|ctx| {
+            if let Ok(reader) = reader.restore(&ctx)
+                && let Ok(cancel) = reader.get::<_, Function>("cancel")
+            {
+                let _: rquickjs::Result<Value> = cancel.call((rquickjs::prelude::This(reader),));
+            }
+        })
+        .await;
+}
+
+/// Runs the request's `waitUntil` promises to completion (capped), logging rejections.
+fn spawn_wait_until(iso: Rc<Isolate>, exec: Persistent<Object<'static>>, id: String) {
+    tokio::task::spawn_local(async move {
+        let meter = RequestMeter::new(format!("{id}:waitUntil"), iso.spec().limits().cpu);
+        let iso2 = iso.clone();
+        let fut = Metered::new(
+            meter,
+            iso.context().async_with(async move |ctx| {
+                let r: rquickjs::Result<Vec<String>> = async {
+                    let internal = iso2.internal(&ctx)?;
+                    let settle: Function = internal.get("settleWaitUntil")?;
+                    let p: Value = settle.call((exec.restore(&ctx)?,))?;
+                    match p.into_promise() {
+                        Some(p) => p.into_future::<Vec<String>>().await,
+                        None => Ok(Vec::new()),
+                    }
+                }
+                .await;
+                match r.catch(&ctx) {
+                    Ok(errors) => errors,
+                    Err(e) => vec![verge_js::isolate::caught_to_exception(&ctx, e).to_string()],
+                }
+            }),
+        );
+        match tokio::time::timeout(verge_js::limits::WAIT_UNTIL_LIMIT, fut).await {
+            Ok(errors) => {
+                for e in errors {
+                    tracing::error!(request = %id, "waitUntil() promise rejected: {e}");
+                }
+            }
+            Err(_) => tracing::warn!(request = %id, "waitUntil() work cancelled after {:?}", verge_js::limits::WAIT_UNTIL_LIMIT),
+        }
+    });
+}

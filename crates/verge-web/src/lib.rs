@@ -1,0 +1,171 @@
+//! verge's Web platform: `Request`/`Response`/`Headers`, `fetch`, `URL`, encoding, streams,
+//! events, timers, `console`, `structuredClone`, `crypto.getRandomValues`, and the bridge that
+//! delivers an HTTP request to a worker's `fetch` handler ([`http::invoke_fetch`]).
+//!
+//! State-holding classes whose data Rust reads on the hot path (`Headers`, `TextDecoder`) are
+//! Rust classes; APIs whose standards are written as JS algorithms (streams, events, bodies)
+//! are JS under `js/`, listed in load order in [`JS_FILES`]. `URL` is a JS class over Rust
+//! operations (`src/url.rs`, on the `url` crate): the live `searchParams` link is simplest in
+//! JS, while all parsing stays in Rust. The JS files capture the intrinsics they use at load
+//! time, so a guest that later patches a prototype cannot break them.
+//!
+//! ```
+//! # use verge_web::headers::normalize_name;
+//! assert_eq!(normalize_name("Content-Type").unwrap(), "content-type");
+//! ```
+#![deny(missing_docs)]
+
+pub mod body;
+pub mod encoding;
+pub mod fetch;
+pub mod headers;
+pub mod host;
+pub mod http;
+pub mod random;
+pub mod url;
+
+use rquickjs::prelude::*;
+use rquickjs::{Class, Ctx, Function, Object, Result, Value};
+
+use crate::headers::{Guard, Headers};
+
+/// The platform's JS files, in load order: `(name, source)`.
+pub const JS_FILES: &[(&str, &str)] = &[
+    ("verge:web/event.js", include_str!("../js/event.js")),
+    ("verge:web/encoding.js", include_str!("../js/encoding.js")),
+    ("verge:web/streams.js", include_str!("../js/streams.js")),
+    ("verge:web/url.js", include_str!("../js/url.js")),
+    ("verge:web/global.js", include_str!("../js/global.js")),
+    ("verge:web/fetch.js", include_str!("../js/fetch.js")),
+    ("verge:web/workers.js", include_str!("../js/workers.js")),
+];
+
+const CLOUDFLARE_WORKERS: &str = r#"
+const m = globalThis[Symbol.for("verge.cloudflare:workers")];
+export const DurableObject = m.DurableObject;
+export const WorkerEntrypoint = m.WorkerEntrypoint;
+export const RpcTarget = m.RpcTarget;
+export const env = m.env;
+export default { DurableObject, WorkerEntrypoint, RpcTarget, env };
+"#;
+
+/// The Web platform extension, installed into every isolate.
+#[derive(Debug, Clone)]
+pub struct WebExtension {
+    worker: String,
+}
+
+impl WebExtension {
+    /// The Web platform for worker `worker` (its name tags console lines).
+    pub fn new(worker: impl Into<String>) -> Self {
+        WebExtension { worker: worker.into() }
+    }
+}
+
+fn define_global<'js>(ctx: &Ctx<'js>, name: &str, value: Value<'js>) -> Result<()> {
+    let object: Object = ctx.globals().get("Object")?;
+    let define: Function = object.get("defineProperty")?;
+    let desc = Object::new(ctx.clone())?;
+    desc.set("value", value)?;
+    desc.set("writable", true)?;
+    desc.set("configurable", true)?;
+    desc.set("enumerable", false)?;
+    let _: Value = define.call((ctx.globals(), name, desc))?;
+    Ok(())
+}
+
+impl verge_js::Extension for WebExtension {
+    fn name(&self) -> &'static str {
+        "web"
+    }
+
+    fn modules(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("cloudflare:workers", CLOUDFLARE_WORKERS)]
+    }
+
+    fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
+        internal.set(
+            "defineGlobal",
+            Func::from(|ctx: Ctx<'js>, name: String, value: Value<'js>| define_global(&ctx, &name, value)),
+        )?;
+        Class::<Headers>::define(&ctx.globals())?;
+        internal.set(
+            "headersFromFlat",
+            Func::from(|ctx: Ctx<'js>, flat: Vec<String>, immutable: bool| -> Result<Class<'js, Headers>> {
+                let mut h = Headers::default();
+                for pair in flat.chunks(2) {
+                    if let [n, v] = pair {
+                        h.try_append(n, v).map_err(|e| rquickjs::Exception::throw_type(&ctx, &e.to_string()))?;
+                    }
+                }
+                h.set_guard(if immutable { Guard::Immutable } else { Guard::None });
+                Class::instance(ctx, h)
+            }),
+        )?;
+        internal.set(
+            "setHeadersGuard",
+            Func::from(|h: Class<'js, Headers>, immutable: bool| {
+                h.borrow_mut().set_guard(if immutable { Guard::Immutable } else { Guard::None });
+            }),
+        )?;
+        encoding::install(ctx, internal)?;
+        url::install(ctx, internal)?;
+        random::install(ctx, internal)?;
+        host::install(ctx, internal, self.worker.clone())?;
+        body::install(ctx, internal)?;
+        fetch::install(ctx, internal)?;
+        let primordials = Object::new(ctx.clone())?;
+        for (name, src) in JS_FILES {
+            let wrapped = format!("(function (globalThis, primordials, internal) {{{src}\n}})");
+            let mut opts = rquickjs::context::EvalOptions::default();
+            opts.strict = true;
+            opts.filename = Some((*name).to_string());
+            let f: Function = ctx.eval_with_options(wrapped, opts)?;
+            let _: Value = f.call((ctx.globals(), primordials.clone(), internal.clone()))?;
+        }
+        Ok(())
+    }
+
+    fn env<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
+        let cw: Object = internal.get("cloudflareWorkers")?;
+        cw.set("env", env.clone())?;
+        let symbol_ctor: Object = ctx.globals().get("Symbol")?;
+        let for_fn: Function = symbol_ctor.get("for")?;
+        let key: rquickjs::Symbol = for_fn.call(("verge.cloudflare:workers",))?;
+        ctx.globals().set(key, cw)?;
+        Ok(())
+    }
+}
+
+/// Plain-text and JSON `vars` (and secrets) as `env` entries.
+#[derive(Debug, Clone, Default)]
+pub struct VarsExtension {
+    vars: Vec<(String, serde_json::Value)>,
+}
+
+impl VarsExtension {
+    /// `vars` in config order; strings stay strings, other JSON values arrive parsed.
+    pub fn new(vars: Vec<(String, serde_json::Value)>) -> Self {
+        VarsExtension { vars }
+    }
+}
+
+impl verge_js::Extension for VarsExtension {
+    fn name(&self) -> &'static str {
+        "vars"
+    }
+
+    fn env<'js>(&self, ctx: &Ctx<'js>, _internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
+        for (name, value) in &self.vars {
+            let v: Value = match value {
+                serde_json::Value::String(s) => rquickjs::String::from_str(ctx.clone(), s)?.into_value(),
+                other => ctx.json_parse(other.to_string())?,
+            };
+            env.set(name.as_str(), v)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+//! JS-level tests of the Web platform, each in a fresh isolate.
+
+use std::sync::Arc;
+
+use verge_js::testing::run_js;
+
+fn js(script: &str) -> String {
+    match run_js(vec![Arc::new(crate::WebExtension::new("test"))], script) {
+        Ok(v) => v,
+        Err(e) => panic!("script threw: {e}"),
+    }
+}
+
+fn js_err(script: &str) -> String {
+    match run_js(vec![Arc::new(crate::WebExtension::new("test"))], script) {
+        Ok(v) => panic!("expected a throw, got {v}"),
+        Err(e) => format!("{}: {}", e.name, e.message),
+    }
+}
+
+#[test]
+fn headers_are_case_insensitive_and_keep_set_cookies_apart() {
+    let out = js(r#"
+        const h = new Headers({"Content-Type": "text/plain"});
+        h.append("Set-Cookie", "a=1"); h.append("set-cookie", "b=2"); h.append("X-A", "1"); h.append("x-a", "2");
+        return [h.get("content-type"), h.get("X-A"), h.getSetCookie(), [...h].map(([k]) => k), h.get("set-cookie")];
+    "#);
+    assert_eq!(out, r#"["text/plain","1, 2",["a=1","b=2"],["content-type","set-cookie","set-cookie","x-a"],"a=1, b=2"]"#);
+}
+
+#[test]
+fn invalid_header_names_throw_type_errors() {
+    assert!(js_err(r#"new Headers().set("bad name", "x")"#).starts_with("TypeError"));
+    assert!(js_err(r#"new Headers().set("a", "x\r\ny")"#).starts_with("TypeError"));
+}
+
+#[test]
+fn url_and_search_params_stay_in_sync() {
+    let out = js(r#"
+        const u = new URL("/p/q?a=1&b=2#h", "https://example.test:8443");
+        u.searchParams.append("c", "x y");
+        u.searchParams.delete("a");
+        const before = u.href;
+        u.search = "?z=9";
+        return [before, u.searchParams.get("z"), u.host, u.origin, URL.canParse("nope"), String(new URLSearchParams({q: "é"}))];
+    "#);
+    assert_eq!(out, r#"["https://example.test:8443/p/q?b=2&c=x+y#h","9","example.test:8443","https://example.test:8443",false,"q=%C3%A9"]"#);
+}
+
+#[test]
+fn invalid_urls_throw_type_errors() {
+    assert!(js_err(r#"new URL("not a url")"#).starts_with("TypeError: Invalid URL"));
+}
+
+#[test]
+fn text_encoding_round_trips_and_decoder_streams() {
+    let out = js(r#"
+        const b = new TextEncoder().encode("héllo €");
+        const d = new TextDecoder();
+        const s = d.decode(b.subarray(0, 2), {stream: true}) + d.decode(b.subarray(2));
+        return [b.length, s, new TextDecoder("latin1").encoding, btoa("hi"), atob("aGk=")];
+    "#);
+    assert_eq!(out, r#"[10,"héllo €","windows-1252","aGk=","hi"]"#);
+}
+
+#[test]
+fn fatal_decoder_rejects_bad_utf8() {
+    assert!(js_err(r#"new TextDecoder("utf-8", {fatal: true}).decode(new Uint8Array([0xff]))"#).starts_with("TypeError"));
+}
+
+#[test]
+fn response_bodies_read_once_in_every_form() {
+    let out = js(r#"
+        const r = new Response("hi", {status: 201, headers: {"x-a": "b"}});
+        const t = await r.text();
+        let err; try { await r.text(); } catch (e) { err = e.message; }
+        const j = await Response.json({a: 1}).json();
+        const ct = Response.json(1).headers.get("content-type");
+        const s = new Response(new ReadableStream({start(c) { c.enqueue(new TextEncoder().encode("ab")); c.enqueue(new TextEncoder().encode("c")); c.close(); }}));
+        const st = await s.text();
+        const c1 = new Response("dup"); const c2 = c1.clone();
+        return [t, r.status, r.bodyUsed, err, j, ct, st, await c1.text(), await c2.text()];
+    "#);
+    assert_eq!(out, r#"["hi",201,true,"Body has already been used. It can only be used once. Use tee() first if you need to read it twice.",{"a":1},"application/json","abc","dup","dup"]"#);
+}
+
+#[test]
+fn response_status_and_redirect_rules() {
+    assert!(js_err("new Response('x', {status: 99})").starts_with("RangeError"));
+    assert!(js_err("Response.redirect('https://a.test/', 200)").starts_with("RangeError"));
+    assert!(js_err("new Response('x', {status: 204})").starts_with("TypeError"));
+    let out = js("const r = Response.redirect('https://a.test/x', 301); return [r.status, r.headers.get('location')];");
+    assert_eq!(out, r#"[301,"https://a.test/x"]"#);
+}
+
+#[test]
+fn requests_validate_method_and_body() {
+    assert!(js_err("new Request('https://a.test/', {body: 'x'})").starts_with("TypeError"));
+    assert!(js_err("new Request('/relative')").starts_with("TypeError"));
+    let out = js(r#"
+        const r = new Request("https://a.test/x", {method: "post", body: JSON.stringify({k: 1}), headers: {"content-type": "application/json"}});
+        const copy = new Request(r, {headers: {"x-b": "1"}});
+        return [r.method, r.bodyUsed, await copy.json(), copy.headers.get("x-b"), copy.url];
+    "#);
+    assert_eq!(out, r#"["POST",true,{"k":1},"1","https://a.test/x"]"#);
+}
+
+#[test]
+fn form_data_round_trips_through_multipart() {
+    let out = js(r#"
+        const f = new FormData();
+        f.append("a", "1"); f.append("file", new Blob(["hello"], {type: "text/plain"}), "h.txt");
+        const r = new Response(f);
+        const back = await r.formData();
+        const file = back.get("file");
+        const u = await new Response(new URLSearchParams("x=1&y=2")).formData();
+        return [back.get("a"), file.name, file.type, await file.text(), u.get("y")];
+    "#);
+    assert_eq!(out, r#"["1","h.txt","text/plain","hello","2"]"#);
+}
+
+#[test]
+fn structured_clone_copies_deeply_and_rejects_functions() {
+    let out = js(r#"
+        const o = {d: new Date(5), m: new Map([[1, {x: 1}]]), s: new Set([1]), b: new Uint8Array([1, 2]), n: null};
+        o.self = o;
+        const c = structuredClone(o);
+        return [c !== o, c.self === c, c.d.getTime(), c.m.get(1).x, c.s.has(1), c.b[1], c.m.get(1) !== o.m.get(1)];
+    "#);
+    assert_eq!(out, "[true,true,5,1,true,2,true]");
+    assert_eq!(js_err("structuredClone(() => 1)"), "DataCloneError: function (anonymous) could not be cloned.");
+}
+
+#[test]
+fn timers_fire_in_order_and_can_be_cleared() {
+    let out = js(r#"
+        const log = [];
+        const t = setTimeout(() => log.push("cleared"), 5);
+        clearTimeout(t);
+        setTimeout(() => log.push("b"), 10);
+        setTimeout(() => log.push("a"), 1);
+        let n = 0; const i = setInterval(() => { if (++n === 3) clearInterval(i); }, 1);
+        await new Promise((r) => setTimeout(r, 30));
+        return [log, n];
+    "#);
+    assert_eq!(out, r#"[["a","b"],3]"#);
+}
+
+#[test]
+fn abort_signals_fire_events() {
+    let out = js(r#"
+        const c = new AbortController(); let seen = null;
+        c.signal.addEventListener("abort", (e) => { seen = e.type; });
+        c.abort();
+        const t = AbortSignal.timeout(1);
+        await new Promise((r) => setTimeout(r, 10));
+        return [c.signal.aborted, seen, c.signal.reason.name, t.aborted, t.reason.name];
+    "#);
+    assert_eq!(out, r#"[true,"abort","AbortError",true,"TimeoutError"]"#);
+}
+
+#[test]
+fn random_values_and_uuids() {
+    let out = js(r#"
+        const a = crypto.getRandomValues(new Uint32Array(4));
+        const u = crypto.randomUUID();
+        return [a.length, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(u), navigator.userAgent];
+    "#);
+    assert_eq!(out, r#"[4,true,"Cloudflare-Workers"]"#);
+    assert!(js_err("crypto.getRandomValues(new Uint8Array(65537))").starts_with("QuotaExceededError"));
+    assert!(js_err("crypto.getRandomValues(new Float32Array(1))").starts_with("TypeMismatchError"));
+}
