@@ -20,16 +20,23 @@ fn view_bytes(obj: &Object<'_>) -> Option<Vec<u8>> {
     let len: usize = obj.get::<_, f64>("byteLength").ok()? as usize;
     // SAFETY: as above; the range is checked against the buffer's current length.
     let all = unsafe { ab.as_bytes() }?;
-    all.get(offset..offset.checked_add(len)?).map(<[u8]>::to_vec)
+    all.get(offset..offset.checked_add(len)?)
+        .map(<[u8]>::to_vec)
 }
 
 /// A new `Uint8Array` holding `bytes`.
-pub fn new_u8_array<'js>(ctx: &Ctx<'js>, bytes: impl Into<Vec<u8>>) -> rquickjs::Result<Value<'js>> {
+pub fn new_u8_array<'js>(
+    ctx: &Ctx<'js>,
+    bytes: impl Into<Vec<u8>>,
+) -> rquickjs::Result<Value<'js>> {
     Ok(TypedArray::<u8>::new(ctx.clone(), bytes)?.into_value())
 }
 
 /// A new `ArrayBuffer` holding `bytes`.
-pub fn new_array_buffer<'js>(ctx: &Ctx<'js>, bytes: impl Into<Vec<u8>>) -> rquickjs::Result<Value<'js>> {
+pub fn new_array_buffer<'js>(
+    ctx: &Ctx<'js>,
+    bytes: impl Into<Vec<u8>>,
+) -> rquickjs::Result<Value<'js>> {
     Ok(ArrayBuffer::new(ctx.clone(), bytes)?.into_value())
 }
 
@@ -43,9 +50,13 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let v: Value = ctx.eval("new Uint16Array(new Uint8Array([1,2,3,4,5,6]).buffer, 2, 2)").unwrap();
+            let v: Value = ctx
+                .eval("new Uint16Array(new Uint8Array([1,2,3,4,5,6]).buffer, 2, 2)")
+                .unwrap();
             assert_eq!(copy_bytes(&v).unwrap(), vec![3, 4, 5, 6]);
-            let v: Value = ctx.eval("new DataView(new Uint8Array([9,8,7]).buffer, 1)").unwrap();
+            let v: Value = ctx
+                .eval("new DataView(new Uint8Array([9,8,7]).buffer, 1)")
+                .unwrap();
             assert_eq!(copy_bytes(&v).unwrap(), vec![8, 7]);
             let v: Value = ctx.eval("new Uint8Array([1,2]).buffer").unwrap();
             assert_eq!(copy_bytes(&v).unwrap(), vec![1, 2]);

@@ -76,7 +76,11 @@ impl JsException {
         if err.is_exception() {
             Self::from_value(&ctx.catch())
         } else {
-            JsException { name: "Error".into(), message: err.to_string(), stack: None }
+            JsException {
+                name: "Error".into(),
+                message: err.to_string(),
+                stack: None,
+            }
         }
     }
 
@@ -98,7 +102,11 @@ impl JsException {
             .and_then(|s| s.to_string().ok())
             .or_else(|| value.get::<rquickjs::Coerced<String>>().ok().map(|c| c.0))
             .unwrap_or_else(|| format!("{value:?}"));
-        JsException { name: "Uncaught".into(), message, stack: None }
+        JsException {
+            name: "Uncaught".into(),
+            message,
+            stack: None,
+        }
     }
 
     /// True when this is QuickJS's uncatchable interrupt (CPU budget exhausted).

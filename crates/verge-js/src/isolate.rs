@@ -1,13 +1,18 @@
 //! Isolates: one QuickJS runtime + context per worker version per isolate thread.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use rquickjs::{AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Object, Persistent, Value};
+use rquickjs::{
+    AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Object, Persistent, Value,
+};
 
 use crate::error::JsException;
 use crate::limits;
@@ -34,7 +39,12 @@ pub trait Extension: Send + Sync + 'static {
     }
 
     /// Adds bindings to `env`.
-    fn env<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> rquickjs::Result<()> {
+    fn env<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        internal: &Object<'js>,
+        env: &Object<'js>,
+    ) -> rquickjs::Result<()> {
         let _ = (ctx, internal, env);
         Ok(())
     }
@@ -98,7 +108,8 @@ impl WorkerSpec {
         limits: WorkerLimits,
         extensions: Vec<Arc<dyn Extension>>,
     ) -> Arc<Self> {
-        let builtins: Vec<(&'static str, &'static str)> = extensions.iter().flat_map(|e| e.modules()).collect();
+        let builtins: Vec<(&'static str, &'static str)> =
+            extensions.iter().flat_map(|e| e.modules()).collect();
         Arc::new(WorkerSpec {
             id: NEXT_SPEC_ID.fetch_add(1, Ordering::Relaxed),
             name: name.into(),
@@ -145,7 +156,9 @@ pub enum LoadError {
         exception: JsException,
     },
     /// Global scope ran past the startup CPU limit.
-    #[error("{module}: evaluating the global scope exceeded the startup CPU limit of {limit_ms} ms")]
+    #[error(
+        "{module}: evaluating the global scope exceeded the startup CPU limit of {limit_ms} ms"
+    )]
     StartupCpu {
         /// The entry module.
         module: String,
@@ -153,7 +166,9 @@ pub enum LoadError {
         limit_ms: u128,
     },
     /// The entry module has no usable default export.
-    #[error("{module}: the module has no default export; verge runs ES module workers (`export default {{ fetch(request, env, ctx) {{ ... }} }}`)")]
+    #[error(
+        "{module}: the module has no default export; verge runs ES module workers (`export default {{ fetch(request, env, ctx) {{ ... }} }}`)"
+    )]
     NoDefaultExport {
         /// The entry module.
         module: String,
@@ -174,11 +189,65 @@ pub struct Isolate {
     poisoned: Cell<bool>,
     requests: Cell<u64>,
     created: Instant,
+    driver: Driver,
+}
+
+/// The waker of the task that drives an isolate's spawned futures (timers, host I/O).
+///
+/// rquickjs's scheduler remembers only the waker of whoever polled the runtime last. When that
+/// was a request's task which has since finished, a timer firing later would wake nobody. So
+/// after every poll of isolate work, [`Kicked`] wakes the driver, which polls the runtime and
+/// registers itself again.
+#[derive(Clone, Default)]
+struct Driver(Rc<RefCell<Option<Waker>>>);
+
+impl Driver {
+    fn kick(&self) {
+        if let Some(w) = self.0.borrow().as_ref() {
+            w.wake_by_ref();
+        }
+    }
+}
+
+/// A future that wakes its isolate's driver after each poll.
+struct Kicked<F> {
+    inner: Pin<Box<F>>,
+    driver: Driver,
+}
+
+impl<F: Future> Future for Kicked<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let out = self.inner.as_mut().poll(cx);
+        self.driver.kick();
+        out
+    }
+}
+
+/// The driver task: `AsyncRuntime::drive` that records its own waker on every poll.
+struct DriverTask<F> {
+    inner: Pin<Box<F>>,
+    driver: Driver,
+}
+
+impl<F: Future> Future for DriverTask<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        {
+            let mut slot = self.driver.0.borrow_mut();
+            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *slot = Some(cx.waker().clone());
+            }
+        }
+        self.inner.as_mut().poll(cx)
+    }
 }
 
 impl std::fmt::Debug for Isolate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Isolate").field("spec", &self.spec).finish_non_exhaustive()
+        f.debug_struct("Isolate")
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
     }
 }
 
@@ -192,8 +261,13 @@ impl Isolate {
         rt.set_memory_limit(spec.limits.memory_bytes).await;
         rt.set_max_stack_size(limits::JS_STACK_BYTES).await;
         rt.set_gc_threshold(4 << 20).await;
-        rt.set_interrupt_handler(Some(Box::new(crate::meter::should_interrupt))).await;
-        rt.set_loader(ProjectLoader(spec.source.clone()), ProjectLoader(spec.source.clone())).await;
+        rt.set_interrupt_handler(Some(Box::new(crate::meter::should_interrupt)))
+            .await;
+        rt.set_loader(
+            ProjectLoader(spec.source.clone()),
+            ProjectLoader(spec.source.clone()),
+        )
+        .await;
         let worker_name = spec.name.clone();
         rt.set_host_promise_rejection_tracker(Some(Box::new(move |_ctx, _promise, reason, is_handled| {
             if !is_handled {
@@ -202,7 +276,9 @@ impl Isolate {
             }
         })))
         .await;
-        let ctx = AsyncContext::full(&rt).await.map_err(|e| LoadError::Engine(e.to_string()))?;
+        let ctx = AsyncContext::full(&rt)
+            .await
+            .map_err(|e| LoadError::Engine(e.to_string()))?;
         ctx.with(|ctx| {
             // SAFETY: `ctx` is a live context of a runtime we hold the lock of (inside `with`);
             // adding an intrinsic only defines the `DOMException` global on it.
@@ -210,44 +286,58 @@ impl Isolate {
         })
         .await;
 
+        let driver = Driver::default();
+        let drive_meter =
+            RequestMeter::per_slice(format!("background:{}", spec.name), spec.limits.cpu);
+        tokio::task::spawn_local(DriverTask {
+            inner: Box::pin(Metered::new(drive_meter, rt.drive())),
+            driver: driver.clone(),
+        });
+
         let startup = RequestMeter::new(format!("startup:{}", spec.name), limits::STARTUP_CPU);
         let main = spec.main.clone();
         let spec2 = spec.clone();
-        let loaded = Metered::new(
-            startup.clone(),
-            ctx.async_with(async move |ctx| {
-                let r: rquickjs::Result<_> = async {
-                    let internal = Object::new(ctx.clone())?;
-                    for ext in &spec2.extensions {
-                        ext.init(&ctx, &internal)?;
+        let loaded = Kicked {
+            driver: driver.clone(),
+            inner: Box::pin(Metered::new(
+                startup.clone(),
+                ctx.async_with(async move |ctx| {
+                    let r: rquickjs::Result<_> = async {
+                        let internal = Object::new(ctx.clone())?;
+                        for ext in &spec2.extensions {
+                            ext.init(&ctx, &internal)?;
+                        }
+                        let env = Object::new(ctx.clone())?;
+                        for ext in &spec2.extensions {
+                            ext.env(&ctx, &internal, &env)?;
+                        }
+                        let module = spec2.source.declare(&ctx, &spec2.main)?;
+                        let (module, promise) = module.eval()?;
+                        promise.into_future::<Value>().await?;
+                        let default: Value = module.get("default")?;
+                        Ok((
+                            Persistent::save(&ctx, internal),
+                            Persistent::save(&ctx, env),
+                            default.into_object().map(|o| Persistent::save(&ctx, o)),
+                        ))
                     }
-                    let env = Object::new(ctx.clone())?;
-                    for ext in &spec2.extensions {
-                        ext.env(&ctx, &internal, &env)?;
-                    }
-                    let module = spec2.source.declare(&ctx, &spec2.main)?;
-                    let (module, promise) = module.eval()?;
-                    promise.into_future::<Value>().await?;
-                    let default: Value = module.get("default")?;
-                    Ok((
-                        Persistent::save(&ctx, internal),
-                        Persistent::save(&ctx, env),
-                        default.into_object().map(|o| Persistent::save(&ctx, o)),
-                    ))
-                }
-                .await;
-                r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))
-            }),
-        )
+                    .await;
+                    r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))
+                }),
+            )),
+        }
         .await;
         if startup.exceeded() {
-            return Err(LoadError::StartupCpu { module: main, limit_ms: limits::STARTUP_CPU.as_millis() });
+            return Err(LoadError::StartupCpu {
+                module: main,
+                limit_ms: limits::STARTUP_CPU.as_millis(),
+            });
         }
-        let (internal, env, exports) = loaded.map_err(|exception| LoadError::Exception { module: main.clone(), exception })?;
+        let (internal, env, exports) = loaded.map_err(|exception| LoadError::Exception {
+            module: main.clone(),
+            exception,
+        })?;
         let exports = exports.ok_or(LoadError::NoDefaultExport { module: main })?;
-
-        let drive_meter = RequestMeter::per_slice(format!("background:{}", spec.name), spec.limits.cpu);
-        tokio::task::spawn_local(Metered::new(drive_meter, rt.drive()));
 
         Ok(Rc::new(Isolate {
             exports,
@@ -259,7 +349,22 @@ impl Isolate {
             poisoned: Cell::new(false),
             requests: Cell::new(0),
             created: Instant::now(),
+            driver,
         }))
+    }
+
+    /// Runs isolate work (a future that uses [`Isolate::context`]) charged to `meter`, keeping
+    /// the isolate's timers and host futures driven after it ends. All request work goes
+    /// through here.
+    pub fn run<F: Future>(
+        &self,
+        meter: Rc<RequestMeter>,
+        fut: F,
+    ) -> impl Future<Output = F::Output> {
+        Kicked {
+            inner: Box::pin(Metered::new(meter, fut)),
+            driver: self.driver.clone(),
+        }
     }
 
     /// The worker version this isolate runs.
@@ -344,7 +449,11 @@ mod tests {
     use rquickjs::{Function, Promise};
 
     fn project(files: &[(&str, &str)]) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("verge-js-iso-{}-{}", std::process::id(), next_test_id()));
+        let dir = std::env::temp_dir().join(format!(
+            "verge-js-iso-{}-{}",
+            std::process::id(),
+            next_test_id()
+        ));
         for (name, src) in files {
             let p = dir.join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -354,20 +463,32 @@ mod tests {
     }
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         tokio::task::LocalSet::new().block_on(&rt, f)
     }
 
     #[test]
     fn modules_with_relative_imports_load_and_export_a_default() {
         let dir = project(&[
-            ("src/index.js", "import { greet } from './lib/greet.js'; export default { hi: greet('x') };"),
-            ("src/lib/greet.js", "export function greet(n) { return 'hello ' + n; }"),
+            (
+                "src/index.js",
+                "import { greet } from './lib/greet.js'; export default { hi: greet('x') };",
+            ),
+            (
+                "src/lib/greet.js",
+                "export function greet(n) { return 'hello ' + n; }",
+            ),
         ]);
         let spec = WorkerSpec::new("w", dir, "src/index.js", WorkerLimits::default(), vec![]);
         block_on(async {
             let iso = Isolate::new(spec).await.unwrap();
-            let hi: String = iso.context().with(|ctx| iso.exports(&ctx).unwrap().get("hi").unwrap()).await;
+            let hi: String = iso
+                .context()
+                .with(|ctx| iso.exports(&ctx).unwrap().get("hi").unwrap())
+                .await;
             assert_eq!(hi, "hello x");
         });
     }
@@ -391,8 +512,14 @@ mod tests {
 
     #[test]
     fn an_infinite_loop_is_interrupted_at_the_cpu_budget_and_the_isolate_still_works() {
-        let dir = project(&[("index.js", "export default { spin() { while (true) {} }, ok() { return 2; } };")]);
-        let limits = WorkerLimits { cpu: Duration::from_millis(30), ..WorkerLimits::default() };
+        let dir = project(&[(
+            "index.js",
+            "export default { spin() { while (true) {} }, ok() { return 2; } };",
+        )]);
+        let limits = WorkerLimits {
+            cpu: Duration::from_millis(30),
+            ..WorkerLimits::default()
+        };
         let spec = WorkerSpec::new("w", dir, "index.js", limits, vec![]);
         block_on(async {
             let iso = Isolate::new(spec).await.unwrap();
@@ -403,7 +530,9 @@ mod tests {
                 iso.context().async_with(async |ctx| {
                     let f: Function = iso.exports(&ctx).unwrap().get("spin").unwrap();
                     let r: rquickjs::Result<Value> = f.call(());
-                    r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e)).map(|_| ())
+                    r.catch(&ctx)
+                        .map_err(|e| caught_to_exception(&ctx, e))
+                        .map(|_| ())
                 }),
             )
             .await;
@@ -413,7 +542,14 @@ mod tests {
             assert!(started.elapsed() < Duration::from_millis(500));
             let two: i32 = iso
                 .context()
-                .with(|ctx| iso.exports(&ctx).unwrap().get::<_, Function>("ok").unwrap().call(()).unwrap())
+                .with(|ctx| {
+                    iso.exports(&ctx)
+                        .unwrap()
+                        .get::<_, Function>("ok")
+                        .unwrap()
+                        .call(())
+                        .unwrap()
+                })
                 .await;
             assert_eq!(two, 2);
         });
@@ -421,11 +557,17 @@ mod tests {
 
     #[test]
     fn top_level_await_is_driven_before_exports_are_read() {
-        let dir = project(&[("index.js", "const v = await Promise.resolve(41); export default { v: v + 1 };")]);
+        let dir = project(&[(
+            "index.js",
+            "const v = await Promise.resolve(41); export default { v: v + 1 };",
+        )]);
         let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]);
         block_on(async {
             let iso = Isolate::new(spec).await.unwrap();
-            let v: i32 = iso.context().with(|ctx| iso.exports(&ctx).unwrap().get("v").unwrap()).await;
+            let v: i32 = iso
+                .context()
+                .with(|ctx| iso.exports(&ctx).unwrap().get("v").unwrap())
+                .await;
             assert_eq!(v, 42);
             let p: i32 = iso
                 .context()

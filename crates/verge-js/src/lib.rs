@@ -24,9 +24,9 @@ pub mod limits;
 pub mod loader;
 pub mod meter;
 pub mod registry;
-pub mod threads;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod threads;
 
 pub use error::{JsClass, JsException, ToJsClass, throw, throw_as, type_error};
 pub use isolate::{Extension, Isolate, LoadError, WorkerLimits, WorkerSpec};

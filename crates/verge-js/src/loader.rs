@@ -46,10 +46,16 @@ pub struct ModuleSource {
 
 impl ModuleSource {
     /// Modules under `root`, plus built-in modules `(specifier, source)`.
-    pub fn new(root: PathBuf, builtins: impl IntoIterator<Item = (&'static str, &'static str)>) -> Self {
+    pub fn new(
+        root: PathBuf,
+        builtins: impl IntoIterator<Item = (&'static str, &'static str)>,
+    ) -> Self {
         ModuleSource {
             root,
-            builtins: builtins.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            builtins: builtins
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -61,7 +67,12 @@ impl ModuleSource {
 
     /// Reads (once) the module file `name`, relative to the root.
     pub fn read(&self, name: &str) -> std::io::Result<Arc<Vec<u8>>> {
-        if let Some(hit) = self.cache.lock().expect("module cache lock poisoned").get(name) {
+        if let Some(hit) = self
+            .cache
+            .lock()
+            .expect("module cache lock poisoned")
+            .get(name)
+        {
             return Ok(hit.clone());
         }
         let bytes = Arc::new(std::fs::read(self.root.join(name))?);
@@ -77,7 +88,10 @@ impl ModuleSource {
         if self.builtins.contains_key(specifier) {
             return Ok(specifier.to_string());
         }
-        if !(specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')) {
+        if !(specifier.starts_with("./")
+            || specifier.starts_with("../")
+            || specifier.starts_with('/'))
+        {
             return Err(format!(
                 "Cannot resolve module \"{specifier}\" imported from \"{base}\": only relative imports and \
                  built-in modules ({}) are supported; bundle npm dependencies with wrangler or esbuild first",
@@ -87,7 +101,10 @@ impl ModuleSource {
         let joined = if let Some(abs) = specifier.strip_prefix('/') {
             PathBuf::from(abs)
         } else {
-            Path::new(base).parent().unwrap_or(Path::new("")).join(specifier)
+            Path::new(base)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(specifier)
         };
         let mut parts: Vec<String> = Vec::new();
         for comp in joined.components() {
@@ -113,13 +130,20 @@ impl ModuleSource {
     }
 
     /// Declares module `name` in `ctx`.
-    pub fn declare<'js>(&self, ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Module<'js, Declared>> {
+    pub fn declare<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        name: &str,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
         if let Some(src) = self.builtins.get(name) {
             return Module::declare(ctx.clone(), name, *src);
         }
-        let bytes = self
-            .read(name)
-            .map_err(|e| Error::new_loading_message(name, format!("cannot read {}: {e}", self.root.join(name).display())))?;
+        let bytes = self.read(name).map_err(|e| {
+            Error::new_loading_message(
+                name,
+                format!("cannot read {}: {e}", self.root.join(name).display()),
+            )
+        })?;
         match ModuleKind::for_name(name) {
             Some(ModuleKind::EsModule) => Module::declare(ctx.clone(), name, bytes.as_slice()),
             Some(ModuleKind::Text) => {
@@ -132,7 +156,10 @@ impl ModuleSource {
                 Module::declare(
                     ctx.clone(),
                     name,
-                    format!("export default new Uint8Array([{}]).buffer;", list.join(",")),
+                    format!(
+                        "export default new Uint8Array([{}]).buffer;",
+                        list.join(",")
+                    ),
                 )
             }
             None => Err(Error::new_loading_message(
@@ -203,14 +230,19 @@ mod tests {
     #[test]
     fn relative_imports_resolve_against_the_importing_module() {
         let s = source();
-        assert_eq!(s.resolve("dist/worker.js", "./lib/a.js").unwrap(), "dist/lib/a.js");
+        assert_eq!(
+            s.resolve("dist/worker.js", "./lib/a.js").unwrap(),
+            "dist/lib/a.js"
+        );
         assert_eq!(s.resolve("dist/lib/a.js", "../b.js").unwrap(), "dist/b.js");
         assert_eq!(s.resolve("worker.js", "./x.mjs").unwrap(), "x.mjs");
     }
 
     #[test]
     fn imports_cannot_escape_the_project_root() {
-        let err = source().resolve("worker.js", "../../etc/passwd").unwrap_err();
+        let err = source()
+            .resolve("worker.js", "../../etc/passwd")
+            .unwrap_err();
         assert!(err.contains("outside the project directory"), "{err}");
     }
 
@@ -223,12 +255,18 @@ mod tests {
 
     #[test]
     fn builtins_resolve_to_themselves() {
-        assert_eq!(source().resolve("a/b.js", "cloudflare:workers").unwrap(), "cloudflare:workers");
+        assert_eq!(
+            source().resolve("a/b.js", "cloudflare:workers").unwrap(),
+            "cloudflare:workers"
+        );
     }
 
     #[test]
     fn text_modules_escape_their_contents() {
-        assert_eq!(json_string_literal("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+        assert_eq!(
+            json_string_literal("a\"b\\c\nd\u{1}"),
+            "\"a\\\"b\\\\c\\nd\\u0001\""
+        );
     }
 
     #[test]

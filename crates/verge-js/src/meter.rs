@@ -84,7 +84,9 @@ pub fn current_request_id() -> Option<String> {
 pub(crate) fn should_interrupt() -> bool {
     CURRENT.with(|c| {
         let cur = c.borrow();
-        let Some(slice) = cur.as_ref() else { return false };
+        let Some(slice) = cur.as_ref() else {
+            return false;
+        };
         let spent = slice.meter.used.get() + slice.start.elapsed();
         if spent > slice.meter.budget {
             slice.meter.exceeded.set(true);
@@ -96,7 +98,12 @@ pub(crate) fn should_interrupt() -> bool {
 }
 
 fn enter(meter: &Rc<RequestMeter>) -> Option<Slice> {
-    CURRENT.with(|c| c.borrow_mut().replace(Slice { meter: meter.clone(), start: Instant::now() }))
+    CURRENT.with(|c| {
+        c.borrow_mut().replace(Slice {
+            meter: meter.clone(),
+            start: Instant::now(),
+        })
+    })
 }
 
 fn exit(previous: Option<Slice>) {
@@ -105,7 +112,10 @@ fn exit(previous: Option<Slice>) {
         if let Some(slice) = cur.take()
             && !slice.meter.per_slice
         {
-            slice.meter.used.set(slice.meter.used.get() + slice.start.elapsed());
+            slice
+                .meter
+                .used
+                .set(slice.meter.used.get() + slice.start.elapsed());
         }
         *cur = previous;
     });
@@ -120,7 +130,10 @@ pub struct Metered<F> {
 impl<F: Future> Metered<F> {
     /// Wraps `inner` so that JS it runs is charged to `meter`.
     pub fn new(meter: Rc<RequestMeter>, inner: F) -> Self {
-        Metered { inner: Box::pin(inner), meter }
+        Metered {
+            inner: Box::pin(inner),
+            meter,
+        }
     }
 }
 

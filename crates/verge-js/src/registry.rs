@@ -33,7 +33,9 @@ pub async fn isolate_for(spec: &Arc<WorkerSpec>) -> Result<Rc<Isolate>, Arc<Load
             _ => {}
         }
         let spec = spec.clone();
-        let fut: Loading = async move { Isolate::new(spec).await.map_err(Arc::new) }.boxed_local().shared();
+        let fut: Loading = async move { Isolate::new(spec).await.map_err(Arc::new) }
+            .boxed_local()
+            .shared();
         map.insert(id, Slot::Loading(fut.clone()));
         Err(fut)
     });

@@ -16,7 +16,10 @@ pub fn run_js(extensions: Vec<Arc<dyn Extension>>, script: &str) -> Result<Strin
     std::fs::write(dir.join(&main), "export default {};").expect("write module");
     let spec = WorkerSpec::new("test", dir, main, WorkerLimits::default(), extensions);
     let script = format!("(async () => {{ {script} }})().then(v => JSON.stringify(v))");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let iso = Isolate::new(spec).await.map_err(|e| JsException {
@@ -29,7 +32,10 @@ pub fn run_js(extensions: Vec<Arc<dyn Extension>>, script: &str) -> Result<Strin
                 let r: rquickjs::Result<String> = async {
                     let p: Promise = ctx.eval(script)?;
                     let v: Value = p.into_future().await?;
-                    Ok(v.as_string().map(|s| s.to_string()).transpose()?.unwrap_or_else(|| "undefined".into()))
+                    Ok(v.as_string()
+                        .map(|s| s.to_string())
+                        .transpose()?
+                        .unwrap_or_else(|| "undefined".into()))
                 }
                 .await;
                 r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))

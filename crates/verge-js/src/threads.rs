@@ -19,7 +19,9 @@ pub struct IsolateThreads {
 
 impl std::fmt::Debug for IsolateThreads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IsolateThreads").field("threads", &self.senders.len()).finish()
+        f.debug_struct("IsolateThreads")
+            .field("threads", &self.senders.len())
+            .finish()
     }
 }
 
@@ -29,7 +31,9 @@ impl IsolateThreads {
         let mut senders = Vec::new();
         for k in 0..n.max(1) {
             let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             std::thread::Builder::new()
                 .name(format!("verge-isolate-{k}"))
                 .stack_size(THREAD_STACK_BYTES)
@@ -91,7 +95,10 @@ mod tests {
         for k in 0..4 {
             let tx = tx.clone();
             threads.spawn_on(k, move || async move {
-                let name = std::thread::current().name().unwrap_or_default().to_string();
+                let name = std::thread::current()
+                    .name()
+                    .unwrap_or_default()
+                    .to_string();
                 let rc = std::rc::Rc::new(k); // !Send values are fine on an isolate thread
                 tx.send((*rc, name)).unwrap();
             });

@@ -450,7 +450,9 @@ internal.settleWaitUntil = async (ctx) => {
   return errors;
 };
 
-internal.callFetch = async (handler, request, env, ctx) => {
+// Never rejects: a rejection the host reads later would be reported as unhandled first.
+internal.callFetch = (handler, request, env, ctx) => callFetch(handler, request, env, ctx).then(undefined, (e) => [-1, e]);
+async function callFetch(handler, request, env, ctx) {
   const r = await handler.fetch(request, env, ctx);
   if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
   const [status, headers, type] = Response.parts(r);
@@ -464,13 +466,13 @@ internal.callFetch = async (handler, request, env, ctx) => {
   if (s.bytes) return [status, headers, 2, s.bytes];
   const stream = bodyStream(st);
   return [status, headers, 3, S.getReader(stream)];
-};
-internal.readChunk = async (reader) => {
-  const { done, value } = await reader.read();
+}
+// Resolves to a chunk, `undefined` at the end, or `[error]`; never rejects (see callFetch).
+internal.readChunk = (reader) => reader.read().then(({ done, value }) => {
   if (done) return undefined;
   const b = toBytes(value);
-  if (!b) throw new $TypeError("A ReadableStream used as a response body must produce ArrayBuffer or ArrayBufferView chunks.");
+  if (!b) return [new $TypeError("A ReadableStream used as a response body must produce ArrayBuffer or ArrayBufferView chunks.")];
   return b;
-};
+}, (e) => [e]);
 
 for (const [name, value] of Object.entries({ Blob, File, FormData, Request, Response, fetch })) internal.defineGlobal(name, value);

@@ -26,7 +26,9 @@ pub struct BodyReader {
 impl BodyReader {
     /// Wraps a stream.
     pub fn new(stream: ByteStream) -> Self {
-        BodyReader { inner: Rc::new(RefCell::new(Some(stream))) }
+        BodyReader {
+            inner: Rc::new(RefCell::new(Some(stream))),
+        }
     }
 }
 
@@ -45,7 +47,12 @@ async fn read_body<'js>(ctx: Ctx<'js>, reader: Class<'js, BodyReader>) -> Result
                 *inner.borrow_mut() = Some(stream);
                 return verge_js::bytes::new_u8_array(&ctx, chunk.to_vec());
             }
-            Some(Err(e)) => return Err(Exception::throw_type(&ctx, &format!("Network connection lost: {e}"))),
+            Some(Err(e)) => {
+                return Err(Exception::throw_type(
+                    &ctx,
+                    &format!("Network connection lost: {e}"),
+                ));
+            }
             None => return Ok(Value::new_undefined(ctx)),
         }
     }

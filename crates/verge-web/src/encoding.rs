@@ -33,11 +33,20 @@ impl TextDecoder {
 #[rquickjs::methods(rename_all = "camelCase")]
 impl TextDecoder {
     #[qjs(constructor)]
-    fn new<'js>(ctx: Ctx<'js>, label: Opt<Coerced<String>>, options: Opt<Object<'js>>) -> Result<Self> {
+    fn new<'js>(
+        ctx: Ctx<'js>,
+        label: Opt<Coerced<String>>,
+        options: Opt<Object<'js>>,
+    ) -> Result<Self> {
         let label = label.0.map(|l| l.0).unwrap_or_else(|| "utf-8".into());
         let encoding = Encoding::for_label(label.trim().as_bytes())
             .filter(|e| *e != encoding_rs::REPLACEMENT)
-            .ok_or_else(|| Exception::throw_range(&ctx, &format!("The encoding label provided ('{label}') is invalid.")))?;
+            .ok_or_else(|| {
+                Exception::throw_range(
+                    &ctx,
+                    &format!("The encoding label provided ('{label}') is invalid."),
+                )
+            })?;
         let (fatal, ignore_bom) = match options.0 {
             Some(o) => (
                 o.get::<_, Option<bool>>("fatal")?.unwrap_or(false),
@@ -45,7 +54,12 @@ impl TextDecoder {
             ),
             None => (false, false),
         };
-        Ok(TextDecoder { encoding, fatal, ignore_bom, decoder: None })
+        Ok(TextDecoder {
+            encoding,
+            fatal,
+            ignore_bom,
+            decoder: None,
+        })
     }
 
     #[qjs(get)]
@@ -63,7 +77,12 @@ impl TextDecoder {
         self.ignore_bom
     }
 
-    fn decode<'js>(&mut self, ctx: Ctx<'js>, input: Opt<Value<'js>>, options: Opt<Object<'js>>) -> Result<String> {
+    fn decode<'js>(
+        &mut self,
+        ctx: Ctx<'js>,
+        input: Opt<Value<'js>>,
+        options: Opt<Object<'js>>,
+    ) -> Result<String> {
         let stream = match options.0 {
             Some(o) => o.get::<_, Option<bool>>("stream")?.unwrap_or(false),
             None => false,
@@ -72,19 +91,29 @@ impl TextDecoder {
             None => Vec::new(),
             Some(v) if v.is_undefined() => Vec::new(),
             Some(v) => verge_js::bytes::copy_bytes(&v).ok_or_else(|| {
-                Exception::throw_type(&ctx, "TextDecoder.decode: the input must be an ArrayBuffer or ArrayBufferView")
+                Exception::throw_type(
+                    &ctx,
+                    "TextDecoder.decode: the input must be an ArrayBuffer or ArrayBufferView",
+                )
             })?,
         };
         let mut decoder = match self.decoder.take() {
             Some(d) => d,
             None => self.new_decoder(),
         };
-        let mut out = String::with_capacity(decoder.max_utf8_buffer_length(bytes.len()).unwrap_or(bytes.len() * 3));
+        let mut out = String::with_capacity(
+            decoder
+                .max_utf8_buffer_length(bytes.len())
+                .unwrap_or(bytes.len() * 3),
+        );
         let last = !stream;
         if self.fatal {
             let (result, _) = decoder.decode_to_string_without_replacement(&bytes, &mut out, last);
             if let encoding_rs::DecoderResult::Malformed(_, _) = result {
-                let msg = format!("The encoded data was not valid for encoding {}", self.encoding.name().to_ascii_lowercase());
+                let msg = format!(
+                    "The encoded data was not valid for encoding {}",
+                    self.encoding.name().to_ascii_lowercase()
+                );
                 return Err(Exception::throw_type(&ctx, &msg));
             }
         } else {
@@ -113,13 +142,16 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     let ops = Object::new(ctx.clone())?;
     ops.set(
         "encode",
-        Func::from(|ctx: Ctx<'js>, s: Coerced<String>| verge_js::bytes::new_u8_array(&ctx, s.0.into_bytes())),
+        Func::from(|ctx: Ctx<'js>, s: Coerced<String>| {
+            verge_js::bytes::new_u8_array(&ctx, s.0.into_bytes())
+        }),
     )?;
     ops.set(
         "decodeUtf8",
         Func::from(|ctx: Ctx<'js>, v: Value<'js>| -> Result<String> {
-            let bytes = verge_js::bytes::copy_bytes(&v)
-                .ok_or_else(|| Exception::throw_type(&ctx, "expected an ArrayBuffer or ArrayBufferView"))?;
+            let bytes = verge_js::bytes::copy_bytes(&v).ok_or_else(|| {
+                Exception::throw_type(&ctx, "expected an ArrayBuffer or ArrayBufferView")
+            })?;
             let (text, _) = UTF_8.decode_with_bom_removal(&bytes);
             Ok(text.into_owned())
         }),

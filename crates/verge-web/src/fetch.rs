@@ -36,7 +36,11 @@ async fn op_fetch<'js>(
 ) -> Result<Object<'js>> {
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| Exception::throw_type(&ctx, &format!("Invalid HTTP method: {method}")))?;
-    let client = if manual_redirect { MANUAL.with(Clone::clone) } else { FOLLOW.with(Clone::clone) };
+    let client = if manual_redirect {
+        MANUAL.with(Clone::clone)
+    } else {
+        FOLLOW.with(Clone::clone)
+    };
     let mut rb = client.request(method, &url);
     for pair in headers.chunks(2) {
         if let [name, value] = pair {
@@ -69,7 +73,10 @@ async fn op_fetch<'js>(
     out.set("url", resp.url().as_str())?;
     out.set("redirected", resp.url().as_str() != url)?;
     let stream: ByteStream = Box::pin(resp.bytes_stream().map(|r| r.map_err(|e| e.to_string())));
-    out.set("body", Class::instance(ctx.clone(), BodyReader::new(stream))?)?;
+    out.set(
+        "body",
+        Class::instance(ctx.clone(), BodyReader::new(stream))?,
+    )?;
     Ok(out)
 }
 

@@ -8,7 +8,9 @@
 use rquickjs::atom::PredefinedAtom;
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
-use rquickjs::{Array, Class, Ctx, Exception, Function, Iterable, JsLifetime, Object, Result, Value};
+use rquickjs::{
+    Array, Class, Ctx, Exception, Function, Iterable, JsLifetime, Object, Result, Value,
+};
 
 /// Whether a `Headers` may be changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,8 +47,23 @@ pub enum HeaderError {
 }
 
 fn is_token_byte(b: u8) -> bool {
-    matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
-        || b.is_ascii_alphanumeric()
+    matches!(
+        b,
+        b'!' | b'#'
+            | b'$'
+            | b'%'
+            | b'&'
+            | b'\''
+            | b'*'
+            | b'+'
+            | b'-'
+            | b'.'
+            | b'^'
+            | b'_'
+            | b'`'
+            | b'|'
+            | b'~'
+    ) || b.is_ascii_alphanumeric()
 }
 
 /// Lower-cases and validates a header name.
@@ -96,7 +113,11 @@ impl Headers {
     }
 
     fn check_mutable(&self) -> std::result::Result<(), HeaderError> {
-        if self.guard == Guard::Immutable { Err(HeaderError::Immutable) } else { Ok(()) }
+        if self.guard == Guard::Immutable {
+            Err(HeaderError::Immutable)
+        } else {
+            Ok(())
+        }
     }
 
     /// The combined value of `name` (already lower-case).
@@ -141,7 +162,10 @@ impl Headers {
             return Ok(());
         }
         let Some(obj) = init.as_object() else {
-            return Err(Exception::throw_type(ctx, "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'."));
+            return Err(Exception::throw_type(
+                ctx,
+                "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.",
+            ));
         };
         if let Some(other) = Class::<Headers>::from_object(obj) {
             let list = other.borrow().list.clone();
@@ -161,15 +185,25 @@ impl Headers {
                 let items: Vec<rquickjs::Coerced<String>> = match pair.as_object() {
                     Some(p) if p.as_array().is_some() => pair.get()?,
                     Some(p) => {
-                        let from: Function = ctx.globals().get::<_, Object>("Array")?.get("from")?;
+                        let from: Function =
+                            ctx.globals().get::<_, Object>("Array")?.get("from")?;
                         from.call((p.clone(),))?
                     }
-                    None => return Err(Exception::throw_type(ctx, "Failed to construct 'Headers': a header init pair must be a sequence")),
+                    None => {
+                        return Err(Exception::throw_type(
+                            ctx,
+                            "Failed to construct 'Headers': a header init pair must be a sequence",
+                        ));
+                    }
                 };
                 if items.len() != 2 {
-                    return Err(Exception::throw_type(ctx, "Failed to construct 'Headers': a header init pair must have exactly two items"));
+                    return Err(Exception::throw_type(
+                        ctx,
+                        "Failed to construct 'Headers': a header init pair must have exactly two items",
+                    ));
                 }
-                self.try_append(&items[0].0, &items[1].0).map_err(|e| throw(ctx, e))?;
+                self.try_append(&items[0].0, &items[1].0)
+                    .map_err(|e| throw(ctx, e))?;
             }
             return Ok(());
         }
@@ -198,13 +232,20 @@ impl Headers {
     }
 
     fn get_set_cookie(&self) -> Vec<String> {
-        self.list.iter().filter(|(n, _)| n == "set-cookie").map(|(_, v)| v.clone()).collect()
+        self.list
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     fn get_all(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Vec<String>> {
         let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
         if n != "set-cookie" {
-            return Err(Exception::throw_type(&ctx, "getAll() can only be used with the header name \"Set-Cookie\"."));
+            return Err(Exception::throw_type(
+                &ctx,
+                "getAll() can only be used with the header name \"Set-Cookie\".",
+            ));
         }
         Ok(self.get_set_cookie())
     }
@@ -233,8 +274,14 @@ impl Headers {
         Ok(())
     }
 
-    fn append(&mut self, ctx: Ctx<'_>, name: Coerced<String>, value: Coerced<String>) -> Result<()> {
-        self.try_append(&name.0, &value.0).map_err(|e| throw(&ctx, e))
+    fn append(
+        &mut self,
+        ctx: Ctx<'_>,
+        name: Coerced<String>,
+        value: Coerced<String>,
+    ) -> Result<()> {
+        self.try_append(&name.0, &value.0)
+            .map_err(|e| throw(&ctx, e))
     }
 
     fn delete(&mut self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<()> {
@@ -245,15 +292,30 @@ impl Headers {
     }
 
     fn entries(&self) -> Iterable<impl rquickjs::IterableFn<Item = Vec<String>> + use<>> {
-        Iterable::from(self.sorted().into_iter().map(|(n, v)| vec![n, v]).collect::<Vec<_>>())
+        Iterable::from(
+            self.sorted()
+                .into_iter()
+                .map(|(n, v)| vec![n, v])
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn keys(&self) -> Iterable<impl rquickjs::IterableFn<Item = String> + use<>> {
-        Iterable::from(self.sorted().into_iter().map(|(n, _)| n).collect::<Vec<_>>())
+        Iterable::from(
+            self.sorted()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn values(&self) -> Iterable<impl rquickjs::IterableFn<Item = String> + use<>> {
-        Iterable::from(self.sorted().into_iter().map(|(_, v)| v).collect::<Vec<_>>())
+        Iterable::from(
+            self.sorted()
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[qjs(rename = PredefinedAtom::SymbolIterator)]
@@ -261,9 +323,15 @@ impl Headers {
         self.entries()
     }
 
-    fn for_each<'js>(this: This<Class<'js, Self>>, callback: Function<'js>, this_arg: Opt<Value<'js>>) -> Result<()> {
+    fn for_each<'js>(
+        this: This<Class<'js, Self>>,
+        callback: Function<'js>,
+        this_arg: Opt<Value<'js>>,
+    ) -> Result<()> {
         let entries = this.0.borrow().sorted(); // copied out: the callback may mutate the headers
-        let this_arg = this_arg.0.unwrap_or_else(|| Value::new_undefined(callback.ctx().clone()));
+        let this_arg = this_arg
+            .0
+            .unwrap_or_else(|| Value::new_undefined(callback.ctx().clone()));
         for (n, v) in entries {
             let args = rquickjs::function::Args::new(callback.ctx().clone(), 3);
             let mut args = args;

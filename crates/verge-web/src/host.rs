@@ -45,11 +45,20 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>, worker: String) -> R
     internal.set(
         "sleep",
         Func::from(Async(|ms: f64| async move {
-            let ms = if ms.is_finite() && ms > 0.0 { ms.min(1e12) } else { 0.0 };
+            let ms = if ms.is_finite() && ms > 0.0 {
+                ms.min(1e12)
+            } else {
+                0.0
+            };
             tokio::time::sleep(Duration::from_micros((ms * 1000.0) as u64)).await;
         })),
     )?;
-    internal.set("log", Func::from(move |level: i32, message: String| log(&worker, Level::from_i32(level), &message)))?;
+    internal.set(
+        "log",
+        Func::from(move |level: i32, message: String| {
+            log(&worker, Level::from_i32(level), &message)
+        }),
+    )?;
     let _ = ctx;
     Ok(())
 }

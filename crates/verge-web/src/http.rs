@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use rquickjs::{CatchResultExt, Class, Function, Object, Persistent, Promise, Value};
 use tokio::sync::mpsc;
-use verge_js::meter::{Metered, RequestMeter};
+use verge_js::meter::RequestMeter;
 use verge_js::{Isolate, JsException};
 
 use crate::body::{BodyReader, ByteStream};
@@ -77,7 +77,10 @@ impl InvokeError {
     pub fn status(&self) -> u16 {
         match self {
             InvokeError::CpuExceeded | InvokeError::MemoryExceeded => 503,
-            InvokeError::Exception(_) | InvokeError::NoFetchHandler | InvokeError::Hung(_) | InvokeError::Load(_) => 500,
+            InvokeError::Exception(_)
+            | InvokeError::NoFetchHandler
+            | InvokeError::Hung(_)
+            | InvokeError::Load(_) => 500,
         }
     }
 
@@ -85,7 +88,10 @@ impl InvokeError {
     pub fn code(&self) -> u16 {
         match self {
             InvokeError::CpuExceeded | InvokeError::MemoryExceeded => 1102,
-            InvokeError::Exception(_) | InvokeError::NoFetchHandler | InvokeError::Hung(_) | InvokeError::Load(_) => 1101,
+            InvokeError::Exception(_)
+            | InvokeError::NoFetchHandler
+            | InvokeError::Hung(_)
+            | InvokeError::Load(_) => 1101,
         }
     }
 }
@@ -101,55 +107,73 @@ enum OutgoingBodyJs {
 }
 
 /// Runs the worker's `fetch` handler for `req` on `iso` (which must live on this thread).
-pub async fn invoke_fetch(iso: Rc<Isolate>, req: IncomingRequest) -> Result<OutgoingResponse, InvokeError> {
+pub async fn invoke_fetch(
+    iso: Rc<Isolate>,
+    req: IncomingRequest,
+) -> Result<OutgoingResponse, InvokeError> {
     let limits = iso.spec().limits();
     let meter = RequestMeter::new(req.id.clone(), limits.cpu);
     let exec_ctx: Rc<std::cell::RefCell<Option<Persistent<Object<'static>>>>> = Rc::default();
     let exec_ctx2 = exec_ctx.clone();
     let iso2 = iso.clone();
-    let run = Metered::new(
+    let run = iso.run(
         meter.clone(),
-        iso.context().async_with(async move |ctx| -> Result<Parts, InvokeError> {
-            let r: rquickjs::Result<Option<Parts>> = async {
-                let exports = iso2.exports(&ctx)?;
-                let fetch: Value = exports.get("fetch")?;
-                if !fetch.is_function() {
-                    return Ok(None);
+        iso.context()
+            .async_with(async move |ctx| -> Result<Parts, InvokeError> {
+                let r: rquickjs::Result<Option<Parts>> = async {
+                    let exports = iso2.exports(&ctx)?;
+                    let fetch: Value = exports.get("fetch")?;
+                    if !fetch.is_function() {
+                        return Ok(None);
+                    }
+                    let internal = iso2.internal(&ctx)?;
+                    let env = iso2.env(&ctx)?;
+                    let headers = Class::instance(
+                        ctx.clone(),
+                        Headers::from_list(req.headers, Guard::Immutable),
+                    )?;
+                    let reader = match req.body {
+                        Some(b) => Some(Class::instance(ctx.clone(), BodyReader::new(b))?),
+                        None => None,
+                    };
+                    let make_request: Function = internal.get("makeRequest")?;
+                    let request: Value =
+                        make_request.call((req.method, req.url, headers, reader, req.cf_json))?;
+                    let make_context: Function = internal.get("makeContext")?;
+                    let exec: Object = make_context.call(())?;
+                    *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec.clone()));
+                    let call_fetch: Function = internal.get("callFetch")?;
+                    let promise: Promise = call_fetch.call((exports, request, env, exec))?;
+                    let parts: rquickjs::Array = promise.into_future().await?;
+                    let status: i32 = parts.get(0)?;
+                    if status < 0 {
+                        return Err(ctx.throw(parts.get(1)?));
+                    }
+                    let status = status as u16;
+                    let headers: Class<Headers> = parts.get(1)?;
+                    let headers = headers.borrow().sorted();
+                    let kind: i32 = parts.get(2)?;
+                    let body = match kind {
+                        1 => OutgoingBodyJs::Full(parts.get::<String>(3)?.into_bytes()),
+                        2 => OutgoingBodyJs::Full(
+                            verge_js::bytes::copy_bytes(&parts.get(3)?).unwrap_or_default(),
+                        ),
+                        3 => {
+                            OutgoingBodyJs::Stream(Persistent::save(&ctx, parts.get::<Object>(3)?))
+                        }
+                        _ => OutgoingBodyJs::Empty,
+                    };
+                    Ok(Some(Parts::Done(status, headers, body)))
                 }
-                let internal = iso2.internal(&ctx)?;
-                let env = iso2.env(&ctx)?;
-                let headers = Class::instance(ctx.clone(), Headers::from_list(req.headers, Guard::Immutable))?;
-                let reader = match req.body {
-                    Some(b) => Some(Class::instance(ctx.clone(), BodyReader::new(b))?),
-                    None => None,
-                };
-                let make_request: Function = internal.get("makeRequest")?;
-                let request: Value = make_request.call((req.method, req.url, headers, reader, req.cf_json))?;
-                let make_context: Function = internal.get("makeContext")?;
-                let exec: Object = make_context.call(())?;
-                *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec.clone()));
-                let call_fetch: Function = internal.get("callFetch")?;
-                let promise: Promise = call_fetch.call((exports, request, env, exec))?;
-                let parts: rquickjs::Array = promise.into_future().await?;
-                let status: u16 = parts.get(0)?;
-                let headers: Class<Headers> = parts.get(1)?;
-                let headers = headers.borrow().list().to_vec();
-                let kind: i32 = parts.get(2)?;
-                let body = match kind {
-                    1 => OutgoingBodyJs::Full(parts.get::<String>(3)?.into_bytes()),
-                    2 => OutgoingBodyJs::Full(verge_js::bytes::copy_bytes(&parts.get(3)?).unwrap_or_default()),
-                    3 => OutgoingBodyJs::Stream(Persistent::save(&ctx, parts.get::<Object>(3)?)),
-                    _ => OutgoingBodyJs::Empty,
-                };
-                Ok(Some(Parts::Done(status, headers, body)))
-            }
-            .await;
-            match r.catch(&ctx) {
-                Ok(Some(p)) => Ok(p),
-                Ok(None) => Err(InvokeError::NoFetchHandler),
-                Err(e) => Err(InvokeError::Exception(verge_js::isolate::caught_to_exception(&ctx, e))),
-            }
-        }),
+                .await;
+                match r.catch(&ctx) {
+                    Ok(Some(p)) => Ok(p),
+                    Ok(None) => Err(InvokeError::NoFetchHandler),
+                    Err(e) => Err(InvokeError::Exception(
+                        verge_js::isolate::caught_to_exception(&ctx, e),
+                    )),
+                }
+            }),
     );
     let result = match tokio::time::timeout(limits.wall, run).await {
         Ok(r) => r,
@@ -165,9 +189,15 @@ pub async fn invoke_fetch(iso: Rc<Isolate>, req: IncomingRequest) -> Result<Outg
     let body = match body {
         OutgoingBodyJs::Empty => OutgoingBody::Empty,
         OutgoingBodyJs::Full(b) => OutgoingBody::Full(Bytes::from(b)),
-        OutgoingBodyJs::Stream(reader) => OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter)),
+        OutgoingBodyJs::Stream(reader) => {
+            OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter))
+        }
     };
-    Ok(OutgoingResponse { status, headers, body })
+    Ok(OutgoingResponse {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn classify(iso: &Isolate, meter: &RequestMeter, e: InvokeError) -> InvokeError {
@@ -190,30 +220,41 @@ fn classify(iso: &Isolate, meter: &RequestMeter, e: InvokeError) -> InvokeError 
 
 /// Pumps a JS `ReadableStreamDefaultReader` into a channel, one chunk per turn, under the
 /// request's CPU meter. Backpressure: the channel holds a few chunks.
-fn spawn_pump(iso: Rc<Isolate>, reader: Persistent<Object<'static>>, meter: Rc<RequestMeter>) -> mpsc::Receiver<Result<Bytes, String>> {
+fn spawn_pump(
+    iso: Rc<Isolate>,
+    reader: Persistent<Object<'static>>,
+    meter: Rc<RequestMeter>,
+) -> mpsc::Receiver<Result<Bytes, String>> {
     let (tx, rx) = mpsc::channel(4);
     tokio::task::spawn_local(async move {
         loop {
             let reader_js = reader.clone();
             let iso2 = iso.clone();
-            let chunk = Metered::new(
-                meter.clone(),
-                iso.context().async_with(async move |ctx| -> Result<Option<Vec<u8>>, String> {
-                    let r: rquickjs::Result<Option<Vec<u8>>> = async {
-                        let internal = iso2.internal(&ctx)?;
-                        let read: Function = internal.get("readChunk")?;
-                        let p: Promise = read.call((reader_js.restore(&ctx)?,))?;
-                        let v: Value = p.into_future().await?;
-                        if v.is_undefined() {
-                            return Ok(None);
-                        }
-                        Ok(Some(verge_js::bytes::copy_bytes(&v).unwrap_or_default()))
-                    }
-                    .await;
-                    r.catch(&ctx).map_err(|e| verge_js::isolate::caught_to_exception(&ctx, e).to_string())
-                }),
-            )
-            .await;
+            let chunk = iso
+                .run(
+                    meter.clone(),
+                    iso.context()
+                        .async_with(async move |ctx| -> Result<Option<Vec<u8>>, String> {
+                            let r: rquickjs::Result<Option<Vec<u8>>> = async {
+                                let internal = iso2.internal(&ctx)?;
+                                let read: Function = internal.get("readChunk")?;
+                                let p: Promise = read.call((reader_js.restore(&ctx)?,))?;
+                                let v: Value = p.into_future().await?;
+                                if v.is_undefined() {
+                                    return Ok(None);
+                                }
+                                if let Some(arr) = v.as_array() {
+                                    return Err(ctx.throw(arr.get(0)?));
+                                }
+                                Ok(Some(verge_js::bytes::copy_bytes(&v).unwrap_or_default()))
+                            }
+                            .await;
+                            r.catch(&ctx).map_err(|e| {
+                                verge_js::isolate::caught_to_exception(&ctx, e).to_string()
+                            })
+                        }),
+                )
+                .await;
             match chunk {
                 Ok(Some(bytes)) => {
                     if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
@@ -253,7 +294,7 @@ fn spawn_wait_until(iso: Rc<Isolate>, exec: Persistent<Object<'static>>, id: Str
     tokio::task::spawn_local(async move {
         let meter = RequestMeter::new(format!("{id}:waitUntil"), iso.spec().limits().cpu);
         let iso2 = iso.clone();
-        let fut = Metered::new(
+        let fut = iso.run(
             meter,
             iso.context().async_with(async move |ctx| {
                 let r: rquickjs::Result<Vec<String>> = async {
@@ -278,7 +319,9 @@ fn spawn_wait_until(iso: Rc<Isolate>, exec: Persistent<Object<'static>>, id: Str
                     tracing::error!(request = %id, "waitUntil() promise rejected: {e}");
                 }
             }
-            Err(_) => tracing::warn!(request = %id, "waitUntil() work cancelled after {:?}", verge_js::limits::WAIT_UNTIL_LIMIT),
+            Err(_) => {
+                tracing::warn!(request = %id, "waitUntil() work cancelled after {:?}", verge_js::limits::WAIT_UNTIL_LIMIT)
+            }
         }
     });
 }

@@ -58,7 +58,9 @@ pub struct WebExtension {
 impl WebExtension {
     /// The Web platform for worker `worker` (its name tags console lines).
     pub fn new(worker: impl Into<String>) -> Self {
-        WebExtension { worker: worker.into() }
+        WebExtension {
+            worker: worker.into(),
+        }
     }
 }
 
@@ -86,26 +88,43 @@ impl verge_js::Extension for WebExtension {
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         internal.set(
             "defineGlobal",
-            Func::from(|ctx: Ctx<'js>, name: String, value: Value<'js>| define_global(&ctx, &name, value)),
+            Func::from(|ctx: Ctx<'js>, name: String, value: Value<'js>| {
+                define_global(&ctx, &name, value)
+            }),
         )?;
         Class::<Headers>::define(&ctx.globals())?;
         internal.set(
             "headersFromFlat",
-            Func::from(|ctx: Ctx<'js>, flat: Vec<String>, immutable: bool| -> Result<Class<'js, Headers>> {
-                let mut h = Headers::default();
-                for pair in flat.chunks(2) {
-                    if let [n, v] = pair {
-                        h.try_append(n, v).map_err(|e| rquickjs::Exception::throw_type(&ctx, &e.to_string()))?;
+            Func::from(
+                |ctx: Ctx<'js>,
+                 flat: Vec<String>,
+                 immutable: bool|
+                 -> Result<Class<'js, Headers>> {
+                    let mut h = Headers::default();
+                    for pair in flat.chunks(2) {
+                        if let [n, v] = pair {
+                            h.try_append(n, v).map_err(|e| {
+                                rquickjs::Exception::throw_type(&ctx, &e.to_string())
+                            })?;
+                        }
                     }
-                }
-                h.set_guard(if immutable { Guard::Immutable } else { Guard::None });
-                Class::instance(ctx, h)
-            }),
+                    h.set_guard(if immutable {
+                        Guard::Immutable
+                    } else {
+                        Guard::None
+                    });
+                    Class::instance(ctx, h)
+                },
+            ),
         )?;
         internal.set(
             "setHeadersGuard",
             Func::from(|h: Class<'js, Headers>, immutable: bool| {
-                h.borrow_mut().set_guard(if immutable { Guard::Immutable } else { Guard::None });
+                h.borrow_mut().set_guard(if immutable {
+                    Guard::Immutable
+                } else {
+                    Guard::None
+                });
             }),
         )?;
         encoding::install(ctx, internal)?;
@@ -158,7 +177,9 @@ impl verge_js::Extension for VarsExtension {
     fn env<'js>(&self, ctx: &Ctx<'js>, _internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
         for (name, value) in &self.vars {
             let v: Value = match value {
-                serde_json::Value::String(s) => rquickjs::String::from_str(ctx.clone(), s)?.into_value(),
+                serde_json::Value::String(s) => {
+                    rquickjs::String::from_str(ctx.clone(), s)?.into_value()
+                }
                 other => ctx.json_parse(other.to_string())?,
             };
             env.set(name.as_str(), v)?;

@@ -25,7 +25,10 @@ fn headers_are_case_insensitive_and_keep_set_cookies_apart() {
         h.append("Set-Cookie", "a=1"); h.append("set-cookie", "b=2"); h.append("X-A", "1"); h.append("x-a", "2");
         return [h.get("content-type"), h.get("X-A"), h.getSetCookie(), [...h].map(([k]) => k), h.get("set-cookie")];
     "#);
-    assert_eq!(out, r#"["text/plain","1, 2",["a=1","b=2"],["content-type","set-cookie","set-cookie","x-a"],"a=1, b=2"]"#);
+    assert_eq!(
+        out,
+        r#"["text/plain","1, 2",["a=1","b=2"],["content-type","set-cookie","set-cookie","x-a"],"a=1, b=2"]"#
+    );
 }
 
 #[test]
@@ -44,7 +47,10 @@ fn url_and_search_params_stay_in_sync() {
         u.search = "?z=9";
         return [before, u.searchParams.get("z"), u.host, u.origin, URL.canParse("nope"), String(new URLSearchParams({q: "é"}))];
     "#);
-    assert_eq!(out, r#"["https://example.test:8443/p/q?b=2&c=x+y#h","9","example.test:8443","https://example.test:8443",false,"q=%C3%A9"]"#);
+    assert_eq!(
+        out,
+        r#"["https://example.test:8443/p/q?b=2&c=x+y#h","9","example.test:8443","https://example.test:8443",false,"q=%C3%A9"]"#
+    );
 }
 
 #[test]
@@ -65,7 +71,10 @@ fn text_encoding_round_trips_and_decoder_streams() {
 
 #[test]
 fn fatal_decoder_rejects_bad_utf8() {
-    assert!(js_err(r#"new TextDecoder("utf-8", {fatal: true}).decode(new Uint8Array([0xff]))"#).starts_with("TypeError"));
+    assert!(
+        js_err(r#"new TextDecoder("utf-8", {fatal: true}).decode(new Uint8Array([0xff]))"#)
+            .starts_with("TypeError")
+    );
 }
 
 #[test]
@@ -81,7 +90,10 @@ fn response_bodies_read_once_in_every_form() {
         const c1 = new Response("dup"); const c2 = c1.clone();
         return [t, r.status, r.bodyUsed, err, j, ct, st, await c1.text(), await c2.text()];
     "#);
-    assert_eq!(out, r#"["hi",201,true,"Body has already been used. It can only be used once. Use tee() first if you need to read it twice.",{"a":1},"application/json","abc","dup","dup"]"#);
+    assert_eq!(
+        out,
+        r#"["hi",201,true,"Body has already been used. It can only be used once. Use tee() first if you need to read it twice.",{"a":1},"application/json","abc","dup","dup"]"#
+    );
 }
 
 #[test]
@@ -89,7 +101,9 @@ fn response_status_and_redirect_rules() {
     assert!(js_err("new Response('x', {status: 99})").starts_with("RangeError"));
     assert!(js_err("Response.redirect('https://a.test/', 200)").starts_with("RangeError"));
     assert!(js_err("new Response('x', {status: 204})").starts_with("TypeError"));
-    let out = js("const r = Response.redirect('https://a.test/x', 301); return [r.status, r.headers.get('location')];");
+    let out = js(
+        "const r = Response.redirect('https://a.test/x', 301); return [r.status, r.headers.get('location')];",
+    );
     assert_eq!(out, r#"[301,"https://a.test/x"]"#);
 }
 
@@ -128,7 +142,10 @@ fn structured_clone_copies_deeply_and_rejects_functions() {
         return [c !== o, c.self === c, c.d.getTime(), c.m.get(1).x, c.s.has(1), c.b[1], c.m.get(1) !== o.m.get(1)];
     "#);
     assert_eq!(out, "[true,true,5,1,true,2,true]");
-    assert_eq!(js_err("structuredClone(() => 1)"), "DataCloneError: function (anonymous) could not be cloned.");
+    assert_eq!(
+        js_err("structuredClone(() => 1)"),
+        "DataCloneError: function (anonymous) could not be cloned."
+    );
 }
 
 #[test]
@@ -167,6 +184,8 @@ fn random_values_and_uuids() {
         return [a.length, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(u), navigator.userAgent];
     "#);
     assert_eq!(out, r#"[4,true,"Cloudflare-Workers"]"#);
-    assert!(js_err("crypto.getRandomValues(new Uint8Array(65537))").starts_with("QuotaExceededError"));
+    assert!(
+        js_err("crypto.getRandomValues(new Uint8Array(65537))").starts_with("QuotaExceededError")
+    );
     assert!(js_err("crypto.getRandomValues(new Float32Array(1))").starts_with("TypeMismatchError"));
 }

@@ -71,7 +71,9 @@ pub fn set(href: &str, which: &str, value: &str) -> Option<UrlParts> {
 /// Parses `application/x-www-form-urlencoded` text into pairs.
 pub fn form_parse(input: &str) -> Vec<Vec<String>> {
     let input = input.strip_prefix('?').unwrap_or(input);
-    url::form_urlencoded::parse(input.as_bytes()).map(|(k, v)| vec![k.into_owned(), v.into_owned()]).collect()
+    url::form_urlencoded::parse(input.as_bytes())
+        .map(|(k, v)| vec![k.into_owned(), v.into_owned()])
+        .collect()
 }
 
 /// Serializes pairs as `application/x-www-form-urlencoded`.
@@ -86,13 +88,22 @@ pub fn form_serialize(pairs: &[(String, String)]) -> String {
 /// Installs the URL operations on `internal.url`.
 pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     let ops = Object::new(ctx.clone())?;
-    ops.set("parse", Func::from(|input: String, base: Option<String>| parse(&input, base.as_deref())))?;
-    ops.set("set", Func::from(|href: String, which: String, value: String| set(&href, &which, &value)))?;
+    ops.set(
+        "parse",
+        Func::from(|input: String, base: Option<String>| parse(&input, base.as_deref())),
+    )?;
+    ops.set(
+        "set",
+        Func::from(|href: String, which: String, value: String| set(&href, &which, &value)),
+    )?;
     ops.set("formParse", Func::from(|input: String| form_parse(&input)))?;
     ops.set(
         "formSerialize",
         Func::from(|flat: Vec<String>| {
-            let pairs: Vec<(String, String)> = flat.chunks(2).map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default())).collect();
+            let pairs: Vec<(String, String)> = flat
+                .chunks(2)
+                .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+                .collect();
             form_serialize(&pairs)
         }),
     )?;
@@ -132,7 +143,17 @@ mod tests {
     #[test]
     fn form_encoding_round_trips() {
         let pairs = form_parse("?a=1&b=x+y&c=%C3%A9");
-        assert_eq!(pairs, vec![vec!["a".to_string(), "1".into()], vec!["b".into(), "x y".into()], vec!["c".into(), "é".into()]]);
-        assert_eq!(form_serialize(&[("a b".into(), "é&".into())]), "a+b=%C3%A9%26");
+        assert_eq!(
+            pairs,
+            vec![
+                vec!["a".to_string(), "1".into()],
+                vec!["b".into(), "x y".into()],
+                vec!["c".into(), "é".into()]
+            ]
+        );
+        assert_eq!(
+            form_serialize(&[("a b".into(), "é&".into())]),
+            "a+b=%C3%A9%26"
+        );
     }
 }

@@ -1,0 +1,350 @@
+//! The HTTP server: one listener per isolate thread (`SO_REUSEPORT`), HTTP/1.1 and HTTP/2,
+//! each request served on the thread that accepted it.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::{FutureExt, StreamExt};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
+use http_body::Body as _;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use verge_js::IsolateThreads;
+use verge_web::body::ByteStream;
+use verge_web::http::{IncomingRequest, InvokeError, OutgoingBody, invoke_fetch};
+
+use crate::request_id::new_ray_id;
+use crate::router::Router;
+
+/// Response body type of the edge.
+pub type EdgeBody = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// Settings of the HTTP front.
+#[derive(Debug, Clone)]
+pub struct EdgeConfig {
+    /// Address to listen on (port 0 picks a free port).
+    pub addr: SocketAddr,
+    /// This PoP's code (`cf.colo`, the `cf-ray` suffix).
+    pub colo: String,
+    /// `request.cf` fields used for every request (a JSON object), e.g. country and city.
+    pub cf: serde_json::Map<String, serde_json::Value>,
+    /// Show exception messages in error responses (development).
+    pub expose_errors: bool,
+}
+
+struct Shared {
+    config: EdgeConfig,
+    router: Arc<Router>,
+    /// `request.cf` defaults serialized once, without the closing brace.
+    cf_prefix: String,
+}
+
+#[derive(Clone, Copy)]
+struct LocalExec;
+
+impl<F> hyper::rt::Executor<F> for LocalExec
+where
+    F: Future + 'static,
+{
+    fn execute(&self, fut: F) {
+        tokio::task::spawn_local(fut);
+    }
+}
+
+/// Starts listening on every isolate thread; returns the bound address.
+pub fn serve(
+    threads: &IsolateThreads,
+    config: EdgeConfig,
+    router: Arc<Router>,
+) -> std::io::Result<SocketAddr> {
+    let mut cf = config.cf.clone();
+    cf.insert(
+        "colo".into(),
+        serde_json::Value::String(config.colo.clone()),
+    );
+    let mut cf_prefix = serde_json::Value::Object(cf).to_string();
+    cf_prefix.pop();
+    let shared = Arc::new(Shared {
+        config: config.clone(),
+        router,
+        cf_prefix,
+    });
+    let first = bind(config.addr)?;
+    let addr = first.local_addr()?;
+    let mut listeners = vec![first];
+    for _ in 1..threads.len() {
+        listeners.push(bind(addr)?);
+    }
+    for (k, listener) in listeners.into_iter().enumerate() {
+        let shared = shared.clone();
+        threads.spawn_on(k, move || accept_loop(listener, shared));
+    }
+    Ok(addr)
+}
+
+fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+async fn accept_loop(listener: std::net::TcpListener, shared: Arc<Shared>) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot use listener: {e}");
+            return;
+        }
+    };
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::task::spawn_local(async move {
+            let service = service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(handle(req, peer, shared).await) }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(LocalExec);
+            if let Err(e) = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+        });
+    }
+}
+
+fn full(status: StatusCode, text: String) -> Response<EdgeBody> {
+    let mut r = Response::new(
+        Full::new(Bytes::from(text))
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+    );
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=UTF-8"),
+    );
+    r
+}
+
+fn request_body(body: Incoming) -> Option<ByteStream> {
+    if body.is_end_stream() {
+        return None;
+    }
+    let stream = http_body_util::BodyStream::new(body).filter_map(|frame| async move {
+        match frame {
+            Ok(f) => f.into_data().ok().map(Ok),
+            Err(e) => Some(Err(e.to_string())),
+        }
+    });
+    Some(Box::pin(stream))
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+) -> Response<EdgeBody> {
+    let ray = new_ray_id(&shared.config.colo);
+    let (parts, body) = req.into_parts();
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| shared.config.addr.to_string());
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let url = format!("http://{host}{path}");
+    let protocol = match parts.version {
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
+    let ip = peer.ip().to_string();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 6);
+    let mut accept_encoding = None;
+    let mut forwarded_for = None;
+    for (name, value) in &parts.headers {
+        let n = name.as_str();
+        if n.starts_with("cf-") || n == "x-real-ip" || n == "x-forwarded-proto" {
+            continue; // set by the edge below; clients may not forge them
+        }
+        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if n == "accept-encoding" {
+            accept_encoding = Some(v.clone());
+        }
+        if n == "x-forwarded-for" {
+            forwarded_for = Some(v);
+            continue;
+        }
+        headers.push((n.to_string(), v));
+    }
+    let country = shared
+        .config
+        .cf
+        .get("country")
+        .and_then(|c| c.as_str())
+        .unwrap_or("XX")
+        .to_string();
+    headers.push(("cf-connecting-ip".into(), ip.clone()));
+    headers.push(("cf-ipcountry".into(), country));
+    headers.push(("cf-ray".into(), ray.clone()));
+    headers.push(("cf-visitor".into(), r#"{"scheme":"http"}"#.into()));
+    headers.push(("x-forwarded-proto".into(), "http".into()));
+    headers.push(("x-real-ip".into(), ip.clone()));
+    headers.push((
+        "x-forwarded-for".into(),
+        match forwarded_for {
+            Some(f) => format!("{f}, {ip}"),
+            None => ip.clone(),
+        },
+    ));
+    let mut cf_json = shared.cf_prefix.clone();
+    if cf_json.len() > 1 {
+        cf_json.push(',');
+    }
+    cf_json.push_str("\"httpProtocol\":");
+    cf_json.push_str(&serde_json::Value::String(protocol.into()).to_string());
+    if let Some(ae) = accept_encoding {
+        cf_json.push_str(",\"clientAcceptEncoding\":");
+        cf_json.push_str(&serde_json::Value::String(ae).to_string());
+    }
+    cf_json.push('}');
+
+    let incoming = IncomingRequest {
+        id: ray.clone(),
+        method: parts.method.as_str().to_string(),
+        url,
+        headers,
+        body: request_body(body),
+        cf_json: Some(cf_json),
+    };
+    let spec = shared.router.current();
+    let started = std::time::Instant::now();
+    let result = match verge_js::registry::isolate_for(&spec).await {
+        Ok(iso) => {
+            let iso2 = iso.clone();
+            match AssertUnwindSafe(invoke_fetch(iso, incoming))
+                .catch_unwind()
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => {
+                    iso2.poison();
+                    tracing::error!(request = %ray, "verge bug: a panic while serving the request; the isolate was replaced");
+                    return with_ray(
+                        full(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "Internal error in verge (the panic is in the log).\n".into(),
+                        ),
+                        &ray,
+                    );
+                }
+            }
+        }
+        Err(e) => Err(InvokeError::Load(e)),
+    };
+    let mut response = match result {
+        Ok(out) => {
+            let status =
+                StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body: EdgeBody = match out.body {
+                OutgoingBody::Empty => http_body_util::Empty::new()
+                    .map_err(|e: Infallible| match e {})
+                    .boxed_unsync(),
+                OutgoingBody::Full(b) => Full::new(b)
+                    .map_err(|e: Infallible| match e {})
+                    .boxed_unsync(),
+                OutgoingBody::Stream(rx) => {
+                    let s = futures::stream::unfold(rx, |mut rx| async move {
+                        rx.recv()
+                            .await
+                            .map(|item| (item.map(Frame::data).map_err(std::io::Error::other), rx))
+                    });
+                    StreamBody::new(s).boxed_unsync()
+                }
+            };
+            let mut r = Response::new(body);
+            *r.status_mut() = status;
+            let map: &mut HeaderMap = r.headers_mut();
+            for (name, value) in out.headers {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(&value),
+                ) {
+                    map.append(n, v);
+                }
+            }
+            r
+        }
+        Err(e) => error_response(&e, &ray, shared.config.expose_errors),
+    };
+    tracing::debug!(request = %ray, method = %parts.method, path, status = response.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "request");
+    response.headers_mut().insert(
+        "cf-ray",
+        HeaderValue::from_str(&ray).unwrap_or(HeaderValue::from_static("invalid")),
+    );
+    response
+}
+
+fn with_ray(mut r: Response<EdgeBody>, ray: &str) -> Response<EdgeBody> {
+    if let Ok(v) = HeaderValue::from_str(ray) {
+        r.headers_mut().insert("cf-ray", v);
+    }
+    r
+}
+
+fn error_response(e: &InvokeError, ray: &str, expose: bool) -> Response<EdgeBody> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let title = match e.code() {
+        1102 => "Worker exceeded resource limits",
+        _ => "Worker threw exception",
+    };
+    match e {
+        InvokeError::Exception(_)
+        | InvokeError::Load(_)
+        | InvokeError::NoFetchHandler
+        | InvokeError::Hung(_) => {
+            tracing::error!(request = %ray, "{title}: {e}")
+        }
+        InvokeError::CpuExceeded | InvokeError::MemoryExceeded => {
+            tracing::warn!(request = %ray, "{title}: {e}")
+        }
+    }
+    let mut text = format!("error code: {}\n{title}\nRay ID: {ray}\n", e.code());
+    if expose {
+        text.push('\n');
+        text.push_str(&e.to_string());
+        text.push('\n');
+    }
+    full(status, text)
+}

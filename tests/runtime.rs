@@ -1,0 +1,369 @@
+//! The runtime through the real binary: `verge dev` serving the `basics` fixture over HTTP.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use common::{Verge, client, copy_fixture, fixture, run_verge};
+
+fn basics() -> Verge {
+    Verge::start(&fixture("basics"), &["--threads", "1", "--no-reload"])
+}
+
+#[test]
+fn routes_answer_with_status_and_body() {
+    let v = basics();
+    let c = client();
+    let r = c.get(v.url("/")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()
+            .get("cf-ray")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .ends_with("-DEV")
+    );
+    assert_eq!(r.text().unwrap(), "hello from GET");
+    assert_eq!(
+        c.post(v.url("/")).send().unwrap().text().unwrap(),
+        "hello from POST"
+    );
+    let r = c.get(v.url("/nope")).send().unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[test]
+fn vars_and_dev_vars_secrets_reach_env() {
+    let v = basics();
+    let j: serde_json::Value = client().get(v.url("/env")).send().unwrap().json().unwrap();
+    assert_eq!(j["greeting"], "hello");
+    assert_eq!(j["features"]["search"], true);
+    assert_eq!(j["features"]["max"], 5);
+    assert_eq!(j["secret"], "s3cret");
+}
+
+#[test]
+fn headers_are_case_insensitive_and_set_cookies_stay_separate() {
+    let v = basics();
+    let r = client()
+        .get(v.url("/headers"))
+        .header("X-Custom", "abc")
+        .send()
+        .unwrap();
+    let cookies: Vec<_> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|h| h.to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(cookies, vec!["a=1; Path=/", "b=2; Path=/"]);
+    assert_eq!(r.headers().get("x-multi").unwrap(), "1, 2");
+    let j: serde_json::Value = r.json().unwrap();
+    assert_eq!(j["got"], "abc");
+    assert_eq!(j["immutable"], "TypeError: Can't modify immutable headers.");
+}
+
+#[test]
+fn json_carries_url_parts_request_cf_and_the_ray_id() {
+    let v = basics();
+    let r = client().get(v.url("/json?a=1&b=two")).send().unwrap();
+    assert_eq!(r.headers().get("content-type").unwrap(), "application/json");
+    let ray = r
+        .headers()
+        .get("cf-ray")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let j: serde_json::Value = r.json().unwrap();
+    assert_eq!(j["path"], "/json");
+    assert_eq!(j["q"]["b"], "two");
+    assert_eq!(j["cf"]["country"], "US");
+    assert_eq!(j["cf"]["colo"], "DEV");
+    assert_eq!(j["cf"]["httpProtocol"], "HTTP/1.1");
+    assert!(j["cf"]["latitude"].is_string());
+    assert_eq!(j["ray"], ray);
+}
+
+#[test]
+fn redirects_carry_status_and_location() {
+    let v = basics();
+    let r = client().get(v.url("/redirect")).send().unwrap();
+    assert_eq!(r.status(), 307);
+    let loc = r.headers().get("location").unwrap().to_str().unwrap();
+    assert!(loc.ends_with("/json?from=redirect"), "{loc}");
+}
+
+#[test]
+fn streamed_bodies_arrive_in_chunks() {
+    let v = basics();
+    let mut r = client().get(v.url("/stream/4")).send().unwrap();
+    assert!(
+        r.headers().get("content-length").is_none(),
+        "a stream is sent chunked"
+    );
+    let mut body = String::new();
+    r.read_to_string(&mut body).unwrap();
+    assert_eq!(body, "chunk 0\nchunk 1\nchunk 2\nchunk 3\n");
+}
+
+#[test]
+fn request_bodies_are_readable() {
+    let v = basics();
+    let payload = vec![b'x'; 300_000];
+    let r = client()
+        .put(v.url("/echo"))
+        .body(payload.clone())
+        .send()
+        .unwrap();
+    assert_eq!(r.headers().get("x-length").unwrap(), "300000");
+    assert_eq!(r.headers().get("x-method").unwrap(), "PUT");
+    assert_eq!(r.bytes().unwrap().to_vec(), payload);
+    let j: serde_json::Value = client()
+        .post(v.url("/echo-json"))
+        .body(r#"{"k":[1,2]}"#)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(j["received"]["k"][1], 2);
+}
+
+fn one_shot_server() -> (String, std::thread::JoinHandle<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = s.read(&mut chunk).unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf);
+            if let Some(end) = text.find("\r\n\r\n")
+                && text.len() >= end + 4 + 4
+            {
+                break;
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        s.write_all(b"HTTP/1.1 201 Created\r\nx-upstream: yes\r\ncontent-length: 4\r\nconnection: close\r\n\r\npong").unwrap();
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+    (format!("http://{addr}/hook"), handle)
+}
+
+#[test]
+fn outbound_fetch_reaches_a_local_server() {
+    let v = basics();
+    let (target, server) = one_shot_server();
+    let r = client()
+        .get(v.url(&format!("/fetch?target={target}")))
+        .send()
+        .unwrap();
+    assert_eq!(r.text().unwrap(), "upstream said 201 pong yes");
+    let seen = server.join().unwrap();
+    assert!(seen.starts_with("POST /hook HTTP/1.1"), "{seen}");
+    assert!(
+        seen.to_ascii_lowercase().contains("x-from: verge"),
+        "{seen}"
+    );
+    assert!(seen.ends_with("ping"), "{seen}");
+}
+
+#[test]
+fn wait_until_work_finishes_after_the_response() {
+    let v = basics();
+    let c = client();
+    let started = Instant::now();
+    assert_eq!(
+        c.get(v.url("/wait-until")).send().unwrap().text().unwrap(),
+        "responded"
+    );
+    let answered = started.elapsed();
+    assert_eq!(
+        c.get(v.url("/wait-until-count"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+        "0",
+        "answered before the 150 ms work ended ({answered:?})"
+    );
+    assert!(
+        v.wait_for_log("waitUntil finished", Duration::from_secs(10)),
+        "{}",
+        v.log()
+    );
+    assert_eq!(
+        c.get(v.url("/wait-until-count"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+        "1"
+    );
+}
+
+#[test]
+fn an_infinite_loop_gets_503_and_the_next_request_is_served() {
+    let v = basics();
+    let c = client();
+    for path in ["/spin", "/spin-catch"] {
+        let r = c.get(v.url(path)).send().unwrap();
+        assert_eq!(r.status(), 503, "{path}");
+        assert!(r.text().unwrap().contains("error code: 1102"));
+        assert_eq!(c.get(v.url("/")).send().unwrap().status(), 200);
+    }
+    assert!(v.log().contains("Worker exceeded CPU time limit"));
+}
+
+#[test]
+fn a_memory_bomb_gets_503_and_the_next_request_is_served() {
+    let v = basics();
+    let c = client();
+    let r = c.get(v.url("/memory")).send().unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.text().unwrap().contains("1102"));
+    assert_eq!(
+        c.get(v.url("/")).send().unwrap().text().unwrap(),
+        "hello from GET"
+    );
+}
+
+#[test]
+fn an_exception_gets_500_with_the_error_logged_and_serving_continues() {
+    let v = basics();
+    let c = client();
+    let r = c.get(v.url("/throw")).send().unwrap();
+    assert_eq!(r.status(), 500);
+    let body = r.text().unwrap();
+    assert!(body.contains("error code: 1101"), "{body}");
+    assert!(body.contains("TypeError: intentional failure"), "{body}");
+    assert!(v.wait_for_log("intentional failure", Duration::from_secs(5)));
+    assert!(
+        v.log().contains("src/index.js"),
+        "the stack names the module: {}",
+        v.log()
+    );
+    let r = c.get(v.url("/not-a-response")).send().unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(r.text().unwrap().contains("expected a Response"));
+    assert_eq!(c.get(v.url("/")).send().unwrap().status(), 200);
+}
+
+#[test]
+fn timers_microtasks_and_globals_work() {
+    let v = basics();
+    let c = client();
+    let order: serde_json::Value = c.get(v.url("/timers")).send().unwrap().json().unwrap();
+    assert_eq!(order, serde_json::json!(["a", "b", "micro"]));
+    let g: serde_json::Value = c.get(v.url("/globals")).send().unwrap().json().unwrap();
+    assert_eq!(
+        g,
+        serde_json::json!({"uuid": true, "ua": "Cloudflare-Workers", "perf": "number", "clone": 2, "b64": "dmVyZ2U=", "abort": "function"})
+    );
+}
+
+#[test]
+fn concurrent_requests_are_not_serialized_behind_a_slow_one() {
+    let v = Verge::start(&fixture("basics"), &["--threads", "1", "--no-reload"]);
+    let slow = {
+        let url = v.url("/stream/40");
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let body = client().get(url).send().unwrap().text().unwrap();
+            (started.elapsed(), body.lines().count())
+        })
+    };
+    // While the slow stream (40 × 5 ms) is in flight on the only isolate thread, quick requests
+    // are answered.
+    std::thread::park_timeout(Duration::from_millis(30));
+    let c = client();
+    let mut quick = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        assert_eq!(c.get(v.url("/")).send().unwrap().status(), 200);
+        quick.push(t.elapsed());
+    }
+    let (slow_time, lines) = slow.join().unwrap();
+    assert_eq!(lines, 40);
+    let quick_total: Duration = quick.iter().sum();
+    assert!(
+        quick_total < slow_time,
+        "quick requests waited for the slow one: {quick:?} vs {slow_time:?}"
+    );
+}
+
+#[test]
+fn a_syntax_error_fails_at_start_naming_the_module() {
+    let state = tempfile::tempdir().unwrap();
+    let (ok, _out, err) = run_verge(&[
+        "dev",
+        fixture("syntax-error").to_str().unwrap(),
+        "--port",
+        "0",
+        "--persist-to",
+        state.path().to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("index.js"), "{err}");
+    assert!(err.contains("SyntaxError"), "{err}");
+}
+
+#[test]
+fn a_config_error_fails_at_start_naming_file_and_field() {
+    let state = tempfile::tempdir().unwrap();
+    let (ok, _out, err) = run_verge(&[
+        "dev",
+        fixture("bad-config").to_str().unwrap(),
+        "--port",
+        "0",
+        "--persist-to",
+        state.path().to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("wrangler.toml"), "{err}");
+    assert!(err.contains("kv_namespaces[0].binding"), "{err}");
+}
+
+#[test]
+fn editing_the_module_reloads_without_dropping_the_port() {
+    let dir = copy_fixture("reload");
+    let v = Verge::start(dir.path(), &["--threads", "2"]);
+    let c = client();
+    assert_eq!(
+        c.get(v.url("/")).send().unwrap().text().unwrap(),
+        "version 1"
+    );
+    std::fs::write(
+        dir.path().join("index.js"),
+        r#"export default { fetch() { return new Response("version 2"); } };"#,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let body = c.get(v.url("/")).send().unwrap().text().unwrap();
+        if body == "version 2" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no reload; log:\n{}", v.log());
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+    // A broken edit keeps the last good version serving.
+    std::fs::write(dir.path().join("index.js"), "export default { fetch( {").unwrap();
+    assert!(
+        v.wait_for_log("reload failed", Duration::from_secs(20)),
+        "{}",
+        v.log()
+    );
+    assert_eq!(
+        c.get(v.url("/")).send().unwrap().text().unwrap(),
+        "version 2"
+    );
+}
