@@ -23,8 +23,10 @@
 
 pub mod core;
 pub mod error;
+pub mod js;
 pub mod limits;
 pub mod migrations;
+pub mod split;
 pub mod table;
 
 pub use crate::core::{
@@ -32,7 +34,9 @@ pub use crate::core::{
     D1Value, format_bookmark, parse_bookmark,
 };
 pub use crate::error::{D1Error, JsErrorClass};
+pub use crate::js::D1Extension;
 pub use crate::migrations::{
     Migration, MigrationStatus, apply_migrations, migration_files, migrations_list,
 };
+pub use crate::split::split_sql;
 pub use crate::table::{display_value, format_table};

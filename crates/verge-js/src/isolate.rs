@@ -412,7 +412,7 @@ impl Isolate {
     pub async fn after_request(&self, failed: bool) {
         let n = self.requests.get() + 1;
         self.requests.set(n);
-        if failed || n % 256 == 0 {
+        if failed || n.is_multiple_of(256) {
             let usage = self.rt.memory_usage().await;
             let used = usage.malloc_size.max(0) as usize;
             if used > self.spec.limits.memory_bytes / 10 * 9 {

@@ -24,6 +24,7 @@
 
 pub mod core;
 pub mod error;
+pub mod js;
 pub mod limits;
 
 pub use crate::core::{
@@ -31,3 +32,4 @@ pub use crate::core::{
     KvValueType, decode_cursor, encode_cursor, validate_key,
 };
 pub use crate::error::{JsErrorClass, KvError, KvOp, js_number};
+pub use crate::js::{KvExtension, spawn_expiry};

@@ -28,7 +28,9 @@ pub mod memory;
 pub mod sql;
 pub mod sqlite;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{
+    Clock, ManualClock, OffsetFileClock, SystemClock, TEST_CLOCK_FILE_ENV, clock_from_env,
+};
 pub use error::StoreError;
 pub use kv::{KvBackend, KvEntry, KvKeyInfo, KvListQuery};
 pub use sql::{

@@ -19,6 +19,20 @@ struct Cli {
 enum Command {
     /// Run a Workers project locally (state under `<project>/.verge/`, reloads on change).
     Dev(cli::dev::DevArgs),
+    /// Work with KV namespaces of a project (same state as `verge dev`).
+    Kv {
+        #[command(flatten)]
+        project: cli::ProjectArgs,
+        #[command(subcommand)]
+        command: cli::kv::KvCommand,
+    },
+    /// Work with D1 databases of a project (same state as `verge dev`).
+    D1 {
+        #[command(flatten)]
+        project: cli::ProjectArgs,
+        #[command(subcommand)]
+        command: cli::d1::D1Command,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -33,6 +47,8 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::Dev(args) => cli::dev::run(args),
+        Command::Kv { project, command } => cli::kv::run(command, &project),
+        Command::D1 { project, command } => cli::d1::run(command, &project),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -101,6 +101,7 @@ struct Build {
     spec: Arc<WorkerSpec>,
     port: Option<u16>,
     ip: Option<String>,
+    kv_sweep: Vec<Arc<verge_kv::KvNamespace>>,
 }
 
 fn build(args: &DevArgs, project: &ProjectArgs) -> anyhow::Result<Build> {
@@ -151,12 +152,14 @@ fn build(args: &DevArgs, project: &ProjectArgs) -> anyhow::Result<Build> {
         Arc::new(verge_web::WebExtension::new(config.name.clone())),
         Arc::new(verge_web::VarsExtension::new(config.vars.clone())),
     ];
-    extensions.extend(super::bindings::extensions(&config, &state_dir)?);
+    let bindings = super::bindings::build(&config, &state_dir)?;
+    extensions.extend(bindings.extensions);
     let spec = WorkerSpec::new(config.name.clone(), root, main_name, limits, extensions);
     Ok(Build {
         spec,
         port: config.dev.port,
         ip: config.dev.ip,
+        kv_sweep: bindings.kv_sweep,
     })
 }
 
@@ -221,7 +224,10 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let kv_sweep = first.kv_sweep;
     rt.block_on(async move {
+        let _sweep = (!kv_sweep.is_empty())
+            .then(|| verge_kv::spawn_expiry(kv_sweep, super::bindings::KV_EXPIRY_SWEEP));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
         let _watcher = if args.no_reload {
             None

@@ -1,7 +1,9 @@
 //! Command-line front: argument types shared by the subcommands.
 
 pub mod bindings;
+pub mod d1;
 pub mod dev;
+pub mod kv;
 
 use std::path::PathBuf;
 
