@@ -181,6 +181,7 @@ pub enum LoadError {
 /// before the context and runtime that own their values.
 pub struct Isolate {
     exports: Persistent<Object<'static>>,
+    namespace: Persistent<Object<'static>>,
     env: Persistent<Object<'static>>,
     internal: Persistent<Object<'static>>,
     ctx: AsyncContext,
@@ -190,6 +191,8 @@ pub struct Isolate {
     requests: Cell<u64>,
     created: Instant,
     driver: Driver,
+    rejections: Rejections,
+    worker: Rc<str>,
 }
 
 /// The waker of the task that drives an isolate's spawned futures (timers, host I/O).
@@ -201,6 +204,37 @@ pub struct Isolate {
 #[derive(Clone, Default)]
 struct Driver(Rc<RefCell<Option<Waker>>>);
 
+/// Promises rejected with no handler yet. JS often attaches the handler a moment later (an
+/// `await` right after a call that threw), so, as V8 does, a rejection is reported only if it
+/// is still unhandled when the poll that ran it ends.
+#[derive(Clone, Default)]
+struct Rejections(Rc<RefCell<Vec<Rejection>>>);
+
+/// A tracked rejection: promise identity, description, request id.
+type Rejection = (usize, String, Option<String>);
+
+impl Rejections {
+    fn track(&self, key: usize, handled: bool, describe: impl FnOnce() -> String) {
+        let mut list = self.0.borrow_mut();
+        if handled {
+            list.retain(|(k, _, _)| *k != key);
+        } else {
+            list.push((key, describe(), crate::meter::current_request_id()));
+        }
+    }
+
+    fn report(&self, worker: &str) {
+        let drained: Vec<_> = self.0.borrow_mut().drain(..).collect();
+        for (_, message, request) in drained {
+            tracing::warn!(
+                worker,
+                request = request.unwrap_or_default(),
+                "Uncaught (in promise) {message}"
+            );
+        }
+    }
+}
+
 impl Driver {
     fn kick(&self) {
         if let Some(w) = self.0.borrow().as_ref() {
@@ -209,10 +243,13 @@ impl Driver {
     }
 }
 
-/// A future that wakes its isolate's driver after each poll.
+/// A future that wakes its isolate's driver after each poll, and reports rejections that
+/// the poll left unhandled.
 struct Kicked<F> {
     inner: Pin<Box<F>>,
     driver: Driver,
+    rejections: Rejections,
+    worker: Rc<str>,
 }
 
 impl<F: Future> Future for Kicked<F> {
@@ -220,6 +257,7 @@ impl<F: Future> Future for Kicked<F> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let out = self.inner.as_mut().poll(cx);
         self.driver.kick();
+        self.rejections.report(&self.worker);
         out
     }
 }
@@ -228,6 +266,8 @@ impl<F: Future> Future for Kicked<F> {
 struct DriverTask<F> {
     inner: Pin<Box<F>>,
     driver: Driver,
+    rejections: Rejections,
+    worker: Rc<str>,
 }
 
 impl<F: Future> Future for DriverTask<F> {
@@ -239,7 +279,9 @@ impl<F: Future> Future for DriverTask<F> {
                 *slot = Some(cx.waker().clone());
             }
         }
-        self.inner.as_mut().poll(cx)
+        let out = self.inner.as_mut().poll(cx);
+        self.rejections.report(&self.worker);
+        out
     }
 }
 
@@ -268,13 +310,18 @@ impl Isolate {
             ProjectLoader(spec.source.clone()),
         )
         .await;
-        let worker_name = spec.name.clone();
-        rt.set_host_promise_rejection_tracker(Some(Box::new(move |_ctx, _promise, reason, is_handled| {
-            if !is_handled {
-                let ex = JsException::from_value(&reason);
-                tracing::warn!(worker = %worker_name, request = crate::meter::current_request_id().unwrap_or_default(), "Uncaught (in promise) {ex}");
-            }
-        })))
+        let rejections = Rejections::default();
+        let tracked = rejections.clone();
+        rt.set_host_promise_rejection_tracker(Some(Box::new(
+            move |_ctx, promise, reason, is_handled| {
+                // SAFETY: reading the pointer of a live promise value; it is used only as an
+                // identity key while the promise is tracked, never dereferenced.
+                let key = unsafe { rquickjs::qjs::JS_VALUE_GET_PTR(promise.as_raw()) } as usize;
+                tracked.track(key, is_handled, || {
+                    JsException::from_value(&reason).to_string()
+                });
+            },
+        )))
         .await;
         let ctx = AsyncContext::full(&rt)
             .await
@@ -289,9 +336,12 @@ impl Isolate {
         let driver = Driver::default();
         let drive_meter =
             RequestMeter::per_slice(format!("background:{}", spec.name), spec.limits.cpu);
+        let worker: Rc<str> = Rc::from(spec.name.as_str());
         tokio::task::spawn_local(DriverTask {
             inner: Box::pin(Metered::new(drive_meter, rt.drive())),
             driver: driver.clone(),
+            rejections: rejections.clone(),
+            worker: worker.clone(),
         });
 
         let startup = RequestMeter::new(format!("startup:{}", spec.name), limits::STARTUP_CPU);
@@ -299,6 +349,8 @@ impl Isolate {
         let spec2 = spec.clone();
         let loaded = Kicked {
             driver: driver.clone(),
+            rejections: rejections.clone(),
+            worker: worker.clone(),
             inner: Box::pin(Metered::new(
                 startup.clone(),
                 ctx.async_with(async move |ctx| {
@@ -315,10 +367,12 @@ impl Isolate {
                         let (module, promise) = module.eval()?;
                         promise.into_future::<Value>().await?;
                         let default: Value = module.get("default")?;
+                        let namespace = module.namespace()?;
                         Ok((
                             Persistent::save(&ctx, internal),
                             Persistent::save(&ctx, env),
                             default.into_object().map(|o| Persistent::save(&ctx, o)),
+                            Persistent::save(&ctx, namespace),
                         ))
                     }
                     .await;
@@ -333,14 +387,16 @@ impl Isolate {
                 limit_ms: limits::STARTUP_CPU.as_millis(),
             });
         }
-        let (internal, env, exports) = loaded.map_err(|exception| LoadError::Exception {
-            module: main.clone(),
-            exception,
-        })?;
+        let (internal, env, exports, namespace) =
+            loaded.map_err(|exception| LoadError::Exception {
+                module: main.clone(),
+                exception,
+            })?;
         let exports = exports.ok_or(LoadError::NoDefaultExport { module: main })?;
 
         Ok(Rc::new(Isolate {
             exports,
+            namespace,
             env,
             internal,
             ctx,
@@ -350,6 +406,8 @@ impl Isolate {
             requests: Cell::new(0),
             created: Instant::now(),
             driver,
+            rejections,
+            worker,
         }))
     }
 
@@ -364,6 +422,8 @@ impl Isolate {
         Kicked {
             inner: Box::pin(Metered::new(meter, fut)),
             driver: self.driver.clone(),
+            rejections: self.rejections.clone(),
+            worker: self.worker.clone(),
         }
     }
 
@@ -385,6 +445,11 @@ impl Isolate {
     /// The module's default export.
     pub fn exports<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
         self.exports.clone().restore(ctx)
+    }
+
+    /// The entry module's namespace object (its named exports).
+    pub fn module_namespace<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+        self.namespace.clone().restore(ctx)
     }
 
     /// The worker's `env` object.

@@ -22,6 +22,7 @@
 pub mod clock;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
+pub mod durable;
 pub mod error;
 pub mod kv;
 pub mod memory;

@@ -16,13 +16,16 @@
 #![deny(missing_docs)]
 
 pub mod body;
+pub mod compression;
 pub mod encoding;
 pub mod fetch;
 pub mod headers;
 pub mod host;
 pub mod http;
+pub mod intl;
 pub mod random;
 pub mod url;
+pub mod url_pattern;
 
 use rquickjs::prelude::*;
 use rquickjs::{Class, Ctx, Function, Object, Result, Value};
@@ -38,6 +41,15 @@ pub const JS_FILES: &[(&str, &str)] = &[
     ("verge:web/global.js", include_str!("../js/global.js")),
     ("verge:web/fetch.js", include_str!("../js/fetch.js")),
     ("verge:web/workers.js", include_str!("../js/workers.js")),
+    (
+        "verge:web/compression.js",
+        include_str!("../js/compression.js"),
+    ),
+    (
+        "verge:web/url_pattern.js",
+        include_str!("../js/url_pattern.js"),
+    ),
+    ("verge:web/intl.js", include_str!("../js/intl.js")),
 ];
 
 const CLOUDFLARE_WORKERS: &str = r#"
@@ -48,6 +60,31 @@ export const RpcTarget = m.RpcTarget;
 export const env = m.env;
 export default { DurableObject, WorkerEntrypoint, RpcTarget, env };
 "#;
+
+/// Evaluates one of the platform's JS files: its source is the body of
+/// `function (globalThis, primordials, internal)`.
+pub fn eval_platform_js<'js>(
+    ctx: &Ctx<'js>,
+    internal: &Object<'js>,
+    name: &str,
+    src: &str,
+) -> Result<()> {
+    let wrapped = format!("(function (globalThis, primordials, internal) {{{src}\n}})");
+    let mut opts = rquickjs::context::EvalOptions::default();
+    opts.strict = true;
+    opts.filename = Some(name.to_string());
+    let f: Function = ctx.eval_with_options(wrapped, opts)?;
+    let primordials: Object = match internal.get::<_, Option<Object>>("primordials")? {
+        Some(p) => p,
+        None => {
+            let p = Object::new(ctx.clone())?;
+            internal.set("primordials", p.clone())?;
+            p
+        }
+    };
+    let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
+    Ok(())
+}
 
 /// The Web platform extension, installed into every isolate.
 #[derive(Debug, Clone)]
@@ -133,14 +170,11 @@ impl verge_js::Extension for WebExtension {
         host::install(ctx, internal, self.worker.clone())?;
         body::install(ctx, internal)?;
         fetch::install(ctx, internal)?;
-        let primordials = Object::new(ctx.clone())?;
+        compression::install(ctx, internal)?;
+        url_pattern::install(ctx, internal)?;
+        intl::install(ctx, internal)?;
         for (name, src) in JS_FILES {
-            let wrapped = format!("(function (globalThis, primordials, internal) {{{src}\n}})");
-            let mut opts = rquickjs::context::EvalOptions::default();
-            opts.strict = true;
-            opts.filename = Some((*name).to_string());
-            let f: Function = ctx.eval_with_options(wrapped, opts)?;
-            let _: Value = f.call((ctx.globals(), primordials.clone(), internal.clone()))?;
+            eval_platform_js(ctx, internal, name, src)?;
         }
         Ok(())
     }
@@ -190,3 +224,9 @@ impl verge_js::Extension for VarsExtension {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_compression;
+#[cfg(test)]
+mod tests_intl;
+#[cfg(test)]
+mod tests_url_pattern;

@@ -11,9 +11,11 @@
 
 mod codes;
 mod database;
+mod durable;
 mod kv;
 
 pub use database::SqliteDatabase;
+pub use durable::{AlarmEntry, SqliteAlarmIndex, SqliteObjectStore};
 pub use kv::SqliteKvStore;
 
 use std::path::Path;

@@ -45,6 +45,9 @@ pub struct DevArgs {
     /// Do not watch files for changes.
     #[arg(long)]
     pub no_reload: bool,
+    /// Evict Durable Objects idle for this long (ms); their storage stays.
+    #[arg(long, default_value_t = 30_000)]
+    pub do_idle_ms: u64,
 }
 
 impl DevArgs {
@@ -102,9 +105,14 @@ struct Build {
     port: Option<u16>,
     ip: Option<String>,
     kv_sweep: Vec<Arc<verge_kv::KvNamespace>>,
+    durable: Option<Arc<verge_durable::DurableRuntime>>,
 }
 
-fn build(args: &DevArgs, project: &ProjectArgs) -> anyhow::Result<Build> {
+fn build(
+    args: &DevArgs,
+    project: &ProjectArgs,
+    threads: &Arc<IsolateThreads>,
+) -> anyhow::Result<Build> {
     let loaded = project.load()?;
     let config = loaded.config;
     let config_dir = loaded
@@ -152,14 +160,19 @@ fn build(args: &DevArgs, project: &ProjectArgs) -> anyhow::Result<Build> {
         Arc::new(verge_web::WebExtension::new(config.name.clone())),
         Arc::new(verge_web::VarsExtension::new(config.vars.clone())),
     ];
-    let bindings = super::bindings::build(&config, &state_dir)?;
+    let idle = Duration::from_millis(args.do_idle_ms);
+    let bindings = super::bindings::build(&config, &state_dir, threads, idle)?;
     extensions.extend(bindings.extensions);
     let spec = WorkerSpec::new(config.name.clone(), root, main_name, limits, extensions);
+    if let Some(d) = &bindings.durable {
+        d.bind_spec(&spec);
+    }
     Ok(Build {
         spec,
         port: config.dev.port,
         ip: config.dev.ip,
         kv_sweep: bindings.kv_sweep,
+        durable: bindings.durable,
     })
 }
 
@@ -184,13 +197,13 @@ fn validate(threads: &IsolateThreads, spec: &Arc<WorkerSpec>) -> anyhow::Result<
 /// Runs `verge dev`.
 pub fn run(args: DevArgs) -> anyhow::Result<()> {
     let project = args.project();
-    let first = build(&args, &project)?;
     let n = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let threads = IsolateThreads::start(n).context("starting isolate threads")?;
+    let threads = Arc::new(IsolateThreads::start(n).context("starting isolate threads")?);
+    let first = build(&args, &project, &threads)?;
     validate(&threads, &first.spec).context("loading the worker")?;
 
     let ip: IpAddr = match (args.ip, first.ip.as_deref()) {
@@ -225,7 +238,13 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let kv_sweep = first.kv_sweep;
+    let durable = first.durable;
     rt.block_on(async move {
+        if let Some(d) = durable {
+            tokio::spawn(verge_durable::DurableRuntime::run_alarms(Arc::downgrade(
+                &d,
+            )));
+        }
         let _sweep = (!kv_sweep.is_empty())
             .then(|| verge_kv::spawn_expiry(kv_sweep, super::bindings::KV_EXPIRY_SWEEP));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
@@ -253,10 +272,10 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
 fn reload(
     args: &DevArgs,
     project: &ProjectArgs,
-    threads: &IsolateThreads,
+    threads: &Arc<IsolateThreads>,
     router: &verge_edge::Router,
 ) {
-    let next = match build(args, project) {
+    let next = match build(args, project, threads) {
         Ok(b) => b,
         Err(e) => {
             tracing::error!("reload failed, still serving the previous version: {e:#}");
@@ -266,6 +285,9 @@ fn reload(
     if let Err(e) = validate(threads, &next.spec) {
         tracing::error!("reload failed, still serving the previous version: {e:#}");
         return;
+    }
+    if let Some(d) = &next.durable {
+        tokio::spawn(verge_durable::DurableRuntime::run_alarms(Arc::downgrade(d)));
     }
     let old = router.replace(next.spec);
     let old_id = old.id();

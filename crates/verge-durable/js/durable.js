@@ -1,0 +1,409 @@
+// Durable Objects: namespaces, ids, stubs (fetch + RPC), DurableObjectState, storage (KV + SQL
+// APIs) and event delivery with the output gate. Host operations: internal.durableOps.
+"use strict";
+const ops = internal.durableOps;
+const RT = ops.rt;
+const { TypeError: $TypeError, RangeError: $RangeError, Error: $Error, Map: $Map, Set: $Set, Date: $Date,
+        RegExp: $RegExp, ArrayBuffer: $ArrayBuffer, DataView: $DataView, Object: $Object, Array: $Array,
+        Promise: $Promise, Proxy: $Proxy, JSON: $JSON, Symbol: $Symbol, DOMException: $DOMException,
+        Request, Response, Headers, BigInt: $BigInt } = globalThis;
+const PromiseResolve = (v) => $Promise.resolve(v);
+
+// ---- serialization (the structured-clone algorithm, to a JSON-tagged string) ----
+function b64(u8) { let s = ""; for (let i = 0; i < u8.length; i += 8192) s += String.fromCharCode.apply(null, u8.subarray(i, i + 8192)); return btoa(s); }
+function unb64(s) { const bin = atob(s); const u = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i); return u; }
+const TYPED = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView"];
+function dataClone(what) { return new $DOMException(`${what} could not be cloned.`, "DataCloneError"); }
+function enc(v, seen) {
+  switch (typeof v) {
+    case "string": case "boolean": return v;
+    case "number":
+      if (Number.isFinite(v) && !Object.is(v, -0)) return v;
+      return ["n", Object.is(v, -0) ? "-0" : String(v)];
+    case "undefined": return ["u"];
+    case "bigint": return ["b", v.toString()];
+    case "symbol": throw dataClone(v.toString());
+    case "function": throw dataClone(`function ${v.name || "(anonymous)"}`);
+  }
+  if (v === null) return null;
+  if (seen.has(v)) return ["ref", seen.get(v)];
+  const idx = seen.size; seen.set(v, idx);
+  if ($Array.isArray(v)) return ["a", v.map((x) => enc(x, seen))];
+  if (v instanceof $Date) return ["d", v.getTime()];
+  if (v instanceof $RegExp) return ["r", v.source, v.flags];
+  if (v instanceof $Map) return ["m", [...v].map(([k, x]) => [enc(k, seen), enc(x, seen)])];
+  if (v instanceof $Set) return ["s", [...v].map((x) => enc(x, seen))];
+  if (v instanceof $ArrayBuffer) return ["ab", b64(new Uint8Array(v))];
+  if ($ArrayBuffer.isView(v)) {
+    const name = v.constructor.name;
+    if (!TYPED.includes(name)) throw dataClone(name);
+    return ["v", name, b64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))];
+  }
+  if (v instanceof $Error) return ["e", v.name, v.message, v.stack ?? null, "cause" in v ? enc(v.cause, seen) : ["u"]];
+  const tag = $Object.prototype.toString.call(v);
+  if (tag === "[object Boolean]" || tag === "[object Number]" || tag === "[object String]") return ["w", tag.slice(8, -1), v.valueOf()];
+  const proto = $Object.getPrototypeOf(v);
+  if (proto !== null && proto !== $Object.prototype) {
+    if (typeof v.constructor === "function" && /\[native code\]/.test(String(v.constructor)) && v.constructor !== $Object)
+      throw dataClone(`${v.constructor.name} object`);
+  }
+  const o = {};
+  for (const k of $Object.keys(v)) o[k] = enc(v[k], seen);
+  return ["o", o];
+}
+function dec(x, refs) {
+  if (x === null || typeof x !== "object") return x;
+  const t = x[0];
+  let out;
+  switch (t) {
+    case "n": return Number(x[1] === "-0" ? -0 : x[1]);
+    case "u": return undefined;
+    case "b": return $BigInt(x[1]);
+    case "ref": return refs[x[1]];
+    case "a": out = []; refs.push(out); for (const e of x[1]) out.push(dec(e, refs)); return out;
+    case "d": out = new $Date(x[1]); refs.push(out); return out;
+    case "r": out = new $RegExp(x[1], x[2]); refs.push(out); return out;
+    case "m": out = new $Map(); refs.push(out); for (const [k, v] of x[1]) out.set(dec(k, refs), dec(v, refs)); return out;
+    case "s": out = new $Set(); refs.push(out); for (const v of x[1]) out.add(dec(v, refs)); return out;
+    case "ab": out = unb64(x[1]).buffer; refs.push(out); return out;
+    case "v": {
+      const bytes = unb64(x[2]);
+      const C = globalThis[x[1]];
+      out = x[1] === "DataView" ? new $DataView(bytes.buffer) : new C(bytes.buffer, 0, bytes.byteLength / C.BYTES_PER_ELEMENT);
+      refs.push(out); return out;
+    }
+    case "e": {
+      const C = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError }[x[1]] || $Error;
+      out = new C(x[2]); refs.push(out);
+      if (x[1] !== out.name) try { out.name = x[1]; } catch {}
+      if (x[3] !== null) $Object.defineProperty(out, "stack", { value: x[3], writable: true, configurable: true });
+      const cause = dec(x[4], refs); if (cause !== undefined) out.cause = cause;
+      return out;
+    }
+    case "w": out = $Object(x[1] === "Number" ? Number(x[2]) : x[1] === "Boolean" ? Boolean(x[2]) : String(x[2])); refs.push(out); return out;
+    case "o": out = {}; refs.push(out); for (const k of $Object.keys(x[1])) out[k] = dec(x[1][k], refs); return out;
+  }
+  throw new $TypeError("corrupt serialized value");
+}
+const serialize = (v) => $JSON.stringify(enc(v, new $Map()));
+const deserialize = (s) => dec($JSON.parse(s), []);
+internal.v8 = { serialize, deserialize };
+
+// ---- ids, namespaces, stubs ----
+const kHex = $Symbol("hex");
+class DurableObjectId {
+  #name;
+  constructor(token, hex, name) {
+    if (token !== kHex) throw new $TypeError("Illegal constructor");
+    this[kHex] = hex; this.#name = name;
+  }
+  get name() { return this.#name; }
+  toString() { return this[kHex]; }
+  equals(other) { return other instanceof DurableObjectId && other[kHex] === this[kHex]; }
+  get [Symbol.toStringTag]() { return "DurableObjectId"; }
+}
+const RESERVED = new $Set(["fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "constructor", "dup"]);
+function remoteError(res) {
+  let e;
+  if (res[1]) { try { e = deserialize(res[1]); } catch { e = new $Error(res[3]); } }
+  else e = new $Error(res[3]);
+  if (!(e instanceof $Error)) { const v = e; e = new $Error(String(v)); }
+  try { e.remote = !!res[2]; if (!res[2]) e.retryable = true; } catch {}
+  return e;
+}
+function makeStub(ns, id) {
+  const hex = id[kHex], name = id.name ?? null;
+  const target = {
+    id, name: id.name,
+    async fetch(input, init = undefined) {
+      const req = new Request(input, init);
+      const flat = [];
+      for (const [k, v] of req.headers) flat.push(k, v);
+      const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());
+      const res = await ops.call(RT, ns, hex, name, "fetch", [req.method, req.url, flat, body]);
+      if (!res[0]) throw remoteError(res);
+      const [status, headers, bytes] = res[1];
+      const pairs = []; for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
+      const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
+      return new Response(nullBody ? null : bytes, { status: status === 101 ? 200 : status, headers: pairs });
+    },
+  };
+  return new $Proxy(target, {
+    get(t, prop) {
+      if (prop in t) return t[prop];
+      if (typeof prop !== "string" || prop === "then") return undefined;
+      return async (...args) => {
+        const res = await ops.call(RT, ns, hex, name, "rpc", [prop, serialize(args)]);
+        if (!res[0]) throw remoteError(res);
+        return deserialize(res[1]);
+      };
+    },
+  });
+}
+class DurableObjectNamespace {
+  #ns; #class;
+  constructor(token, ns, cls) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#ns = ns; this.#class = cls; }
+  idFromName(name) {
+    if (arguments.length === 0) throw new $TypeError("idFromName requires a name");
+    name = String(name);
+    return new DurableObjectId(kHex, ops.idFromName(RT, this.#ns, name), name);
+  }
+  newUniqueId(options = undefined) { return new DurableObjectId(kHex, ops.newUniqueId(RT, this.#ns), undefined); }
+  idFromString(s) { return new DurableObjectId(kHex, ops.validateId(RT, this.#ns, String(s)), undefined); }
+  get(id, options = undefined) {
+    if (!(id instanceof DurableObjectId)) throw new $TypeError("get() expects a DurableObjectId from this namespace");
+    ops.validateId(RT, this.#ns, id[kHex]);
+    return makeStub(this.#ns, id);
+  }
+  getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }
+  jurisdiction(j) { return this; }
+  get [Symbol.toStringTag]() { return "DurableObjectNamespace"; }
+}
+
+// ---- storage ----
+const MAX_KEYS = 128;
+function checkKey(k) {
+  if (typeof k !== "string") throw new $TypeError("Durable Object storage keys must be strings");
+  if (k.length > 2048) throw new $RangeError(`Keys cannot be larger than 2048 bytes.`);
+  return k;
+}
+function keyList(keys) {
+  if (keys.length > MAX_KEYS) throw new $RangeError(`Maximum number of keys is ${MAX_KEYS}. You provided ${keys.length}.`);
+  return keys.map(checkKey);
+}
+const enc8 = new TextEncoder();
+function byteCompare(a, b) {
+  const x = enc8.encode(a), y = enc8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+class SqlStorageCursor {
+  #columns; #rows; #i = 0; #read; #written;
+  constructor(token, r) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#columns = r.columns; this.#rows = r.rows; this.#read = r.rowsRead; this.#written = r.rowsWritten; }
+  #obj(row) { const o = {}; this.#columns.forEach((c, j) => { o[c] = row[j]; }); return o; }
+  next() { if (this.#i >= this.#rows.length) return { done: true, value: undefined }; return { done: false, value: this.#obj(this.#rows[this.#i++]) }; }
+  toArray() { const out = []; while (this.#i < this.#rows.length) out.push(this.#obj(this.#rows[this.#i++])); return out; }
+  one() {
+    const rest = this.#rows.length - this.#i;
+    if (rest !== 1) throw new $Error(rest === 0 ? "Expected exactly one result from SQL query, but got no results." : "Expected exactly one result from SQL query, but got multiple results.");
+    return this.#obj(this.#rows[this.#i++]);
+  }
+  raw() {
+    const self = this;
+    return { next: () => self.#i >= self.#rows.length ? { done: true, value: undefined } : { done: false, value: self.#rows[self.#i++].slice() },
+             toArray: () => { const out = []; while (self.#i < self.#rows.length) out.push(self.#rows[self.#i++].slice()); return out; },
+             [Symbol.iterator]() { return this; } };
+  }
+  get columnNames() { return this.#columns.slice(); }
+  get rowsRead() { return this.#read; }
+  get rowsWritten() { return this.#written; }
+  [Symbol.iterator]() { return this; }
+}
+class SqlStorage {
+  #h; #storage;
+  constructor(token, h, storage) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#h = h; this.#storage = storage; }
+  exec(query, ...bindings) {
+    const r = this.#h.sqlExec(String(query), bindings);
+    this.#storage[kFlush]();
+    return new SqlStorageCursor(kHex, r);
+  }
+  get databaseSize() { return this.#h.databaseSize(); }
+}
+
+const kFlush = $Symbol("flush"), kSync = $Symbol("sync");
+class DurableObjectStorage {
+  #h; #host; #sqlite; #sql = null; #flushQueued = false; #last = PromiseResolve(); #savepoints = 0;
+  constructor(token, h, host, sqlite) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#h = h; this.#host = host; this.#sqlite = sqlite; }
+  [kFlush]() {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      if (!this.#h.dirty()) return;
+      const p = ops.commit(this.#h);
+      this.#last = p.then(undefined, (e) => { this.#host.broken = e; throw e; });
+      this.#last.catch(() => {});
+    });
+  }
+  async [kSync]() {
+    // Let a flush queued by this turn start, then wait for the newest commit.
+    await null;
+    await this.#last;
+  }
+  sync() { return this[kSync](); }
+  async get(key, options = undefined) {
+    if ($Array.isArray(key)) {
+      const keys = keyList(key).slice().sort(byteCompare);
+      const m = new $Map();
+      for (const k of keys) { const v = this.#h.get(k); if (v !== undefined) m.set(k, deserialize(v)); }
+      return m;
+    }
+    const v = this.#h.get(checkKey(key));
+    return v === undefined ? undefined : deserialize(v);
+  }
+  async put(key, value = undefined, options = undefined) {
+    if (typeof key === "object" && key !== null) {
+      const entries = $Object.entries(key);
+      if (entries.length > MAX_KEYS) throw new $RangeError(`Maximum number of pairs is ${MAX_KEYS}. You provided ${entries.length}.`);
+      for (const [k, v] of entries) this.#h.put(checkKey(k), serialize(v));
+    } else {
+      if (arguments.length < 2) throw new $TypeError("put() requires a key and a value");
+      this.#h.put(checkKey(key), serialize(value));
+    }
+    this[kFlush]();
+  }
+  async delete(key, options = undefined) {
+    let r;
+    if ($Array.isArray(key)) { r = 0; for (const k of keyList(key)) if (this.#h.delete(k)) r++; }
+    else r = this.#h.delete(checkKey(key));
+    this[kFlush]();
+    return r;
+  }
+  async deleteAll(options = undefined) { this.#h.deleteAll(); this.#h.setAlarm(null); this[kFlush](); }
+  async list(options = {}) {
+    options = options || {};
+    if (options.start !== undefined && options.startAfter !== undefined) throw new $TypeError("list() cannot take both start and startAfter");
+    const limit = options.limit === undefined ? null : Number(options.limit);
+    if (limit !== null && !(limit >= 1)) throw new $TypeError("list() limit must be a positive integer");
+    const rows = this.#h.list(options.start ?? null, options.startAfter ?? null, options.end ?? null, options.prefix ?? null, !!options.reverse, limit);
+    const m = new $Map();
+    for (const [k, v] of rows) m.set(k, deserialize(v));
+    return m;
+  }
+  async getAlarm(options = undefined) { return this.#h.getAlarm() ?? null; }
+  async setAlarm(time, options = undefined) {
+    const t = time instanceof $Date ? time.getTime() : Number(time);
+    if (!Number.isFinite(t)) throw new $TypeError("setAlarm() expects a Date or a number of milliseconds since the epoch");
+    this.#h.setAlarm(t); this[kFlush]();
+  }
+  async deleteAlarm(options = undefined) { this.#h.setAlarm(null); this[kFlush](); }
+  async transaction(fn) {
+    const snap = this.#h.snapshot();
+    let rolledBack = false;
+    const txn = {
+      get: (k, o) => this.get(k, o), put: (k, v, o) => this.put(k, v, o), delete: (k, o) => this.delete(k, o),
+      list: (o) => this.list(o), getAlarm: (o) => this.getAlarm(o), setAlarm: (t, o) => this.setAlarm(t, o),
+      deleteAlarm: (o) => this.deleteAlarm(o), rollback: () => { rolledBack = true; this.#h.restore(snap, true); },
+    };
+    try {
+      const r = await fn(txn);
+      if (!rolledBack) this.#h.restore(snap, false);
+      return r;
+    } catch (e) {
+      if (!rolledBack) this.#h.restore(snap, true);
+      throw e;
+    }
+  }
+  transactionSync(fn) {
+    const name = `verge_txn_${++this.#savepoints}`;
+    const snap = this.#h.snapshot();
+    this.#h.savepoint(name);
+    try {
+      const r = fn();
+      this.#h.endSavepoint(name, true);
+      this.#h.restore(snap, false);
+      this[kFlush]();
+      return r;
+    } catch (e) {
+      this.#h.endSavepoint(name, false);
+      this.#h.restore(snap, true);
+      throw e;
+    } finally { this.#savepoints--; }
+  }
+  get sql() {
+    if (!this.#sqlite) throw new $Error("SQL is not enabled for this Durable Object class. Create the class with new_sqlite_classes in a migration to use ctx.storage.sql.");
+    return this.#sql || (this.#sql = new SqlStorage(kHex, this.#h, this));
+  }
+  get kv() {
+    if (!this.#sqlite) throw new $Error("The synchronous KV API needs a SQLite-backed Durable Object class (new_sqlite_classes).");
+    const h = this.#h, self = this;
+    return {
+      get: (k) => { const v = h.get(checkKey(k)); return v === undefined ? undefined : deserialize(v); },
+      put: (k, v) => { h.put(checkKey(k), serialize(v)); self[kFlush](); },
+      delete: (k) => { const r = h.delete(checkKey(k)); self[kFlush](); return r; },
+      list: (o = {}) => h.list(o.start ?? null, o.startAfter ?? null, o.end ?? null, o.prefix ?? null, !!o.reverse, o.limit ?? null).map(([k, v]) => [k, deserialize(v)])[Symbol.iterator](),
+    };
+  }
+  get [Symbol.toStringTag]() { return "DurableObjectStorage"; }
+}
+
+class DurableObjectState {
+  #id; #storage; #host;
+  constructor(token, id, storage, host) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#id = id; this.#storage = storage; this.#host = host; }
+  get id() { return this.#id; }
+  get storage() { return this.#storage; }
+  waitUntil(p) { this.#host.waitUntil.push($Promise.resolve(p).catch((e) => internal.reportError(e))); }
+  blockConcurrencyWhile(fn) {
+    const p = (async () => fn())();
+    const gate = p.then(() => {}, (e) => { this.#host.broken = e; });
+    this.#host.blocking = this.#host.blocking ? $Promise.all([this.#host.blocking, gate]) : gate;
+    return p;
+  }
+  abort(reason = undefined) { this.#host.broken = reason ?? new $Error("Durable Object was aborted"); }
+  acceptWebSocket() { throw new $Error("ctx.acceptWebSocket() is not supported by verge yet"); }
+  getWebSockets() { return []; }
+  getTags() { throw new $Error("ctx.getTags() is not supported by verge yet"); }
+  setWebSocketAutoResponse() {}
+  getWebSocketAutoResponse() { return null; }
+  get [Symbol.toStringTag]() { return "DurableObjectState"; }
+}
+
+// ---- host side: instance creation and event delivery ----
+function create(Cls, hex, name, handle, env, sqlite) {
+  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null };
+  const id = new DurableObjectId(kHex, hex, name === null ? undefined : name);
+  host.storage = new DurableObjectStorage(kHex, handle, host, sqlite);
+  const state = new DurableObjectState(kHex, id, host.storage, host);
+  host.obj = new Cls(state, env);
+  return host;
+}
+function describe(e) { return e instanceof $Error ? `${e.name}: ${e.message}` : String(e); }
+async function deliver(host, kind, payload) {
+  try {
+    while (host.blocking) { const b = host.blocking; await b; if (host.blocking === b) host.blocking = null; }
+    if (host.broken) throw host.broken;
+    const obj = host.obj;
+    let value = null;
+    if (kind === "fetch") {
+      if (typeof obj.fetch !== "function") throw new $TypeError("The Durable Object does not define a fetch() method.");
+      const [method, url, flat, body] = payload;
+      const pairs = []; for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+      const req = new Request(url, { method, headers: pairs, body: method === "GET" || method === "HEAD" ? null : body });
+      const r = await obj.fetch(req);
+      if (!(r instanceof Response)) throw new $TypeError("The Durable Object's fetch() must return a Response.");
+      const out = []; for (const [k, v] of r.headers) out.push(k, v);
+      value = [r.status, out, new Uint8Array(await r.arrayBuffer())];
+    } else if (kind === "rpc") {
+      const [method, args] = payload;
+      if (RESERVED.has(method) || method.startsWith("#")) throw new $TypeError(`"${method}" cannot be called over RPC.`);
+      const fn = obj[method];
+      if (typeof fn !== "function" || $Object.prototype[method] === fn) {
+        throw new $TypeError(`The RPC receiver does not implement the method "${method}".`);
+      }
+      value = serialize(await fn.apply(obj, deserialize(args)));
+    } else if (kind === "alarm") {
+      if (typeof obj.alarm !== "function") throw new $TypeError("The Durable Object has an alarm set but no alarm() handler.");
+      const retryCount = payload;
+      host.storage.deleteAlarm();
+      await obj.alarm({ retryCount, isRetry: retryCount > 0 });
+    }
+    // Output gate: nothing leaves the object before the writes it follows are durable.
+    await host.storage[kSync]();
+    if (host.broken) throw host.broken;
+    return [true, value, false];
+  } catch (e) {
+    let s = null;
+    try { s = serialize(e); } catch { s = serialize(new $Error(describe(e))); }
+    const reset = kind === "fetch" || host.broken !== null;
+    return [false, s, reset, describe(e)];
+  }
+}
+internal.durable = {
+  create, deliver,
+  makeNamespace: (ns, cls) => new DurableObjectNamespace(kHex, ns, cls),
+};
+for (const [n, v] of $Object.entries({ DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor })) {
+  internal.defineGlobal(n, v);
+}

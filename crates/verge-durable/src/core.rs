@@ -1,0 +1,363 @@
+//! One object's storage semantics, without JS: the write overlay (writes not yet durable),
+//! the read cache, commit ordering, list merging and the alarm.
+//!
+//! Reads and writes are synchronous (values are already serialized by the JS layer): a read
+//! hits the overlay, then the cache, then the backend. Because no storage call ever leaves a
+//! promise pending across an event-loop turn, no other event can be delivered while a storage
+//! operation is in flight — the input gate holds by construction (semantics-notes §A2).
+//! Writes go to the overlay at once and are committed in order, one batch per JS turn, by
+//! [`ObjectCore::take_batch`] + [`ObjectCore::commit`]; the JS layer holds responses until
+//! the commits they follow are durable (the output gate, §A3).
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use verge_store::StoreError;
+use verge_store::durable::{ObjectBatch, ObjectListQuery, ObjectStorage, ObjectWrite};
+
+/// Writes not yet durable: key → (sequence, value or tombstone).
+type Overlay = BTreeMap<String, (u64, Option<Vec<u8>>)>;
+
+/// A write batch taken from the overlay, tagged with the overlay sequence it covers.
+#[derive(Debug)]
+pub struct PendingCommit {
+    batch: ObjectBatch,
+    up_to: u64,
+}
+
+impl PendingCommit {
+    /// The alarm change this batch makes, if any.
+    pub fn alarm_change(&self) -> Option<Option<i64>> {
+        self.batch.alarm
+    }
+}
+
+/// The storage state of one live object.
+pub struct ObjectCore {
+    storage: Arc<dyn ObjectStorage>,
+    /// Writes not yet known durable: key → (sequence, value or tombstone).
+    overlay: RefCell<Overlay>,
+    /// Sequence of an uncommitted `deleteAll`, if any.
+    delete_all: Cell<Option<u64>>,
+    /// Committed values already read.
+    cache: RefCell<HashMap<String, Option<Vec<u8>>>>,
+    seq: Cell<u64>,
+    /// Overlay sequence already taken into a batch.
+    taken: Cell<u64>,
+    /// Alarm change not yet taken into a batch.
+    alarm_pending: Cell<Option<Option<i64>>>,
+    /// The alarm as this object sees it (committed or pending).
+    alarm_view: Cell<Option<Option<i64>>>,
+    sql_writes: Cell<bool>,
+}
+
+impl std::fmt::Debug for ObjectCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectCore")
+            .field("seq", &self.seq.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A saved overlay, for `transaction` rollback.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    overlay: Overlay,
+    delete_all: Option<u64>,
+    alarm_pending: Option<Option<i64>>,
+    alarm_view: Option<Option<i64>>,
+}
+
+impl ObjectCore {
+    /// The core over `storage`.
+    pub fn new(storage: Arc<dyn ObjectStorage>) -> Self {
+        ObjectCore {
+            storage,
+            overlay: RefCell::default(),
+            delete_all: Cell::new(None),
+            cache: RefCell::default(),
+            seq: Cell::new(0),
+            taken: Cell::new(0),
+            alarm_pending: Cell::new(None),
+            alarm_view: Cell::new(None),
+            sql_writes: Cell::new(false),
+        }
+    }
+
+    /// The backend.
+    pub fn storage(&self) -> &Arc<dyn ObjectStorage> {
+        &self.storage
+    }
+
+    fn next_seq(&self) -> u64 {
+        let s = self.seq.get() + 1;
+        self.seq.set(s);
+        s
+    }
+
+    /// Reads a value.
+    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some((_, v)) = self.overlay.borrow().get(key) {
+            return Ok(v.clone());
+        }
+        if self.delete_all.get().is_some() {
+            return Ok(None);
+        }
+        if let Some(v) = self.cache.borrow().get(key) {
+            return Ok(v.clone());
+        }
+        let v = self.storage.kv_get(key)?;
+        self.cache.borrow_mut().insert(key.to_string(), v.clone());
+        Ok(v)
+    }
+
+    /// Writes a value (visible at once; durable after the next commit).
+    pub fn put(&self, key: &str, value: Vec<u8>) {
+        let s = self.next_seq();
+        self.overlay
+            .borrow_mut()
+            .insert(key.to_string(), (s, Some(value)));
+    }
+
+    /// Deletes a key; true when it existed.
+    pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        let existed = self.get(key)?.is_some();
+        let s = self.next_seq();
+        self.overlay.borrow_mut().insert(key.to_string(), (s, None));
+        Ok(existed)
+    }
+
+    /// Deletes every key.
+    pub fn delete_all(&self) {
+        let s = self.next_seq();
+        self.overlay.borrow_mut().clear();
+        self.cache.borrow_mut().clear();
+        self.delete_all.set(Some(s));
+    }
+
+    /// Lists keys in range, merging writes that are not yet durable.
+    pub fn list(&self, q: &ObjectListQuery) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let overlay = self.overlay.borrow();
+        let mut merged: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+        if self.delete_all.get().is_none() {
+            // Ask the backend for enough rows that overlay deletions cannot starve the page.
+            let extra = overlay.values().filter(|(_, v)| v.is_none()).count();
+            let backend_q = ObjectListQuery {
+                limit: q.limit.map(|l| l + extra),
+                ..q.clone()
+            };
+            for (k, v) in self.storage.kv_list(&backend_q)? {
+                merged.insert(k, Some(v));
+            }
+        }
+        for (k, (_, v)) in overlay.iter() {
+            if q.contains(k) {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        // String order in a BTreeMap is UTF-8 byte order.
+        let live = merged.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+        let out: Vec<(String, Vec<u8>)> = if q.reverse {
+            live.rev().take(q.limit.unwrap_or(usize::MAX)).collect()
+        } else {
+            live.take(q.limit.unwrap_or(usize::MAX)).collect()
+        };
+        Ok(out)
+    }
+
+    /// Sets (`Some`) or deletes (`None`) the alarm.
+    pub fn set_alarm(&self, at: Option<i64>) {
+        self.alarm_pending.set(Some(at));
+        self.alarm_view.set(Some(at));
+    }
+
+    /// The alarm as the object sees it.
+    pub fn alarm(&self) -> Result<Option<i64>, StoreError> {
+        match self.alarm_view.get() {
+            Some(a) => Ok(a),
+            None => {
+                let a = self.storage.alarm()?;
+                self.alarm_view.set(Some(a));
+                Ok(a)
+            }
+        }
+    }
+
+    /// Records that SQL wrote (so a commit is due).
+    pub fn note_sql_write(&self) {
+        self.sql_writes.set(true);
+    }
+
+    /// True when something awaits a commit.
+    pub fn dirty(&self) -> bool {
+        self.seq.get() > self.taken.get()
+            || self.alarm_pending.get().is_some()
+            || self.sql_writes.get()
+    }
+
+    /// Takes the writes since the last batch. Commit batches in the order they were taken.
+    pub fn take_batch(&self) -> PendingCommit {
+        let from = self.taken.get();
+        let up_to = self.seq.get();
+        self.taken.set(up_to);
+        let mut writes = Vec::new();
+        if let Some(s) = self.delete_all.get()
+            && s > from
+        {
+            writes.push(ObjectWrite::DeleteAll);
+        }
+        for (k, (s, v)) in self.overlay.borrow().iter() {
+            if *s > from {
+                writes.push(match v {
+                    Some(v) => ObjectWrite::Put(k.clone(), v.clone()),
+                    None => ObjectWrite::Delete(k.clone()),
+                });
+            }
+        }
+        self.sql_writes.set(false);
+        PendingCommit {
+            batch: ObjectBatch {
+                writes,
+                alarm: self.alarm_pending.take(),
+            },
+            up_to,
+        }
+    }
+
+    /// Runs a batch against the backend (blocking: call off the isolate thread).
+    pub fn commit(storage: &dyn ObjectStorage, pending: &PendingCommit) -> Result<(), StoreError> {
+        storage.commit(&pending.batch)
+    }
+
+    /// After a successful commit: the batch's writes become cached committed values.
+    pub fn committed(&self, pending: &PendingCommit) {
+        let mut overlay = self.overlay.borrow_mut();
+        let mut cache = self.cache.borrow_mut();
+        if let Some(s) = self.delete_all.get()
+            && s <= pending.up_to
+        {
+            self.delete_all.set(None);
+        }
+        let done: Vec<String> = overlay
+            .iter()
+            .filter(|(_, (s, _))| *s <= pending.up_to)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in done {
+            if let Some((_, v)) = overlay.remove(&k) {
+                cache.insert(k, v);
+            }
+        }
+    }
+
+    /// Saves the overlay (for `transaction` rollback).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            overlay: self.overlay.borrow().clone(),
+            delete_all: self.delete_all.get(),
+            alarm_pending: self.alarm_pending.get(),
+            alarm_view: self.alarm_view.get(),
+        }
+    }
+
+    /// Restores a snapshot taken in this turn (no commit may have been taken since).
+    pub fn restore(&self, snap: Snapshot) {
+        *self.overlay.borrow_mut() = snap.overlay;
+        self.delete_all.set(snap.delete_all);
+        self.alarm_pending.set(snap.alarm_pending);
+        self.alarm_view.set(snap.alarm_view);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use verge_store::sqlite::SqliteObjectStore;
+
+    fn core() -> (tempfile::TempDir, ObjectCore) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteObjectStore::open(&dir.path().join("o.sqlite")).unwrap();
+        (dir, ObjectCore::new(Arc::new(s)))
+    }
+
+    fn keys(v: Vec<(String, Vec<u8>)>) -> Vec<String> {
+        v.into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn reads_see_uncommitted_writes_and_commits_make_them_durable() {
+        let (_d, c) = core();
+        c.put("a", b"1".to_vec());
+        assert_eq!(c.get("a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(c.storage().kv_get("a").unwrap(), None);
+        let p = c.take_batch();
+        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        c.committed(&p);
+        assert_eq!(c.storage().kv_get("a").unwrap(), Some(b"1".to_vec()));
+        assert!(!c.dirty());
+    }
+
+    #[test]
+    fn list_merges_pending_puts_and_hides_pending_deletes() {
+        let (_d, c) = core();
+        for k in ["a", "b", "c"] {
+            c.put(k, k.as_bytes().to_vec());
+        }
+        let p = c.take_batch();
+        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        c.committed(&p);
+        assert!(c.delete("b").unwrap());
+        assert!(!c.delete("zz").unwrap());
+        c.put("é", b"e".to_vec());
+        c.put("ab", b"x".to_vec());
+        assert_eq!(
+            keys(c.list(&ObjectListQuery::default()).unwrap()),
+            vec!["a", "ab", "c", "é"]
+        );
+        let q = ObjectListQuery {
+            reverse: true,
+            limit: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(keys(c.list(&q).unwrap()), vec!["é", "c"]);
+        let q = ObjectListQuery {
+            prefix: Some("a".into()),
+            ..Default::default()
+        };
+        assert_eq!(keys(c.list(&q).unwrap()), vec!["a", "ab"]);
+    }
+
+    #[test]
+    fn delete_all_hides_committed_keys_until_it_commits() {
+        let (_d, c) = core();
+        c.put("a", b"1".to_vec());
+        let p = c.take_batch();
+        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        c.committed(&p);
+        c.delete_all();
+        c.put("b", b"2".to_vec());
+        assert_eq!(c.get("a").unwrap(), None);
+        assert_eq!(
+            keys(c.list(&ObjectListQuery::default()).unwrap()),
+            vec!["b"]
+        );
+        let p = c.take_batch();
+        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        c.committed(&p);
+        assert_eq!(c.storage().kv_get("a").unwrap(), None);
+        assert_eq!(c.get("b").unwrap(), Some(b"2".to_vec()));
+    }
+
+    #[test]
+    fn rollback_restores_the_overlay() {
+        let (_d, c) = core();
+        c.put("a", b"1".to_vec());
+        let snap = c.snapshot();
+        c.put("a", b"2".to_vec());
+        c.set_alarm(Some(5));
+        c.restore(snap);
+        assert_eq!(c.get("a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(c.alarm().unwrap(), None);
+    }
+}

@@ -1,0 +1,98 @@
+// URLPattern (https://urlpattern.spec.whatwg.org/). Rust (src/url_pattern.rs, Deno's
+// `urlpattern` crate) parses and canonicalizes the pattern and produces one ECMAScript regular
+// expression per component; this class compiles those with the engine's RegExp and matches.
+"use strict";
+const ops = internal.urlPattern;
+const { TypeError: $TypeError, RegExp: $RegExp, Reflect: $Reflect } = globalThis;
+const RegExpExec = $RegExp.prototype.exec;
+const ReflectApply = $Reflect.apply;
+const COMPONENTS = ["protocol", "username", "password", "hostname", "port", "pathname", "search", "hash"];
+const INIT_KEYS = [...COMPONENTS, "baseURL"];
+
+// A URLPatternInput as the ops take it: a string, or the init dictionary flattened to
+// [protocol, ..., hash, baseURL] (strings or null).
+function toOpInput(input) {
+  if (input !== null && (typeof input === "object" || typeof input === "function")) {
+    const flat = [];
+    for (let i = 0; i < INIT_KEYS.length; i++) {
+      const v = input[INIT_KEYS[i]];
+      flat[i] = v === undefined ? null : `${v}`;
+    }
+    return flat;
+  }
+  return `${input}`;
+}
+
+function isOptions(v) {
+  return v !== null && typeof v === "object";
+}
+
+class URLPattern {
+  #components;
+  #regexps;
+  #hasRegExpGroups;
+
+  constructor(input = undefined, baseURL = undefined, options = undefined) {
+    // Overloads: (input, baseURL, options) and (input, options).
+    if (isOptions(baseURL)) {
+      options = baseURL;
+      baseURL = undefined;
+    }
+    if (input === undefined) input = {};
+    const ignoreCase = options !== undefined && options !== null && !!options.ignoreCase;
+    const base = baseURL === undefined ? null : `${baseURL}`;
+    const compiled = ops.compile(toOpInput(input), base, ignoreCase);
+    const flags = ignoreCase ? "ui" : "u";
+    const regexps = [];
+    for (let i = 0; i < COMPONENTS.length; i++) {
+      const c = compiled.components[i];
+      try {
+        regexps[i] = new $RegExp(c.regexp, flags);
+      } catch (e) {
+        throw new $TypeError(`Failed to construct 'URLPattern': invalid regular expression in the ${COMPONENTS[i]} component '${c.pattern}': ${e && e.message}`);
+      }
+    }
+    this.#components = compiled.components;
+    this.#regexps = regexps;
+    this.#hasRegExpGroups = compiled.hasRegExpGroups;
+  }
+
+  #match(input, baseURL, argc) {
+    if (input === undefined) input = {};
+    const opInput = toOpInput(input);
+    const base = argc >= 2 && baseURL !== undefined ? `${baseURL}` : null;
+    const values = ops.match(opInput, base);
+    if (values === null || values === undefined) return null;
+    const result = { inputs: base === null ? [input] : [input, base] };
+    for (let i = 0; i < COMPONENTS.length; i++) {
+      const m = ReflectApply(RegExpExec, this.#regexps[i], [values[i]]);
+      if (m === null) return null;
+      const groups = {};
+      const names = this.#components[i].names;
+      for (let j = 0; j < names.length; j++) groups[names[j]] = m[j + 1];
+      result[COMPONENTS[i]] = { input: values[i], groups };
+    }
+    return result;
+  }
+
+  test(input = undefined, baseURL = undefined) {
+    return this.#match(input, baseURL, arguments.length) !== null;
+  }
+
+  exec(input = undefined, baseURL = undefined) {
+    return this.#match(input, baseURL, arguments.length);
+  }
+
+  get protocol() { return this.#components[0].pattern; }
+  get username() { return this.#components[1].pattern; }
+  get password() { return this.#components[2].pattern; }
+  get hostname() { return this.#components[3].pattern; }
+  get port() { return this.#components[4].pattern; }
+  get pathname() { return this.#components[5].pattern; }
+  get search() { return this.#components[6].pattern; }
+  get hash() { return this.#components[7].pattern; }
+  get hasRegExpGroups() { return this.#hasRegExpGroups; }
+  get [Symbol.toStringTag]() { return "URLPattern"; }
+}
+
+internal.defineGlobal("URLPattern", URLPattern);
