@@ -352,7 +352,7 @@ class DurableObjectState {
 
 // ---- host side: instance creation and event delivery ----
 function create(Cls, hex, name, handle, env, sqlite) {
-  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null };
+  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null, turn: PromiseResolve() };
   const id = new DurableObjectId(kHex, hex, name === null ? undefined : name);
   host.storage = new DurableObjectStorage(kHex, handle, host, sqlite);
   const state = new DurableObjectState(kHex, id, host.storage, host);
@@ -360,9 +360,26 @@ function create(Cls, hex, name, handle, env, sqlite) {
   return host;
 }
 function describe(e) { return e instanceof $Error ? `${e.name}: ${e.message}` : String(e); }
+// Input gate: events start one at a time. An event gets the gate when the previous one
+// started and then ran until it waited on something other than storage (storage calls settle
+// within the same turn, so "the next turn" is exactly "after its storage work"). Events also
+// wait while blockConcurrencyWhile() callbacks run.
+async function acquireTurn(host) {
+  const prev = host.turn;
+  let release;
+  host.turn = new $Promise((r) => { release = r; });
+  await prev;
+  while (host.blocking) { const b = host.blocking; await b; if (host.blocking === b) host.blocking = null; }
+  return release;
+}
 async function deliver(host, kind, payload) {
+  const release = await acquireTurn(host);
+  const work = handle(host, kind, payload);
+  internal.nextTurn().then(release);
+  return work;
+}
+async function handle(host, kind, payload) {
   try {
-    while (host.blocking) { const b = host.blocking; await b; if (host.blocking === b) host.blocking = null; }
     if (host.broken) throw host.broken;
     const obj = host.obj;
     let value = null;

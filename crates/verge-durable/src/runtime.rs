@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
 use rquickjs::{CatchResultExt, Class, Function, Object, Persistent, Promise, Value};
 use sha2::{Digest, Sha256};
 use verge_js::meter::RequestMeter;
@@ -346,8 +348,12 @@ pub(crate) struct Instance {
 
 type Key = (u64, usize, String);
 
+type Creating = Shared<LocalBoxFuture<'static, Result<Rc<Instance>, CallError>>>;
+
 thread_local! {
     static INSTANCES: RefCell<HashMap<Key, Rc<Instance>>> = RefCell::new(HashMap::new());
+    /// Instances being constructed: concurrent first calls share one construction.
+    static CREATING: RefCell<HashMap<Key, Creating>> = RefCell::new(HashMap::new());
     static SWEEPER: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -370,6 +376,29 @@ async fn instance(
     if let Some(i) = INSTANCES.with(|m| m.borrow().get(&key).cloned()) {
         return Ok(i);
     }
+    let creating = CREATING.with(|m| {
+        m.borrow_mut()
+            .entry(key.clone())
+            .or_insert_with(|| {
+                let (rt, id, name) = (rt.clone(), id.to_string(), name.map(str::to_string));
+                async move { create_instance(&rt, ns, &id, name.as_deref()).await }
+                    .boxed_local()
+                    .shared()
+            })
+            .clone()
+    });
+    let r = creating.await;
+    CREATING.with(|m| m.borrow_mut().remove(&key));
+    r
+}
+
+async fn create_instance(
+    rt: &Arc<DurableRuntime>,
+    ns: usize,
+    id: &str,
+    name: Option<&str>,
+) -> Result<Rc<Instance>, CallError> {
+    let key: Key = (rt.uid, ns, id.to_string());
     let spec =
         rt.spec.get().and_then(Weak::upgrade).ok_or_else(|| {
             CallError::infra("the worker hosting this Durable Object was unloaded")

@@ -53,6 +53,13 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>, worker: String) -> R
             tokio::time::sleep(Duration::from_micros((ms * 1000.0) as u64)).await;
         })),
     )?;
+    // Resolves once the current job queue has drained (the next turn of the event loop).
+    internal.set(
+        "nextTurn",
+        Func::from(Async(|| async {
+            tokio::task::yield_now().await;
+        })),
+    )?;
     internal.set(
         "log",
         Func::from(move |level: i32, message: String| {
