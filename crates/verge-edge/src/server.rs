@@ -170,7 +170,9 @@ async fn handle(
     shared: Arc<Shared>,
 ) -> Response<EdgeBody> {
     let ray = new_ray_id(&shared.config.colo);
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let on_upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+    let ws_key = parts.headers.get("sec-websocket-key").cloned();
     let host = parts
         .headers
         .get(http::header::HOST)
@@ -284,6 +286,12 @@ async fn handle(
                 OutgoingBody::Full(b) => Full::new(b)
                     .map_err(|e: Infallible| match e {})
                     .boxed_unsync(),
+                OutgoingBody::WebSocket(ep) => {
+                    return with_ray(
+                        websocket_response(out.headers, ws_key, on_upgrade, ep, &ray),
+                        &ray,
+                    );
+                }
                 OutgoingBody::Stream(rx) => {
                     let s = futures::stream::unfold(rx, |mut rx| async move {
                         rx.recv()
@@ -347,4 +355,102 @@ fn error_response(e: &InvokeError, ray: &str, expose: bool) -> Response<EdgeBody
         text.push('\n');
     }
     full(status, text)
+}
+
+/// Answers a worker's `101` response: completes the WebSocket handshake with the client and
+/// pumps frames between the connection and the worker's endpoint.
+fn websocket_response(
+    headers: Vec<(String, String)>,
+    key: Option<HeaderValue>,
+    on_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    ep: verge_web::websocket::WsEndpoint,
+    ray: &str,
+) -> Response<EdgeBody> {
+    let (Some(key), Some(on_upgrade)) = (key, on_upgrade) else {
+        tracing::warn!(request = %ray, "the worker answered 101 with a WebSocket to a request that is not a WebSocket upgrade");
+        return full(
+            StatusCode::UPGRADE_REQUIRED,
+            "The worker returned a WebSocket, but the request was not a WebSocket upgrade (missing Upgrade: websocket / Sec-WebSocket-Key).\n".into(),
+        );
+    };
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let mut r = Response::new(
+        http_body_util::Empty::new()
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+    );
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            r.headers_mut().append(n, v);
+        }
+    }
+    let h = r.headers_mut();
+    h.insert(http::header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(
+        http::header::CONNECTION,
+        HeaderValue::from_static("Upgrade"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&accept) {
+        h.insert("sec-websocket-accept", v);
+    }
+    let ray = ray.to_string();
+    tokio::task::spawn_local(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => pump_websocket(TokioIo::new(upgraded), ep).await,
+            Err(e) => tracing::warn!(request = %ray, "WebSocket upgrade failed: {e}"),
+        }
+    });
+    r
+}
+
+async fn pump_websocket<S>(io: S, mut ep: verge_web::websocket::WsEndpoint)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::{
+        CloseFrame, Role, WebSocketConfig, frame::coding::CloseCode,
+    };
+    use verge_web::websocket::WsMsg;
+    let mut config = WebSocketConfig::default();
+    config.max_message_size = Some(verge_web::websocket::MAX_MESSAGE_BYTES);
+    let mut socket =
+        tokio_tungstenite::WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+    loop {
+        tokio::select! {
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Text(t))) => { let _ = ep.tx.send(WsMsg::Text(t.to_string())); }
+                Some(Ok(Message::Binary(b))) => { let _ = ep.tx.send(WsMsg::Binary(b.to_vec())); }
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
+                    let _ = ep.tx.send(WsMsg::Close(code, reason));
+                    // Keep forwarding until the worker answers the close (or goes away).
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
+                    let _ = ep.tx.send(WsMsg::Close(1006, String::new()));
+                    return;
+                }
+            },
+            outgoing = ep.rx.recv() => match outgoing {
+                Some(WsMsg::Text(t)) => { if socket.send(Message::Text(t.into())).await.is_err() { return; } }
+                Some(WsMsg::Binary(b)) => { if socket.send(Message::Binary(b.into())).await.is_err() { return; } }
+                Some(WsMsg::Close(code, reason)) => {
+                    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    let _ = socket.close(None).await;
+                    return;
+                }
+                None => {
+                    let _ = socket.close(None).await;
+                    return;
+                }
+            },
+        }
+    }
 }

@@ -455,8 +455,9 @@ internal.callFetch = (handler, request, env, ctx) => callFetch(handler, request,
 async function callFetch(handler, request, env, ctx) {
   const r = await handler.fetch(request, env, ctx);
   if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
-  const [status, headers, type] = Response.parts(r);
+  const [status, headers, type, webSocket] = Response.parts(r);
   if (type === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
+  if (webSocket) return [status, headers, 4, internal.ws.handOver(webSocket)];
   const st = r[kState];
   if (bodyUsed(st)) throw new $TypeError("The Response returned by the fetch handler has a body that was already used.");
   const s = st.src;

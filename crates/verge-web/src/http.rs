@@ -46,6 +46,8 @@ pub enum OutgoingBody {
     Full(Bytes),
     /// Chunks streamed from JS; an `Err` aborts the response.
     Stream(mpsc::Receiver<Result<Bytes, String>>),
+    /// A `101` response: the client connection becomes this WebSocket endpoint.
+    WebSocket(crate::websocket::WsEndpoint),
 }
 
 /// Why a worker produced no response. [`InvokeError::status`] gives the HTTP status and
@@ -104,6 +106,7 @@ enum OutgoingBodyJs {
     Empty,
     Full(Vec<u8>),
     Stream(Persistent<Object<'static>>),
+    WebSocket(u64),
 }
 
 /// Runs the worker's `fetch` handler for `req` on `iso` (which must live on this thread).
@@ -161,6 +164,7 @@ pub async fn invoke_fetch(
                         3 => {
                             OutgoingBodyJs::Stream(Persistent::save(&ctx, parts.get::<Object>(3)?))
                         }
+                        4 => OutgoingBodyJs::WebSocket(parts.get::<f64>(3)? as u64),
                         _ => OutgoingBodyJs::Empty,
                     };
                     Ok(Some(Parts::Done(status, headers, body)))
@@ -192,6 +196,10 @@ pub async fn invoke_fetch(
         OutgoingBodyJs::Stream(reader) => {
             OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter))
         }
+        OutgoingBodyJs::WebSocket(ticket) => match crate::websocket::take_ticket(ticket) {
+            Some(ep) => OutgoingBody::WebSocket(ep),
+            None => OutgoingBody::Empty,
+        },
     };
     Ok(OutgoingResponse {
         status,

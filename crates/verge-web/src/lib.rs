@@ -26,6 +26,7 @@ pub mod intl;
 pub mod random;
 pub mod url;
 pub mod url_pattern;
+pub mod websocket;
 
 use rquickjs::prelude::*;
 use rquickjs::{Class, Ctx, Function, Object, Result, Value};
@@ -41,6 +42,7 @@ pub const JS_FILES: &[(&str, &str)] = &[
     ("verge:web/global.js", include_str!("../js/global.js")),
     ("verge:web/fetch.js", include_str!("../js/fetch.js")),
     ("verge:web/workers.js", include_str!("../js/workers.js")),
+    ("verge:web/websocket.js", include_str!("../js/websocket.js")),
     (
         "verge:web/compression.js",
         include_str!("../js/compression.js"),
@@ -170,6 +172,7 @@ impl verge_js::Extension for WebExtension {
         host::install(ctx, internal, self.worker.clone())?;
         body::install(ctx, internal)?;
         fetch::install(ctx, internal)?;
+        websocket::install(ctx, internal)?;
         compression::install(ctx, internal)?;
         url_pattern::install(ctx, internal)?;
         intl::install(ctx, internal)?;

@@ -1,0 +1,199 @@
+//! WebSocket ends that leave their isolate: a [`WsEndpoint`] is one side of a message link
+//! (two crossed channels). The edge pumps a client connection into one; a JS `WebSocket`
+//! (`js/websocket.js`) holds the other through a [`WsPort`].
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rquickjs::class::Trace;
+use rquickjs::prelude::*;
+use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Result, Value};
+use tokio::sync::mpsc;
+
+/// Largest message accepted from a client (Workers: 32 MiB).
+pub const MAX_MESSAGE_BYTES: usize = 32 << 20;
+
+/// One WebSocket message or the close handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WsMsg {
+    /// A text frame.
+    Text(String),
+    /// A binary frame.
+    Binary(Vec<u8>),
+    /// Close with code and reason.
+    Close(u16, String),
+}
+
+/// One side of a link: send to the other side, receive from it.
+#[derive(Debug)]
+pub struct WsEndpoint {
+    /// To the other side.
+    pub tx: mpsc::UnboundedSender<WsMsg>,
+    /// From the other side.
+    pub rx: mpsc::UnboundedReceiver<WsMsg>,
+}
+
+/// Two connected endpoints.
+pub fn link() -> (WsEndpoint, WsEndpoint) {
+    let (a_tx, b_rx) = mpsc::unbounded_channel();
+    let (b_tx, a_rx) = mpsc::unbounded_channel();
+    (
+        WsEndpoint { tx: a_tx, rx: a_rx },
+        WsEndpoint { tx: b_tx, rx: b_rx },
+    )
+}
+
+/// A JS WebSocket's connection to an endpoint (hidden class).
+#[derive(Trace, JsLifetime)]
+#[rquickjs::class]
+pub struct WsPort {
+    #[qjs(skip_trace)]
+    tx: mpsc::UnboundedSender<WsMsg>,
+    #[qjs(skip_trace)]
+    rx: Rc<RefCell<Option<mpsc::UnboundedReceiver<WsMsg>>>>,
+    /// The whole endpoint, until a listener or the edge takes it.
+    #[qjs(skip_trace)]
+    endpoint_rx_taken: RefCell<bool>,
+}
+
+#[rquickjs::methods]
+impl WsPort {}
+
+impl WsPort {
+    /// A port over `ep`.
+    pub fn new(ep: WsEndpoint) -> Self {
+        WsPort {
+            tx: ep.tx,
+            rx: Rc::new(RefCell::new(Some(ep.rx))),
+            endpoint_rx_taken: RefCell::new(false),
+        }
+    }
+
+    /// Takes the endpoint out (for the edge), if nobody listens on it yet.
+    pub fn take_endpoint(&self) -> Option<WsEndpoint> {
+        let rx = self.rx.borrow_mut().take()?;
+        *self.endpoint_rx_taken.borrow_mut() = true;
+        Some(WsEndpoint {
+            tx: self.tx.clone(),
+            rx,
+        })
+    }
+}
+
+thread_local! {
+    /// Endpoints handed from JS to the host (the edge, or a Durable Object caller), by ticket.
+    static TICKETS: RefCell<std::collections::HashMap<u64, WsEndpoint>> = RefCell::new(std::collections::HashMap::new());
+    static NEXT: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+/// Takes the endpoint a JS response handed over with `ticket`.
+pub fn take_ticket(ticket: u64) -> Option<WsEndpoint> {
+    TICKETS.with(|t| t.borrow_mut().remove(&ticket))
+}
+
+/// Files an endpoint for JS to pick up (`internal.ws.port(ticket)`).
+pub fn file_ticket(ep: WsEndpoint) -> u64 {
+    let id = NEXT.with(|n| {
+        let v = n.get();
+        n.set(v + 1);
+        v
+    });
+    TICKETS.with(|t| t.borrow_mut().insert(id, ep));
+    id
+}
+
+fn send<'js>(ctx: Ctx<'js>, port: Class<'js, WsPort>, data: Value<'js>) -> Result<()> {
+    let msg = if let Some(s) = data.as_string() {
+        WsMsg::Text(s.to_string()?)
+    } else if let Some(b) = verge_js::bytes::copy_bytes(&data) {
+        WsMsg::Binary(b)
+    } else {
+        return Err(Exception::throw_type(
+            &ctx,
+            "WebSocket send() expects a string, ArrayBuffer or ArrayBufferView",
+        ));
+    };
+    let _ = port.borrow().tx.send(msg);
+    Ok(())
+}
+
+fn close(port: Class<'_, WsPort>, code: u16, reason: String) {
+    let _ = port.borrow().tx.send(WsMsg::Close(code, reason));
+}
+
+/// Starts delivering messages from the endpoint to `callback(kind, data, code)` (kind: 0 text,
+/// 1 binary, 2 close).
+fn listen<'js>(ctx: Ctx<'js>, port: Class<'js, WsPort>, callback: Function<'js>) -> Result<()> {
+    let rx = port.borrow().rx.borrow_mut().take();
+    let Some(mut rx) = rx else {
+        return Err(Exception::throw_type(
+            &ctx,
+            "WebSocket is already being listened to",
+        ));
+    };
+    let ctx2 = ctx.clone();
+    ctx.spawn(async move {
+        loop {
+            let msg = rx.recv().await;
+            let r: Result<()> = match msg {
+                Some(WsMsg::Text(s)) => callback.call((0, s)),
+                Some(WsMsg::Binary(b)) => match verge_js::bytes::new_array_buffer(&ctx2, b) {
+                    Ok(buf) => callback.call((1, buf)),
+                    Err(e) => Err(e),
+                },
+                Some(WsMsg::Close(code, reason)) => {
+                    let _: Result<()> = callback.call((2, reason, code));
+                    return;
+                }
+                None => {
+                    let _: Result<()> = callback.call((2, String::new(), 1006));
+                    return;
+                }
+            };
+            if let Err(e) = r {
+                let ex = verge_js::JsException::from_error(&ctx2, e);
+                tracing::warn!("WebSocket event handler threw: {ex}");
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Creates a linked endpoint for a JS end: returns the port and files the other endpoint
+/// under a ticket for the host.
+fn detach<'js>(ctx: Ctx<'js>) -> Result<Vec<Value<'js>>> {
+    let (js_side, host_side) = link();
+    let ticket = file_ticket(host_side);
+    Ok(vec![
+        Class::instance(ctx.clone(), WsPort::new(js_side))?.into_value(),
+        Value::new_number(ctx, ticket as f64),
+    ])
+}
+
+/// Hands a port's endpoint (one not listened to) to the host under a ticket.
+fn hand_over(port: Class<'_, WsPort>) -> Option<f64> {
+    port.borrow()
+        .take_endpoint()
+        .map(|ep| file_ticket(ep) as f64)
+}
+
+/// Makes a port for an endpoint filed under `ticket`.
+fn port<'js>(ctx: Ctx<'js>, ticket: f64) -> Result<Option<Class<'js, WsPort>>> {
+    match take_ticket(ticket as u64) {
+        Some(ep) => Ok(Some(Class::instance(ctx, WsPort::new(ep))?)),
+        None => Ok(None),
+    }
+}
+
+/// Installs `internal.wsOps`.
+pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
+    let ops = Object::new(ctx.clone())?;
+    ops.set("send", Func::from(send))?;
+    ops.set("close", Func::from(close))?;
+    ops.set("listen", Func::from(listen))?;
+    ops.set("detach", Func::from(detach))?;
+    ops.set("handOver", Func::from(hand_over))?;
+    ops.set("port", Func::from(port))?;
+    internal.set("wsOps", ops)?;
+    Ok(())
+}

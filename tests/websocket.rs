@@ -1,0 +1,62 @@
+//! WebSockets through the real binary: `WebSocketPair` in a worker, upgraded client connections.
+
+mod common;
+
+use common::{Verge, client, fixture};
+use tungstenite::Message;
+
+fn connect(
+    v: &Verge,
+) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
+    let url = v.url("/ws").replace("http://", "ws://");
+    let (socket, response) = tungstenite::connect(url).expect("websocket handshake");
+    assert_eq!(response.status(), 101);
+    socket
+}
+
+#[test]
+fn a_worker_accepts_a_websocket_and_echoes_text_and_binary() {
+    let v = Verge::start(&fixture("websocket"), &["--no-reload"]);
+    let mut ws = connect(&v);
+    assert_eq!(ws.read().unwrap(), Message::Text("welcome".into()));
+    ws.send(Message::Text("hi".into())).unwrap();
+    assert_eq!(ws.read().unwrap(), Message::Text("echo: hi".into()));
+    ws.send(Message::Binary(vec![1u8, 2, 3].into())).unwrap();
+    assert_eq!(ws.read().unwrap(), Message::Binary(vec![3u8, 2, 1].into()));
+    ws.send(Message::Text("close".into())).unwrap();
+    match ws.read().unwrap() {
+        Message::Close(Some(frame)) => {
+            assert_eq!(u16::from(frame.code), 1000);
+            assert_eq!(frame.reason.as_str(), "bye");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[test]
+fn many_clients_are_served_at_once() {
+    let v = Verge::start(&fixture("websocket"), &["--no-reload"]);
+    let mut sockets: Vec<_> = (0..50).map(|_| connect(&v)).collect();
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        assert_eq!(ws.read().unwrap(), Message::Text("welcome".into()));
+        ws.send(Message::Text(format!("n{i}").into())).unwrap();
+    }
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        assert_eq!(
+            ws.read().unwrap(),
+            Message::Text(format!("echo: n{i}").into())
+        );
+    }
+}
+
+#[test]
+fn websocket_pairs_deliver_between_ends_and_validate_close_codes() {
+    let v = Verge::start(&fixture("websocket"), &["--no-reload"]);
+    let j: serde_json::Value = client().get(v.url("/pair")).send().unwrap().json().unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"got": ["one", "two"], "bad": "InvalidAccessError", "state": 1})
+    );
+    let r = client().get(v.url("/")).send().unwrap();
+    assert_eq!(r.status(), 426);
+}
