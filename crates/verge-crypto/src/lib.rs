@@ -5,12 +5,15 @@
 //! `timingSafeEqual`.
 //!
 //! **Owns:** the semantics of each operation, including the order of checks that decides
-//! which error a guest sees. **Must not:** touch JavaScript (no rquickjs here). The JS layer
-//! converts arguments into [`AlgorithmParams`], [`KeyFormat`], [`KeyData`] and [`Usage`]s,
-//! calls one function below, maps [`CryptoError::dom_name`] onto a `DOMException` (or a
-//! `TypeError` when it is `None`), and wraps [`Key`] as a `CryptoKey` whose `algorithm`
-//! getter returns [`Key::algorithm_json`]. All functions are synchronous and CPU-bound; the
-//! JS layer decides whether to run them off the isolate thread.
+//! which error a guest sees, and (in [`js`] alone) the JS surface: `crypto.subtle`,
+//! `SubtleCrypto`, `CryptoKey`, `crypto.DigestStream`, installed by [`CryptoExtension`].
+//! **Must not:** let JavaScript leak into the core: every module but [`js`] is free of
+//! rquickjs. The JS layer converts arguments into [`AlgorithmParams`], [`KeyFormat`],
+//! [`KeyData`] and [`Usage`]s, calls one function below, maps [`CryptoError::dom_name`] onto
+//! a `DOMException` (or a `TypeError` when it is `None`), and wraps [`Key`] as a `CryptoKey`
+//! whose `algorithm` getter returns [`Key::algorithm_json`]. All functions here are
+//! synchronous and CPU-bound; [`js`] runs RSA key generation and PBKDF2 on tokio's
+//! blocking pool and everything else inline.
 //!
 //! # Crypto library choice
 //! RustCrypto (pure Rust, one trait generation: `digest` 0.10, `cipher` 0.4,
@@ -62,6 +65,7 @@ mod algorithm;
 mod ec;
 mod error;
 mod hmac;
+pub mod js;
 mod jwk;
 mod kdf;
 mod key;
@@ -76,6 +80,7 @@ pub use algorithm::{
     normalize,
 };
 pub use error::{CryptoError, Result};
+pub use js::{CryptoExtension, CryptoKey};
 pub use jwk::{b64url_decode, b64url_encode};
 pub use key::{ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyType, Usage};
 
