@@ -207,9 +207,12 @@ impl JsD1DatabaseSession {
         batch(&ctx, Target::Session(self.session.clone()), statements)
     }
 
-    /// `getBookmark()` → string or `null`.
-    pub fn get_bookmark(&self) -> Option<String> {
-        self.session.get_bookmark()
+    /// `getBookmark()` → string or `null` (an `Option` would become `undefined`).
+    pub fn get_bookmark<'js>(&self, ctx: Ctx<'js>) -> Result<Value<'js>> {
+        match self.session.get_bookmark() {
+            Some(bookmark) => rquickjs::String::from_str(ctx, &bookmark).map(|s| s.into_value()),
+            None => Ok(Value::new_null(ctx)),
+        }
     }
 
     /// `[object D1DatabaseSession]`.
@@ -866,7 +869,7 @@ mod tests {
             const [r] = await s.batch([s.prepare("SELECT count(*) AS n FROM t")]);
             const s2 = env.DB.withSession(b1);
             const primary = env.DB.withSession("first-primary");
-            return [before, typeof b1, r.results, s2.getBookmark() === b1, primary.getBookmark(),
+            return [before === null ? null : typeof before, typeof b1, r.results, s2.getBookmark() === b1, primary.getBookmark() === null ? null : "not null",
                     await s2.prepare("SELECT name FROM t").first("name"), Object.prototype.toString.call(s)];
         "#
         ));

@@ -47,6 +47,14 @@ pub(crate) fn to_sql_error(err: rusqlite::Error) -> SqlError {
             let message = message.unwrap_or_else(|| inner.to_string());
             SqlError::new(message, primary_code_name(inner.extended_code))
         }
+        // rusqlite's Display adds the whole statement (`… in <sql> at offset N`); D1 reports
+        // only the position: `near "SELEC": syntax error at offset 0`.
+        rusqlite::Error::SqlInputError {
+            error, msg, offset, ..
+        } => SqlError::new(
+            format!("{msg} at offset {offset}"),
+            primary_code_name(error.extended_code),
+        ),
         rusqlite::Error::MultipleStatement => SqlError::new(
             "A prepared SQL statement must contain only one statement.",
             "SQLITE_ERROR",
@@ -76,5 +84,13 @@ mod tests {
         // SQLITE_CONSTRAINT_PRIMARYKEY = 19 | (6 << 8)
         assert_eq!(primary_code_name(19 | (6 << 8)), "SQLITE_CONSTRAINT");
         assert_eq!(primary_code_name(1), "SQLITE_ERROR");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_offset_but_not_the_statement() {
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        let err = to_sql_error(conn.prepare("SELEC 1").expect_err("syntax error"));
+        assert_eq!(err.message, "near \"SELEC\": syntax error at offset 0");
+        assert_eq!(err.code, "SQLITE_ERROR");
     }
 }

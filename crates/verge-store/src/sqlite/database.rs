@@ -54,6 +54,25 @@ const FORBIDDEN_LEADING_KEYWORDS: &[&str] = &[
     "DETACH",
 ];
 
+/// SQLite run-time limits matching D1's documented limits (workers-api.md §6), so a query
+/// that D1 refuses fails here too, with SQLite's own message: `string or blob too big`,
+/// `too many columns in result set`, `too many arguments on function f`, `LIKE or GLOB
+/// pattern too complex`. Statement length and bound-parameter count are checked by the D1
+/// core (scripts such as migration files may be longer than one statement's limit).
+pub const D1_SQLITE_LIMITS: &[(rusqlite::limits::Limit, i32)] = &[
+    // Largest string, BLOB or row: 2,000,000 bytes.
+    (rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH, 2_000_000),
+    // Columns in a table, index, view or result set.
+    (rusqlite::limits::Limit::SQLITE_LIMIT_COLUMN, 100),
+    // Arguments of an SQL function.
+    (rusqlite::limits::Limit::SQLITE_LIMIT_FUNCTION_ARG, 32),
+    // Length of a LIKE or GLOB pattern, in bytes.
+    (
+        rusqlite::limits::Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH,
+        50,
+    ),
+];
+
 /// One D1 database in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteDatabase {
@@ -105,6 +124,10 @@ impl SqliteDatabase {
     }
 
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+        for &(limit, value) in D1_SQLITE_LIMITS {
+            conn.set_limit(limit, value)
+                .map_err(StoreError::sqlite("set limit"))?;
+        }
         conn.execute_batch(META_SCHEMA)
             .map_err(StoreError::sqlite("create meta table"))?;
         Ok(Self {
@@ -444,6 +467,37 @@ mod tests {
     }
 
     crate::sql_database_tests!(db);
+
+    #[test]
+    fn d1_size_and_shape_limits_are_enforced_by_sqlite() {
+        let (_dir, db) = db();
+        let run = |sql: &str, params: Vec<SqlValue>| {
+            db.execute(&SqlStatement::new(sql, params), Consistency::default())
+        };
+        run("CREATE TABLE t (v)", vec![]).expect("create");
+        let near_limit = SqlValue::Text("x".repeat(1_999_900));
+        run("INSERT INTO t VALUES (?1)", vec![near_limit])
+            .expect("a row under 2,000,000 bytes fits");
+        let err = run(
+            "INSERT INTO t VALUES (?1)",
+            vec![SqlValue::Blob(vec![0; 2_000_001])],
+        )
+        .expect_err("too big");
+        assert!(err.to_string().contains("too big"), "{err}");
+        let err = run("SELECT length(zeroblob(2000001))", vec![]).expect_err("too big");
+        assert!(err.to_string().contains("too big"), "{err}");
+        let args = |n: usize| vec!["1"; n].join(",");
+        run(&format!("SELECT max({})", args(32)), vec![]).expect("32 arguments");
+        let err = run(&format!("SELECT max({})", args(33)), vec![]).expect_err("33 arguments");
+        assert!(err.to_string().contains("too many arguments"), "{err}");
+        run(&format!("SELECT {}", args(100)), vec![]).expect("100 columns");
+        let err = run(&format!("SELECT {}", args(101)), vec![]).expect_err("101 columns");
+        assert!(err.to_string().contains("too many columns"), "{err}");
+        let pattern = |n: usize| format!("SELECT 'a' LIKE '{}'", "%".repeat(n));
+        run(&pattern(50), vec![]).expect("50-byte pattern");
+        let err = run(&pattern(51), vec![]).expect_err("51-byte pattern");
+        assert!(err.to_string().contains("pattern too complex"), "{err}");
+    }
 
     #[test]
     fn leading_keyword_skips_comments() {
