@@ -1,0 +1,325 @@
+//! The example apps under `examples/` through the real binary.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Verge, client};
+use reqwest::StatusCode;
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+const ARGS: &[&str] = &["--threads", "2", "--no-reload"];
+
+fn start(name: &str) -> Verge {
+    Verge::start(&example(name), ARGS)
+}
+
+/// Status, then the JSON body (panics with the body text if it is not JSON).
+fn json_of(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {status} {text}"));
+    (status, body)
+}
+
+fn header(r: &Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("missing {name} on {}", r.status()))
+        .to_str()
+        .expect("ascii header")
+        .to_string()
+}
+
+fn header_num(r: &Response, name: &str) -> u64 {
+    header(r, name)
+        .parse()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// counter
+
+#[test]
+fn counter_counts_resets_and_survives_a_restart() {
+    let state = tempfile::tempdir().expect("state dir");
+    let dir = example("counter");
+    let c = client();
+    let mut v = Verge::start_with_state(&dir, state.path(), ARGS, None);
+    assert_eq!(
+        json_of(c.get(v.url("/visits")).send().unwrap()),
+        (StatusCode::OK, json!({"name": "visits", "count": 0}))
+    );
+    for i in 1..=3 {
+        assert_eq!(
+            json_of(c.post(v.url("/visits/increment")).send().unwrap()),
+            (StatusCode::OK, json!({"name": "visits", "count": i}))
+        );
+    }
+    assert_eq!(
+        json_of(c.post(v.url("/other/increment")).send().unwrap()).1["count"],
+        1,
+        "counters are independent"
+    );
+    assert_eq!(
+        c.get(v.url("/visits/increment")).send().unwrap().status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+
+    v.kill();
+    let v = Verge::start_with_state(&dir, state.path(), ARGS, None);
+    assert_eq!(
+        json_of(c.get(v.url("/visits")).send().unwrap()),
+        (StatusCode::OK, json!({"name": "visits", "count": 3})),
+        "increments are durable across a restart"
+    );
+    assert_eq!(
+        json_of(c.delete(v.url("/visits")).send().unwrap()),
+        (StatusCode::OK, json!({"name": "visits", "count": 0}))
+    );
+    assert_eq!(
+        json_of(c.get(v.url("/visits")).send().unwrap()).1["count"],
+        0
+    );
+    assert_eq!(
+        json_of(c.post(v.url("/visits/increment")).send().unwrap()).1["count"],
+        1
+    );
+    assert_eq!(
+        json_of(c.get(v.url("/other")).send().unwrap()).1["count"],
+        1,
+        "a reset touches one counter only"
+    );
+}
+
+#[test]
+fn counter_concurrent_increments_are_never_lost() {
+    let v = start("counter");
+    let url = v.url("/race/increment");
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let (status, body) = json_of(client().post(url).send().unwrap());
+                assert_eq!(status, StatusCode::OK, "{body}");
+                body["count"].as_i64().expect("count")
+            })
+        })
+        .collect();
+    let mut seen: Vec<i64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=20).collect::<Vec<_>>());
+    assert_eq!(
+        json_of(client().get(v.url("/race")).send().unwrap()).1["count"],
+        20
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// rate limiter
+
+#[test]
+fn rate_limiter_allows_limit_then_429s_per_key() {
+    let v = start("rate-limiter");
+    let c = client();
+    // No `?key=`: keyed by CF-Connecting-IP (127.0.0.1 here).
+    for i in 0..5u64 {
+        let r = c.get(v.url("/")).send().unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "request {i}");
+        assert_eq!(header_num(&r, "x-ratelimit-limit"), 5);
+        assert_eq!(header_num(&r, "x-ratelimit-remaining"), 4 - i);
+        let reset = header_num(&r, "x-ratelimit-reset");
+        assert!((1..=60).contains(&reset), "reset {reset}");
+        assert!(r.headers().get("retry-after").is_none());
+        assert_eq!(json_of(r).1["key"], "ip:127.0.0.1");
+    }
+    let r = c.get(v.url("/")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry = header_num(&r, "retry-after");
+    assert!((1..=60).contains(&retry), "retry-after {retry}");
+    assert_eq!(header_num(&r, "x-ratelimit-limit"), 5);
+    assert_eq!(header_num(&r, "x-ratelimit-remaining"), 0);
+    assert_eq!(header_num(&r, "x-ratelimit-reset"), retry);
+    assert_eq!(json_of(r).1["error"], "rate limit exceeded");
+
+    // Another key has its own budget, and using it does not free the first one.
+    let r = c.get(v.url("/?key=alice")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(header_num(&r, "x-ratelimit-remaining"), 4);
+    assert_eq!(json_of(r).1["key"], "key:alice");
+    assert_eq!(
+        c.get(v.url("/")).send().unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[test]
+fn rate_limiter_window_slides() {
+    // The same app with a tighter configuration from `.dev.vars` (LIMIT=2, 2 s window).
+    let dir = tempfile::tempdir().expect("project dir");
+    let src = example("rate-limiter");
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    for file in ["wrangler.toml", "src/index.js"] {
+        std::fs::copy(src.join(file), dir.path().join(file)).unwrap();
+    }
+    std::fs::write(dir.path().join(".dev.vars"), "LIMIT=2\nWINDOW_SECONDS=2\n").unwrap();
+    let v = Verge::start(dir.path(), ARGS);
+    let c = client();
+    let url = v.url("/?key=k");
+    for _ in 0..2 {
+        assert_eq!(c.get(&url).send().unwrap().status(), StatusCode::OK);
+    }
+    let r = c.get(&url).send().unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header_num(&r, "x-ratelimit-limit"), 2);
+    let retry = header_num(&r, "retry-after");
+    assert!((1..=2).contains(&retry), "retry-after {retry}");
+    std::thread::sleep(Duration::from_millis(2100));
+    let r = c.get(&url).send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the window moved on");
+    assert_eq!(header_num(&r, "x-ratelimit-remaining"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// cart
+
+#[test]
+fn cart_adds_removes_totals_and_checks_out() {
+    let v = start("cart");
+    let c = client();
+    let add = |cart: &str, item: Value| {
+        json_of(
+            c.post(v.url(&format!("/cart/{cart}/items")))
+                .json(&item)
+                .send()
+                .unwrap(),
+        )
+    };
+
+    assert_eq!(
+        json_of(c.get(v.url("/cart/c1")).send().unwrap()),
+        (
+            StatusCode::OK,
+            json!({"cart_id": "c1", "items": [], "item_count": 0, "total_cents": 0})
+        )
+    );
+    let (status, _) = add(
+        "c1",
+        json!({"sku": "mug", "name": "Mug", "qty": 2, "price_cents": 150}),
+    );
+    assert_eq!(status, StatusCode::OK);
+    add(
+        "c1",
+        json!({"sku": "tee", "name": "T-shirt", "qty": 1, "price_cents": 1000}),
+    );
+    let (status, cart) = add(
+        "c1",
+        json!({"sku": "mug", "name": "Mug", "qty": 1, "price_cents": 150}),
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        cart,
+        json!({
+            "cart_id": "c1",
+            "items": [
+                {"sku": "mug", "name": "Mug", "qty": 3, "price_cents": 150},
+                {"sku": "tee", "name": "T-shirt", "qty": 1, "price_cents": 1000},
+            ],
+            "item_count": 4,
+            "total_cents": 1450,
+        }),
+        "adding a sku again increments its quantity"
+    );
+    // Another cart is separate.
+    add(
+        "c2",
+        json!({"sku": "pen", "name": "Pen", "qty": 1, "price_cents": 99}),
+    );
+
+    let (status, cart) = json_of(c.delete(v.url("/cart/c1/items/tee")).send().unwrap());
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cart["total_cents"], 450);
+    assert_eq!(cart["items"].as_array().unwrap().len(), 1);
+    let (status, body) = json_of(c.delete(v.url("/cart/c1/items/tee")).send().unwrap());
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["error"].is_string(), "{body}");
+
+    let (status, order) = json_of(c.post(v.url("/cart/c1/checkout")).send().unwrap());
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(order["cart_id"], "c1");
+    assert_eq!(order["order_id"].as_str().unwrap().len(), 36);
+    assert!(order["created_at"].is_string());
+    assert_eq!(order["total_cents"], 450);
+    assert_eq!(order["item_count"], 3);
+    assert_eq!(
+        order["items"],
+        json!([{"sku": "mug", "name": "Mug", "qty": 3, "price_cents": 150}])
+    );
+    assert_eq!(
+        json_of(c.get(v.url("/cart/c1")).send().unwrap()).1,
+        json!({"cart_id": "c1", "items": [], "item_count": 0, "total_cents": 0}),
+        "checkout empties the cart"
+    );
+    let (status, body) = json_of(c.post(v.url("/cart/c1/checkout")).send().unwrap());
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body, json!({"error": "cart is empty"}));
+    assert_eq!(
+        json_of(c.get(v.url("/cart/c2")).send().unwrap()).1["total_cents"],
+        99
+    );
+}
+
+#[test]
+fn cart_rejects_bad_input_with_400() {
+    let v = start("cart");
+    let c = client();
+    let url = v.url("/cart/bad/items");
+    let good = json!({"sku": "mug", "name": "Mug", "qty": 1, "price_cents": 150});
+    let mut bad: Vec<Value> = Vec::new();
+    for (field, value) in [
+        ("sku", json!("")),
+        ("sku", json!(7)),
+        ("name", json!(null)),
+        ("qty", json!(0)),
+        ("qty", json!(1.5)),
+        ("qty", json!("2")),
+        ("price_cents", json!(-1)),
+    ] {
+        let mut item = good.clone();
+        item[field] = value;
+        bad.push(item);
+    }
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("price_cents");
+    bad.push(missing);
+    bad.push(json!([good.clone()]));
+    for item in bad {
+        let (status, body) = json_of(c.post(&url).json(&item).send().unwrap());
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{item} -> {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+    let (status, body) = json_of(c.post(&url).body("{not json").send().unwrap());
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body, json!({"error": "body must be valid JSON"}));
+    assert_eq!(
+        json_of(c.get(v.url("/cart/bad")).send().unwrap()).1["items"],
+        json!([]),
+        "nothing was stored"
+    );
+    assert_eq!(
+        c.get(v.url("/nope")).send().unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(v.url("/cart/%E0%A4%A")).send().unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+}
