@@ -158,6 +158,7 @@ fn build(
         .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
     let mut extensions: Vec<Arc<dyn Extension>> = vec![
         Arc::new(verge_web::WebExtension::new(config.name.clone())),
+        Arc::new(verge_crypto::CryptoExtension::new()),
         Arc::new(verge_web::VarsExtension::new(config.vars.clone())),
     ];
     let idle = Duration::from_millis(args.do_idle_ms);
