@@ -122,8 +122,9 @@ function makeStub(ns, id) {
       const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());
       const res = await ops.call(RT, ns, hex, name, "fetch", [req.method, req.url, flat, body]);
       if (!res[0]) throw remoteError(res);
-      const [status, headers, bytes] = res[1];
+      const [status, headers, bytes, ticket] = res[1];
       const pairs = []; for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
+      if (ticket !== undefined && ticket !== null) return new Response(null, { status: 101, headers: pairs, webSocket: internal.ws.fromTicket(ticket) });
       const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
       return new Response(nullBody ? null : bytes, { status: status === 101 ? 200 : status, headers: pairs });
     },
@@ -342,17 +343,70 @@ class DurableObjectState {
     return p;
   }
   abort(reason = undefined) { this.#host.broken = reason ?? new $Error("Durable Object was aborted"); }
-  acceptWebSocket() { throw new $Error("ctx.acceptWebSocket() is not supported by verge yet"); }
-  getWebSockets() { return []; }
-  getTags() { throw new $Error("ctx.getTags() is not supported by verge yet"); }
-  setWebSocketAutoResponse() {}
-  getWebSocketAutoResponse() { return null; }
+  acceptWebSocket(ws, tags = []) {
+    const W = internal.ws.WebSocket;
+    if (!(ws instanceof W)) throw new $TypeError("acceptWebSocket() expects the server end of a WebSocketPair");
+    if (internal.ws.hib(ws)) throw new $TypeError("This WebSocket was already accepted with acceptWebSocket().");
+    tags = [...tags].map(String);
+    internal.ws.setHib(ws, socketHooks(this.#host, tags));
+  }
+  getWebSockets(tag = undefined) {
+    const ids = this.#host.handle.wsList(tag === undefined ? null : String(tag));
+    return ids.map((id) => socketFor(this.#host, id));
+  }
+  getTags(ws) {
+    const hib = internal.ws.hib(ws);
+    if (!hib || hib.id === undefined) throw new $TypeError("getTags() expects a WebSocket accepted with ctx.acceptWebSocket()");
+    return this.#host.handle.wsTags(hib.id) ?? [];
+  }
+  setWebSocketAutoResponse(pair = undefined) {
+    if (pair === undefined || pair === null) { this.#host.autoResponse = null; this.#host.handle.wsSetAutoResponse(null, null); return; }
+    if (!(pair instanceof WebSocketRequestResponsePair)) throw new $TypeError("setWebSocketAutoResponse() expects a WebSocketRequestResponsePair");
+    this.#host.autoResponse = pair;
+    this.#host.handle.wsSetAutoResponse(pair.request, pair.response);
+  }
+  getWebSocketAutoResponse() { return this.#host.autoResponse ?? null; }
+  getWebSocketAutoResponseTimestamp(ws) { return null; }
   get [Symbol.toStringTag]() { return "DurableObjectState"; }
+}
+
+class WebSocketRequestResponsePair {
+  #request; #response;
+  constructor(request, response) {
+    request = String(request); response = String(response);
+    if (request.length > 2048 || response.length > 2048) throw new $RangeError("Auto-response request and response strings may be at most 2048 characters.");
+    this.#request = request; this.#response = response;
+  }
+  get request() { return this.#request; }
+  get response() { return this.#response; }
+}
+
+// Hooks a hibernatable socket uses to reach the Rust socket table of its object.
+function socketHooks(host, tags) {
+  const h = host.handle;
+  return {
+    tags,
+    adopt: (port, ws) => { const id = h.wsAdopt(port, tags); host.sockets.set(id, ws); return id; },
+    send: (id, data) => { h.wsSend(id, data); },
+    close: (id, code, reason) => { h.wsClose(id, code, reason); host.sockets.delete(id); },
+    setAttachment: (id, s) => h.wsSetAttachment(id, s),
+    attachment: (id) => h.wsAttachment(id),
+  };
+}
+function socketFor(host, id) {
+  let ws = host.sockets.get(id);
+  if (!ws) {
+    const hooks = socketHooks(host, host.handle.wsTags(id) ?? []);
+    hooks.id = id;
+    ws = internal.ws.hibernated(hooks);
+    host.sockets.set(id, ws);
+  }
+  return ws;
 }
 
 // ---- host side: instance creation and event delivery ----
 function create(Cls, hex, name, handle, env, sqlite) {
-  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null, turn: PromiseResolve() };
+  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null, turn: PromiseResolve(), handle, sockets: new $Map(), autoResponse: null };
   const id = new DurableObjectId(kHex, hex, name === null ? undefined : name);
   host.storage = new DurableObjectStorage(kHex, handle, host, sqlite);
   const state = new DurableObjectState(kHex, id, host.storage, host);
@@ -391,7 +445,8 @@ async function handle(host, kind, payload) {
       const r = await obj.fetch(req);
       if (!(r instanceof Response)) throw new $TypeError("The Durable Object's fetch() must return a Response.");
       const out = []; for (const [k, v] of r.headers) out.push(k, v);
-      value = [r.status, out, new Uint8Array(await r.arrayBuffer())];
+      if (r.webSocket) value = [101, out, new Uint8Array(0), internal.ws.handOver(r.webSocket)];
+      else value = [r.status, out, new Uint8Array(await r.arrayBuffer())];
     } else if (kind === "rpc") {
       const [method, args] = payload;
       if (RESERVED.has(method) || method.startsWith("#")) throw new $TypeError(`"${method}" cannot be called over RPC.`);
@@ -400,6 +455,17 @@ async function handle(host, kind, payload) {
         throw new $TypeError(`The RPC receiver does not implement the method "${method}".`);
       }
       value = serialize(await fn.apply(obj, deserialize(args)));
+    } else if (kind === "ws-message") {
+      const [id, data] = payload;
+      const ws = socketFor(host, id);
+      if (typeof obj.webSocketMessage !== "function") throw new $TypeError("The Durable Object accepted a WebSocket but has no webSocketMessage() handler.");
+      await obj.webSocketMessage(ws, data);
+    } else if (kind === "ws-close") {
+      const [id, code, reason, clean] = payload;
+      const ws = socketFor(host, id);
+      internal.ws.markClosed(ws);
+      host.sockets.delete(id);
+      if (typeof obj.webSocketClose === "function") await obj.webSocketClose(ws, code, reason, clean);
     } else if (kind === "alarm") {
       if (typeof obj.alarm !== "function") throw new $TypeError("The Durable Object has an alarm set but no alarm() handler.");
       const retryCount = payload;
@@ -421,6 +487,6 @@ internal.durable = {
   create, deliver,
   makeNamespace: (ns, cls) => new DurableObjectNamespace(kHex, ns, cls),
 };
-for (const [n, v] of $Object.entries({ DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor })) {
+for (const [n, v] of $Object.entries({ WebSocketRequestResponsePair, DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor })) {
   internal.defineGlobal(n, v);
 }

@@ -39,6 +39,14 @@ pub struct StorageHandle {
 }
 
 impl StorageHandle {
+    fn key(&self) -> crate::sockets::ObjectKey {
+        (
+            self.rt.upgrade().map(|r| r.uid()).unwrap_or(0),
+            self.ns,
+            self.id.clone(),
+        )
+    }
+
     pub(crate) fn new(
         core: Rc<ObjectCore>,
         rt: Weak<DurableRuntime>,
@@ -238,6 +246,98 @@ impl StorageHandle {
         }
     }
 
+    fn ws_adopt(
+        &self,
+        ctx: Ctx<'_>,
+        port: Class<'_, verge_web::websocket::WsPort>,
+        tags: Vec<String>,
+    ) -> Result<f64> {
+        if tags.len() > crate::sockets::MAX_TAGS {
+            return Err(Exception::throw_range(
+                &ctx,
+                &format!(
+                    "A WebSocket can have at most {} tags; got {}.",
+                    crate::sockets::MAX_TAGS,
+                    tags.len()
+                ),
+            ));
+        }
+        if let Some(t) = tags.iter().find(|t| t.len() > crate::sockets::MAX_TAG_LEN) {
+            return Err(Exception::throw_range(
+                &ctx,
+                &format!(
+                    "WebSocket tags must be at most {} characters; got {}.",
+                    crate::sockets::MAX_TAG_LEN,
+                    t.len()
+                ),
+            ));
+        }
+        let ep = port
+            .borrow()
+            .take_endpoint()
+            .ok_or_else(|| Exception::throw_type(&ctx, "This WebSocket is already connected."))?;
+        let rt = self.rt.upgrade().ok_or_else(|| {
+            Exception::throw_message(&ctx, "the Durable Object runtime was unloaded")
+        })?;
+        Ok(crate::sockets::adopt(&rt, self.key(), self.name.clone(), ep, tags) as f64)
+    }
+
+    fn ws_send<'js>(&self, ctx: Ctx<'js>, sock: f64, data: Value<'js>) -> Result<bool> {
+        let msg = if let Some(s) = data.as_string() {
+            verge_web::websocket::WsMsg::Text(s.to_string()?)
+        } else {
+            verge_web::websocket::WsMsg::Binary(verge_js::bytes::copy_bytes(&data).ok_or_else(
+                || Exception::throw_type(&ctx, "WebSocket send() expects a string or bytes"),
+            )?)
+        };
+        Ok(crate::sockets::send(&self.key(), sock as u64, msg))
+    }
+
+    fn ws_close(&self, sock: f64, code: u16, reason: String) {
+        crate::sockets::send(
+            &self.key(),
+            sock as u64,
+            verge_web::websocket::WsMsg::Close(code, reason),
+        );
+        crate::sockets::remove(&self.key(), sock as u64);
+    }
+
+    fn ws_list(&self, tag: Option<String>) -> Vec<f64> {
+        crate::sockets::list(&self.key(), tag.as_deref())
+            .into_iter()
+            .map(|i| i as f64)
+            .collect()
+    }
+
+    fn ws_tags(&self, sock: f64) -> Option<Vec<String>> {
+        crate::sockets::tags(&self.key(), sock as u64)
+    }
+
+    fn ws_set_attachment(&self, ctx: Ctx<'_>, sock: f64, value: Option<String>) -> Result<()> {
+        if let Some(v) = &value
+            && v.len() > crate::sockets::MAX_ATTACHMENT
+        {
+            return Err(Exception::throw_range(
+                &ctx,
+                &format!(
+                    "A WebSocket attachment may be at most {} bytes serialized; got {}.",
+                    crate::sockets::MAX_ATTACHMENT,
+                    v.len()
+                ),
+            ));
+        }
+        crate::sockets::set_attachment(&self.key(), sock as u64, value);
+        Ok(())
+    }
+
+    fn ws_attachment(&self, sock: f64) -> Option<String> {
+        crate::sockets::attachment(&self.key(), sock as u64)
+    }
+
+    fn ws_set_auto_response(&self, request: Option<String>, response: Option<String>) {
+        crate::sockets::set_auto_response(&self.key(), request.zip(response));
+    }
+
     fn database_size(&self, ctx: Ctx<'_>) -> Result<f64> {
         Ok(self
             .core
@@ -398,6 +498,7 @@ async fn call<'js>(
             status,
             headers,
             body,
+            websocket,
         }) => {
             let arr = Array::new(ctx.clone())?;
             arr.set(0, status)?;
@@ -409,6 +510,9 @@ async fn call<'js>(
                     .collect::<Vec<_>>(),
             )?;
             arr.set(2, verge_js::bytes::new_u8_array(&ctx, body)?)?;
+            if let Some(ep) = websocket {
+                arr.set(3, verge_web::websocket::file_ticket(ep) as f64)?;
+            }
             out.set(0, true)?;
             out.set(1, arr)?;
         }

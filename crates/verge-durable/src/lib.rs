@@ -17,6 +17,7 @@ pub mod core;
 pub mod id;
 pub mod js;
 pub mod runtime;
+pub mod sockets;
 
 pub use js::DurableExtension;
 pub use runtime::{DurableRuntime, NamespaceConfig};

@@ -68,6 +68,26 @@ pub enum Event {
         /// Retries so far.
         retry_count: u32,
     },
+    /// A message on a hibernatable WebSocket.
+    WsMessage {
+        /// Socket id within the object.
+        socket: u64,
+        /// Text frame.
+        text: Option<String>,
+        /// Binary frame.
+        binary: Option<Vec<u8>>,
+    },
+    /// A hibernatable WebSocket closed.
+    WsClose {
+        /// Socket id within the object.
+        socket: u64,
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+        /// False when the connection dropped without a close frame.
+        clean: bool,
+    },
 }
 
 /// What an event produced.
@@ -81,6 +101,8 @@ pub enum Outcome {
         headers: Vec<(String, String)>,
         /// Body.
         body: Vec<u8>,
+        /// The client end of a WebSocket accepted by the object (`101` responses).
+        websocket: Option<verge_web::websocket::WsEndpoint>,
     },
     /// A serialized RPC result.
     Rpc(String),
@@ -182,6 +204,11 @@ impl DurableRuntime {
             alarms,
             alarm_wake: tokio::sync::Notify::new(),
         }))
+    }
+
+    /// This runtime's process-unique number.
+    pub fn uid(&self) -> u64 {
+        self.uid
     }
 
     /// Tells the runtime which worker version hosts its classes (once, after the spec exists).
@@ -492,6 +519,17 @@ fn start_sweeper(idle: Duration) {
     });
 }
 
+/// Delivers an event to an object that lives on this thread.
+pub(crate) async fn deliver_local(
+    rt: &Arc<DurableRuntime>,
+    ns: usize,
+    id: &str,
+    name: Option<String>,
+    event: Event,
+) -> Result<Outcome, CallError> {
+    deliver(rt.clone(), ns, id.to_string(), name, event).await
+}
+
 async fn deliver(
     rt: Arc<DurableRuntime>,
     ns: usize,
@@ -548,6 +586,35 @@ async fn deliver(
                                 "alarm",
                                 Value::new_number(ctx.clone(), f64::from(retry_count)),
                             ),
+                            Event::WsMessage {
+                                socket,
+                                text,
+                                binary,
+                            } => {
+                                let arr = rquickjs::Array::new(ctx.clone())?;
+                                arr.set(0, socket as f64)?;
+                                match (text, binary) {
+                                    (Some(t), _) => arr.set(1, t)?,
+                                    (None, Some(b)) => {
+                                        arr.set(1, verge_js::bytes::new_array_buffer(&ctx, b)?)?
+                                    }
+                                    (None, None) => arr.set(1, "")?,
+                                }
+                                ("ws-message", arr.into_value())
+                            }
+                            Event::WsClose {
+                                socket,
+                                code,
+                                reason,
+                                clean,
+                            } => {
+                                let arr = rquickjs::Array::new(ctx.clone())?;
+                                arr.set(0, socket as f64)?;
+                                arr.set(1, code)?;
+                                arr.set(2, reason)?;
+                                arr.set(3, clean)?;
+                                ("ws-close", arr.into_value())
+                            }
                         };
                         let p: Promise = deliver.call((host, kind, payload))?;
                         let res: rquickjs::Array = p.into_future().await?;
@@ -575,10 +642,13 @@ async fn deliver(
                                     [k, v] => Some((k.clone(), v.clone())),
                                     _ => None,
                                 });
+                                let ticket: Option<f64> = v.get(3)?;
                                 Outcome::Fetch {
                                     status,
                                     headers: headers.collect(),
                                     body: verge_js::bytes::copy_bytes(&body).unwrap_or_default(),
+                                    websocket: ticket
+                                        .and_then(|t| verge_web::websocket::take_ticket(t as u64)),
                                 }
                             }
                             "rpc" => Outcome::Rpc(res.get(1)?),

@@ -20,7 +20,7 @@ function copyData(data) {
 
 class WebSocket extends EventTarget {
   #state = OPEN; #accepted = false; #queue = []; #url; #protocol = ""; #binaryType = "blob";
-  #port = null; #hibernate = null;
+  #port = null; #hibernate = null; #hib = null;
   constructor(url, protocols = undefined) {
     super();
     if (url === kToken) { this.#url = null; this[kPeer] = null; return; }
@@ -49,13 +49,18 @@ class WebSocket extends EventTarget {
   static [kToken](end, port) { end.#port = { handle: port, listening: false }; }
   static hibernatable(end, sink) { end.#hibernate = sink; end.#accepted = true; end.#startListening(); }
   static port(end) { return end.#port; }
+  static setHib(end, hooks) { end.#hib = hooks; end.#accepted = true; }
+  static hib(end) { return end.#hib; }
+  static markClosed(end) { end.#state = CLOSED; }
+  static hibernated(hooks) { const e = new WebSocket(kToken); e.#hib = hooks; e.#accepted = true; return e; }
   static drain(end) { const q = end.#queue; end.#queue = []; return q; }
   static accepted(end) { return end.#accepted; }
   send(data) {
     if (!this.#accepted) throw new $TypeError("You must call accept() on this WebSocket before sending messages.");
     if (this.#state !== OPEN) throw new $TypeError("Can't call WebSocket send() after close().");
     const d = copyData(data);
-    if (this.#port) ws.send(this.#port.handle, d);
+    if (this.#hib && this.#hib.id !== undefined) this.#hib.send(this.#hib.id, d);
+    else if (this.#port) ws.send(this.#port.handle, d);
     else if (this[kPeer]) this[kPeer][kReceive](typeof d === "string" ? 0 : 1, d);
   }
   close(code = undefined, reason = undefined) {
@@ -69,7 +74,8 @@ class WebSocket extends EventTarget {
     if (this.#state === CLOSED || this.#state === CLOSING) return;
     this.#state = CLOSING;
     const c = code ?? 1005;
-    if (this.#port) ws.close(this.#port.handle, c === 1005 ? 1000 : c, reason);
+    if (this.#hib && this.#hib.id !== undefined) { this.#hib.close(this.#hib.id, c === 1005 ? 1000 : c, reason); this.#state = CLOSED; }
+    else if (this.#port) ws.close(this.#port.handle, c === 1005 ? 1000 : c, reason);
     else if (this[kPeer]) this[kPeer][kReceive](2, reason, c);
   }
   [kReceive](kind, data, code) {
@@ -88,8 +94,16 @@ class WebSocket extends EventTarget {
     if (this.#hibernate) { this.#hibernate.message(this, kind === 1 ? data : payload); return; }
     this.dispatchEvent(new MessageEvent("message", { data: payload }));
   }
-  serializeAttachment(v) { this.#attachment = internal.v8 ? internal.v8.serialize(v) : JSON.stringify(v); }
-  deserializeAttachment() { return this.#attachment === undefined ? null : internal.v8 ? internal.v8.deserialize(this.#attachment) : JSON.parse(this.#attachment); }
+  serializeAttachment(v) {
+    this.#attachment = internal.v8 ? internal.v8.serialize(v) : JSON.stringify(v);
+    if (this.#hib && this.#hib.id !== undefined) this.#hib.setAttachment(this.#hib.id, this.#attachment);
+  }
+  deserializeAttachment() {
+    const s = this.#hib && this.#hib.id !== undefined ? this.#hib.attachment(this.#hib.id) : this.#attachment;
+    if (s === undefined || s === null) return null;
+    return internal.v8 ? internal.v8.deserialize(s) : JSON.parse(s);
+  }
+  static localAttachment(end) { return end.#attachment; }
   #attachment;
   get [Symbol.toStringTag]() { return "WebSocket"; }
 }
@@ -124,6 +138,17 @@ internal.ws = {
     if (!server) throw new $TypeError("This WebSocket is not connected to anything.");
     const [handle, ticket] = ws.detach();
     client[kPeer] = null; server[kPeer] = null;
+    const hib = WebSocket.hib(server);
+    if (hib) {
+      for (const [kind, data, code] of WebSocket.drain(client)) {
+        if (kind === 2) ws.close(handle, code === 1005 ? 1000 : code, data);
+        else ws.send(handle, data);
+      }
+      hib.id = hib.adopt(handle, server);
+      const a = WebSocket.localAttachment(server);
+      if (a !== undefined) hib.setAttachment(hib.id, a);
+      return ticket;
+    }
     WebSocket[kToken](server, handle);
     // What the server sent before the hand-over is waiting on the client end: send it on.
     for (const [kind, data, code] of WebSocket.drain(client)) {
@@ -142,6 +167,10 @@ internal.ws = {
     return end;
   },
   hibernatable: WebSocket.hibernatable,
+  setHib: WebSocket.setHib,
+  hib: WebSocket.hib,
+  hibernated: WebSocket.hibernated,
+  markClosed: WebSocket.markClosed,
 };
 internal.defineGlobal("WebSocket", WebSocket);
 internal.defineGlobal("WebSocketPair", WebSocketPair);
