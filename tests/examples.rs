@@ -323,3 +323,84 @@ fn cart_rejects_bad_input_with_400() {
         StatusCode::BAD_REQUEST
     );
 }
+
+type Ws = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
+
+fn ws_connect(v: &Verge, path: &str) -> Ws {
+    let url = format!("{}{path}", v.base.replace("http://", "ws://"));
+    tungstenite::connect(url).expect("websocket handshake").0
+}
+
+fn ws_json(ws: &mut Ws) -> Value {
+    match ws.read().unwrap() {
+        tungstenite::Message::Text(t) => serde_json::from_str(t.as_str()).unwrap(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+fn ws_send(ws: &mut Ws, v: Value) {
+    ws.send(tungstenite::Message::Text(v.to_string().into()))
+        .unwrap();
+}
+
+#[test]
+fn chat_room_broadcasts_and_keeps_history() {
+    let v = start("chat");
+    let mut ann = ws_connect(&v, "/rooms/lobby/ws?name=ann");
+    assert_eq!(ws_json(&mut ann)["type"], "history");
+    assert_eq!(ws_json(&mut ann), json!({"type": "join", "user": "ann"}));
+    let mut ben = ws_connect(&v, "/rooms/lobby/ws?name=ben");
+    assert_eq!(ws_json(&mut ben)["type"], "history");
+    assert_eq!(ws_json(&mut ben)["type"], "join");
+    assert_eq!(ws_json(&mut ann), json!({"type": "join", "user": "ben"}));
+    ws_send(&mut ann, json!({"text": "hi ben"}));
+    for ws in [&mut ann, &mut ben] {
+        let m = ws_json(ws);
+        assert_eq!(
+            (m["type"].as_str(), m["user"].as_str(), m["text"].as_str()),
+            (Some("message"), Some("ann"), Some("hi ben"))
+        );
+    }
+    let (status, history) = json_of(client().get(v.url("/rooms/lobby/history")).send().unwrap());
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(history[0]["text"], "hi ben");
+    let mut cat = ws_connect(&v, "/rooms/lobby/ws?name=cat");
+    let h = ws_json(&mut cat);
+    assert_eq!(
+        h["messages"][0]["user"], "ann",
+        "a new member gets the history"
+    );
+}
+
+#[test]
+fn collaborative_document_rebases_concurrent_operations() {
+    let v = start("collab-doc");
+    let mut a = ws_connect(&v, "/docs/d1/ws");
+    let mut b = ws_connect(&v, "/docs/d1/ws");
+    assert_eq!(
+        ws_json(&mut a),
+        json!({"type": "snapshot", "version": 0, "text": ""})
+    );
+    assert_eq!(ws_json(&mut b)["version"], 0);
+    ws_send(
+        &mut a,
+        json!({"op": "insert", "pos": 0, "text": "world", "base": 0}),
+    );
+    assert_eq!(ws_json(&mut a)["version"], 1);
+    assert_eq!(ws_json(&mut b)["version"], 1);
+    // Both edit against version 1: a prepends, b appends; b's position is rebased.
+    ws_send(
+        &mut a,
+        json!({"op": "insert", "pos": 0, "text": "hello ", "base": 1}),
+    );
+    ws_send(
+        &mut b,
+        json!({"op": "insert", "pos": 5, "text": "!", "base": 1}),
+    );
+    for ws in [&mut a, &mut b] {
+        ws_json(ws);
+        ws_json(ws);
+    }
+    let (_, doc) = json_of(client().get(v.url("/docs/d1")).send().unwrap());
+    assert_eq!(doc, json!({"version": 3, "text": "hello world!"}));
+}

@@ -349,10 +349,14 @@ class DurableObjectState {
     if (internal.ws.hib(ws)) throw new $TypeError("This WebSocket was already accepted with acceptWebSocket().");
     tags = [...tags].map(String);
     internal.ws.setHib(ws, socketHooks(this.#host, tags));
+    // Until the client end is handed over, the socket is pending (its sends are queued).
+    this.#host.pending.set(ws, tags);
   }
   getWebSockets(tag = undefined) {
     const ids = this.#host.handle.wsList(tag === undefined ? null : String(tag));
-    return ids.map((id) => socketFor(this.#host, id));
+    const out = ids.map((id) => socketFor(this.#host, id));
+    for (const [ws, tags] of this.#host.pending) if (tag === undefined || tags.includes(String(tag))) out.push(ws);
+    return out;
   }
   getTags(ws) {
     const hib = internal.ws.hib(ws);
@@ -386,7 +390,7 @@ function socketHooks(host, tags) {
   const h = host.handle;
   return {
     tags,
-    adopt: (port, ws) => { const id = h.wsAdopt(port, tags); host.sockets.set(id, ws); return id; },
+    adopt: (port, ws) => { const id = h.wsAdopt(port, tags); host.sockets.set(id, ws); host.pending.delete(ws); return id; },
     send: (id, data) => { h.wsSend(id, data); },
     close: (id, code, reason) => { h.wsClose(id, code, reason); host.sockets.delete(id); },
     setAttachment: (id, s) => h.wsSetAttachment(id, s),
@@ -406,7 +410,7 @@ function socketFor(host, id) {
 
 // ---- host side: instance creation and event delivery ----
 function create(Cls, hex, name, handle, env, sqlite) {
-  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null, turn: PromiseResolve(), handle, sockets: new $Map(), autoResponse: null };
+  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null, turn: PromiseResolve(), handle, sockets: new $Map(), pending: new $Map(), autoResponse: null };
   const id = new DurableObjectId(kHex, hex, name === null ? undefined : name);
   host.storage = new DurableObjectStorage(kHex, handle, host, sqlite);
   const state = new DurableObjectState(kHex, id, host.storage, host);

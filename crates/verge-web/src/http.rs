@@ -234,7 +234,11 @@ fn spawn_pump(
     meter: Rc<RequestMeter>,
 ) -> mpsc::Receiver<Result<Bytes, String>> {
     let (tx, rx) = mpsc::channel(4);
+    let held = Held { js: reader, iso };
     tokio::task::spawn_local(async move {
+        let held = held;
+        let iso = held.iso.clone();
+        let reader = held.js.clone();
         loop {
             let reader_js = reader.clone();
             let iso2 = iso.clone();
@@ -298,8 +302,19 @@ async fn cancel_reader(iso: &Rc<Isolate>, reader: Persistent<Object<'static>>) {
 }
 
 /// Runs the request's `waitUntil` promises to completion (capped), logging rejections.
+/// A JS handle with the isolate that owns it. Field order matters: when a task holding this
+/// is dropped before it ran (e.g. at thread shutdown), the handle must go before the isolate.
+struct Held<T> {
+    js: T,
+    iso: Rc<Isolate>,
+}
+
 fn spawn_wait_until(iso: Rc<Isolate>, exec: Persistent<Object<'static>>, id: String) {
+    let held = Held { js: exec, iso };
     tokio::task::spawn_local(async move {
+        let held = held;
+        let iso = held.iso.clone();
+        let exec = held.js.clone();
         let meter = RequestMeter::new(format!("{id}:waitUntil"), iso.spec().limits().cpu);
         let iso2 = iso.clone();
         let fut = iso.run(
