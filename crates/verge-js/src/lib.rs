@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bytecode;
 pub mod bytes;
 pub mod error;
 pub mod isolate;

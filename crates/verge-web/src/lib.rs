@@ -71,11 +71,13 @@ pub fn eval_platform_js<'js>(
     name: &str,
     src: &str,
 ) -> Result<()> {
-    let wrapped = format!("(function (globalThis, primordials, internal) {{{src}\n}})");
-    let mut opts = rquickjs::context::EvalOptions::default();
-    opts.strict = true;
-    opts.filename = Some(name.to_string());
-    let f: Function = ctx.eval_with_options(wrapped, opts)?;
+    let wrapped =
+        format!("export default function (globalThis, primordials, internal) {{{src}\n}}");
+    let f: Function = verge_js::bytecode::eval_cached_module(ctx, name, &wrapped)?
+        .into_function()
+        .ok_or_else(|| {
+            rquickjs::Exception::throw_type(ctx, "platform module has no default function")
+        })?;
     let primordials: Object = match internal.get::<_, Option<Object>>("primordials")? {
         Some(p) => p,
         None => {
