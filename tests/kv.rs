@@ -639,3 +639,25 @@ fn cli_and_dev_share_the_same_state() {
         "[]"
     );
 }
+
+#[test]
+fn an_invocation_may_make_at_most_1000_binding_operations() {
+    let state = tempfile::tempdir().unwrap();
+    let v = Verge::start_with_state(
+        &fixture("kv"),
+        state.path(),
+        &["--threads", "1", "--no-reload", "--cpu-ms", "10000"],
+        None,
+    );
+    let j: serde_json::Value = client()
+        .get(v.url("/op-limit"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(j["ok"], 1000);
+    assert_eq!(
+        j["error"],
+        "Error: Too many API requests by single worker invocation."
+    );
+}

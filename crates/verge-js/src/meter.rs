@@ -24,6 +24,30 @@ pub struct RequestMeter {
     used: Cell<Duration>,
     exceeded: Cell<bool>,
     per_slice: bool,
+    binding_ops: Cell<u32>,
+}
+
+/// Binding operations (KV, D1, Durable Object storage, …) one invocation may make (Workers: 1,000).
+pub const MAX_BINDING_OPS: u32 = 1_000;
+
+/// The error binding glue throws past [`MAX_BINDING_OPS`].
+pub const TOO_MANY_BINDING_OPS: &str = "Too many API requests by single worker invocation.";
+
+/// Counts one binding operation against the request running JS on this thread; false when the
+/// request is over [`MAX_BINDING_OPS`]. Work outside a request (background timers) is not
+/// counted.
+pub fn charge_binding_op() -> bool {
+    CURRENT.with(|c| {
+        let cur = c.borrow();
+        match cur.as_ref() {
+            Some(slice) if !slice.meter.per_slice => {
+                let n = slice.meter.binding_ops.get() + 1;
+                slice.meter.binding_ops.set(n);
+                n <= MAX_BINDING_OPS
+            }
+            _ => true,
+        }
+    })
 }
 
 impl RequestMeter {
@@ -35,6 +59,7 @@ impl RequestMeter {
             used: Cell::new(Duration::ZERO),
             exceeded: Cell::new(false),
             per_slice: false,
+            binding_ops: Cell::new(0),
         })
     }
 
@@ -47,6 +72,7 @@ impl RequestMeter {
             used: Cell::new(Duration::ZERO),
             exceeded: Cell::new(false),
             per_slice: true,
+            binding_ops: Cell::new(0),
         })
     }
 

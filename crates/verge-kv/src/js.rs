@@ -335,6 +335,15 @@ fn settle<'js, F>(ctx: &Ctx<'js>, prepared: Result<F>) -> Result<Promise<'js>>
 where
     F: Future<Output = Result<Value<'js>>> + 'js,
 {
+    let prepared = if verge_js::meter::charge_binding_op() {
+        prepared
+    } else {
+        Err(throw_as(
+            ctx,
+            JsClass::Error,
+            verge_js::meter::TOO_MANY_BINDING_OPS,
+        ))
+    };
     match prepared {
         Ok(fut) => Promise::wrap_future(ctx, fut),
         Err(err) => {

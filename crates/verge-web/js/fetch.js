@@ -439,6 +439,7 @@ class ExecutionContext {
   static promises(ctx) { return ctx.#promises; }
 }
 internal.makeContext = () => new ExecutionContext();
+internal.waitUntilCount = (ctx) => ExecutionContext.promises(ctx).length;
 internal.settleWaitUntil = async (ctx) => {
   const list = ExecutionContext.promises(ctx);
   const errors = [];

@@ -186,7 +186,19 @@ pub async fn invoke_fetch(
     let result = result.map_err(|e| classify(&iso, &meter, e));
     let exec = exec_ctx.borrow_mut().take();
     if let Some(exec) = exec {
-        spawn_wait_until(iso.clone(), exec, req.id.clone());
+        // Most requests register no waitUntil work: skip the task (and a second JS entry).
+        let iso2 = iso.clone();
+        let pending = iso
+            .context()
+            .with(|ctx| -> rquickjs::Result<usize> {
+                let count: Function = iso2.internal(&ctx)?.get("waitUntilCount")?;
+                count.call((exec.clone().restore(&ctx)?,))
+            })
+            .await
+            .unwrap_or(1);
+        if pending > 0 {
+            spawn_wait_until(iso.clone(), exec, req.id.clone());
+        }
     }
     iso.after_request(result.is_err()).await;
     let Parts::Done(status, headers, body) = result?;
