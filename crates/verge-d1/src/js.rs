@@ -11,7 +11,6 @@
 //! runs them, writes wait for an fsync (`synchronous=FULL`), and a query may run for
 //! seconds; the isolate thread keeps serving other requests meanwhile.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use rquickjs::class::Trace;
@@ -409,7 +408,7 @@ where
     C: FnOnce(&Ctx<'js>, T) -> Result<Value<'js>> + 'js,
 {
     let ctx2 = ctx.clone();
-    settle(
+    verge_js::promise::settle_binding_call(
         ctx,
         work.map(|work| async move {
             match tokio::task::spawn_blocking(work).await {
@@ -428,36 +427,6 @@ where
             }
         }),
     )
-}
-
-/// Turns prepared work into a promise; a preparation failure rejects it.
-fn settle<'js, F>(ctx: &Ctx<'js>, prepared: Result<F>) -> Result<Promise<'js>>
-where
-    F: Future<Output = Result<Value<'js>>> + 'js,
-{
-    let prepared = if verge_js::meter::charge_binding_op() {
-        prepared
-    } else {
-        Err(throw_as(
-            ctx,
-            JsClass::Error,
-            verge_js::meter::TOO_MANY_BINDING_OPS,
-        ))
-    };
-    match prepared {
-        Ok(fut) => Promise::wrap_future(ctx, fut),
-        Err(err) => {
-            let reason = if err.is_exception() {
-                ctx.catch()
-            } else {
-                let _ = throw_as(ctx, JsClass::TypeError, &err.to_string());
-                ctx.catch()
-            };
-            let (promise, _resolve, reject) = ctx.promise()?;
-            reject.call::<_, ()>((reason,))?;
-            Ok(promise)
-        }
-    }
 }
 
 /// Throws `err` as D1 does: an `Error` with the prefixed message and a `cause` `Error`

@@ -24,6 +24,7 @@ pub mod isolate;
 pub mod limits;
 pub mod loader;
 pub mod meter;
+pub mod promise;
 pub mod registry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -9,7 +9,6 @@
 //! writes (`put`, `delete`) run under [`tokio::task::spawn_blocking`], because a commit with
 //! `synchronous=FULL` waits for an fsync and the isolate thread must keep serving.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -165,7 +164,7 @@ impl<'js> JsKvNamespace<'js> {
             Ok((key, options, value))
         })();
         let ctx2 = ctx.clone();
-        settle(
+        verge_js::promise::settle_binding_call(
             &ctx,
             prepared.map(|(key, options, value)| async move {
                 let bytes = match value {
@@ -194,7 +193,7 @@ impl<'js> JsKvNamespace<'js> {
         let kv = self.kv.clone();
         let key = key_arg(&ctx, KvOp::Delete, &key);
         let ctx2 = ctx.clone();
-        settle(
+        verge_js::promise::settle_binding_call(
             &ctx,
             key.map(|key| async move {
                 let outcome = tokio::task::spawn_blocking(move || kv.delete(&key)).await;
@@ -215,7 +214,7 @@ impl<'js> JsKvNamespace<'js> {
         let kv = self.kv.clone();
         let options = list_options(&ctx, options.0);
         let ctx2 = ctx.clone();
-        settle(
+        verge_js::promise::settle_binding_call(
             &ctx,
             options.map(|options| async move {
                 let page = kv.list(&options).map_err(|e| throw_kv(&ctx2, &e))?;
@@ -265,7 +264,7 @@ impl<'js> JsKvNamespace<'js> {
                 let (value_type, opts) = get_options(&ctx, options)?;
                 Ok((keys, value_type, opts))
             })();
-            return settle(
+            return verge_js::promise::settle_binding_call(
                 &ctx,
                 prepared.map(|(keys, value_type, opts)| async move {
                     let found = kv
@@ -300,7 +299,7 @@ impl<'js> JsKvNamespace<'js> {
             let (value_type, opts) = get_options(&ctx, options)?;
             Ok((key, value_type, opts))
         })();
-        settle(
+        verge_js::promise::settle_binding_call(
             &ctx,
             prepared.map(|(key, value_type, opts)| async move {
                 let found: Option<KvValue> = kv
@@ -327,37 +326,6 @@ impl<'js> JsKvNamespace<'js> {
 enum PutValue<'js> {
     Bytes(Vec<u8>),
     Stream(Promise<'js>),
-}
-
-/// Turns prepared work into a promise. A failure while preparing (argument conversion or
-/// validation) becomes a rejected promise rather than a synchronous throw.
-fn settle<'js, F>(ctx: &Ctx<'js>, prepared: Result<F>) -> Result<Promise<'js>>
-where
-    F: Future<Output = Result<Value<'js>>> + 'js,
-{
-    let prepared = if verge_js::meter::charge_binding_op() {
-        prepared
-    } else {
-        Err(throw_as(
-            ctx,
-            JsClass::Error,
-            verge_js::meter::TOO_MANY_BINDING_OPS,
-        ))
-    };
-    match prepared {
-        Ok(fut) => Promise::wrap_future(ctx, fut),
-        Err(err) => {
-            let reason = if err.is_exception() {
-                ctx.catch()
-            } else {
-                let _ = throw_as(ctx, JsClass::TypeError, &err.to_string());
-                ctx.catch()
-            };
-            let (promise, _resolve, reject) = ctx.promise()?;
-            reject.call::<_, ()>((reason,))?;
-            Ok(promise)
-        }
-    }
 }
 
 /// Throws `err`, logging storage failures (the guest only sees `500 Internal Server Error`).
