@@ -142,13 +142,14 @@ class Workload:
 def render_workerd_config(w: Workload, port: int, cfg_dir: Path, state_dir: Path) -> Path:
     tmpl = (BENCH / "workerd" / "config.capnp.tmpl").read_text()
     bindings, extra, do_cfg = "", "", ""
-    if w.name == "do":
+    if w.name in ("do", "ws"):
+        cls, key, binding = ("Counter", "verge-bench-counter", "COUNTER") if w.name == "do" else ("Room", "verge-bench-room", "ROOMS")
         (state_dir / "do").mkdir(parents=True, exist_ok=True)
-        bindings = '\n    (name = "COUNTER", durableObjectNamespace = "Counter"),'
+        bindings = f'\n    (name = "{binding}", durableObjectNamespace = "{cls}"),'
         extra = f'\n    (name = "do-storage", disk = (path = "{state_dir / "do"}", writable = true)),'
         do_cfg = (
             '\n  durableObjectNamespaces = [\n'
-            '    (className = "Counter", uniqueKey = "verge-bench-counter", enableSql = true),\n'
+            f'    (className = "{cls}", uniqueKey = "{key}", enableSql = true),\n'
             '  ],\n'
             '  durableObjectStorage = (localDisk = "do-storage"),'
         )

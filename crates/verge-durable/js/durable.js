@@ -213,9 +213,9 @@ class SqlStorage {
   get databaseSize() { return this.#h.databaseSize(); }
 }
 
-const kFlush = $Symbol("flush"), kSync = $Symbol("sync");
+const kFlush = $Symbol("flush"), kSync = $Symbol("sync"), kPending = $Symbol("pending");
 class DurableObjectStorage {
-  #h; #host; #sqlite; #sql = null; #flushQueued = false; #last = PromiseResolve(); #savepoints = 0;
+  #h; #host; #sqlite; #sql = null; #flushQueued = false; #last = PromiseResolve(); #savepoints = 0; #inflight = 0;
   constructor(token, h, host, sqlite) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#h = h; this.#host = host; this.#sqlite = sqlite; }
   [kFlush]() {
     if (this.#flushQueued) return;
@@ -224,6 +224,8 @@ class DurableObjectStorage {
       this.#flushQueued = false;
       if (!this.#h.dirty()) return;
       const p = ops.commit(this.#h);
+      this.#inflight++;
+      p.then(() => { this.#inflight--; }, () => { this.#inflight--; });
       this.#last = p.then(undefined, (e) => { this.#host.broken = e; throw e; });
       this.#last.catch(() => {});
     });
@@ -234,6 +236,8 @@ class DurableObjectStorage {
     await this.#last;
   }
   sync() { return this[kSync](); }
+  // True while a write is not yet durable (queued for commit or committing).
+  [kPending]() { return this.#flushQueued || this.#inflight > 0 || this.#h.dirty(); }
   async get(key, options = undefined) {
     if ($Array.isArray(key)) {
       const keys = keyList(key).slice().sort(byteCompare);
@@ -391,7 +395,14 @@ function socketHooks(host, tags) {
   return {
     tags,
     adopt: (port, ws) => { const id = h.wsAdopt(port, tags); host.sockets.set(id, ws); host.pending.delete(ws); return id; },
-    send: (id, data) => { h.wsSend(id, data); },
+    // Output gate for WebSocket messages: a message sent after a write leaves only once the
+    // write is durable; messages keep their order.
+    send: (id, data) => {
+      if (!host.sendQueue && !host.storage[kPending]()) { h.wsSend(id, data); return; }
+      const q = (host.sendQueue ?? PromiseResolve()).then(() => host.storage[kSync]()).then(() => { h.wsSend(id, data); });
+      host.sendQueue = q;
+      q.then(() => { if (host.sendQueue === q) host.sendQueue = null; }, () => { if (host.sendQueue === q) host.sendQueue = null; });
+    },
     close: (id, code, reason) => { h.wsClose(id, code, reason); host.sockets.delete(id); },
     setAttachment: (id, s) => h.wsSetAttachment(id, s),
     attachment: (id) => h.wsAttachment(id),
