@@ -1,0 +1,110 @@
+//! Web APIs beyond the basics through the real binary: compression streams, URLPattern, Intl,
+//! Web Crypto, multipart FormData.
+
+mod common;
+
+use std::io::{Read, Write};
+
+use common::{Verge, client, fixture};
+
+#[test]
+fn compression_streams_interoperate_with_gzip() {
+    let v = Verge::start(&fixture("web-apis"), &["--no-reload"]);
+    let text = "hello verge ".repeat(1000);
+    let gz = client()
+        .post(v.url("/gzip"))
+        .body(text.clone())
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert!(
+        gz.len() < text.len() / 10,
+        "compressed to {} bytes",
+        gz.len()
+    );
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out, text);
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(b"from the client").unwrap();
+    let body = e.finish().unwrap();
+    assert_eq!(
+        client()
+            .post(v.url("/gunzip"))
+            .body(body)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+        "from the client"
+    );
+}
+
+#[test]
+fn url_pattern_intl_and_web_crypto_answer_over_http() {
+    let v = Verge::start(&fixture("web-apis"), &["--no-reload"]);
+    let c = client();
+    let groups: serde_json::Value = c
+        .get(v.url("/route?u=https://example.test/users/42/posts/7"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(groups, serde_json::json!({"id": "42", "post": "7"}));
+    let none: serde_json::Value = c
+        .get(v.url("/route?u=https://example.test/teams/1"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(none, serde_json::Value::Null);
+    let t: serde_json::Value = c.get(v.url("/time")).send().unwrap().json().unwrap();
+    // Expected strings as node 20 (ICU 78) prints them.
+    assert_eq!(t["ny"], "1/15/2024, 12:30:00 PM");
+    assert_eq!(t["tokyo"], "Tuesday, January 16, 2024 at 2:30 AM");
+    assert_eq!(t["price"], "€1,234.50");
+    let h: serde_json::Value = c
+        .post(v.url("/hmac"))
+        .body("The quick brown fox jumps over the lazy dog")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    // HMAC-SHA256("secret", msg) and SHA-256(msg), computed independently with openssl/node.
+    assert_eq!(
+        h["sig"],
+        "54cd5b827c0ec938fa072a29b177469c843317b095591dc846767aa338bac600"
+    );
+    assert_eq!(h["ok"], true);
+    assert_eq!(
+        h["digest"],
+        "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592"
+    );
+}
+
+#[test]
+fn multipart_form_data_with_a_file_is_parsed() {
+    let v = Verge::start(&fixture("web-apis"), &["--no-reload"]);
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nverge\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nfile body\r\n--{boundary}--\r\n"
+    );
+    let j: serde_json::Value = client()
+        .post(v.url("/form"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"name": "verge", "file": "a.txt", "size": 9, "text": "file body"})
+    );
+}
