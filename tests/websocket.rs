@@ -60,3 +60,55 @@ fn websocket_pairs_deliver_between_ends_and_validate_close_codes() {
     let r = client().get(v.url("/")).send().unwrap();
     assert_eq!(r.status(), 426);
 }
+
+fn echo_server(connections: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..connections {
+            let (stream, _) = listener.accept().unwrap();
+            let mut ws = tungstenite::accept(stream).unwrap();
+            loop {
+                match ws.read() {
+                    Ok(Message::Text(t)) => {
+                        seen.push(t.to_string());
+                        ws.send(Message::Text(format!("echo: {t}").into())).unwrap();
+                    }
+                    Ok(Message::Close(_)) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
+        seen
+    });
+    (format!("ws://{addr}/"), handle)
+}
+
+#[test]
+fn a_worker_opens_outbound_websockets() {
+    let v = Verge::start(&fixture("websocket"), &["--no-reload"]);
+    let (target, server) = echo_server(2);
+    let j: serde_json::Value = client()
+        .get(v.url(&format!("/client?target={target}")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(j["reply"], "echo: hello upstream");
+    assert_eq!(j["state"], 2, "CLOSING after close()");
+    let j: serde_json::Value = client()
+        .get(v.url(&format!(
+            "/fetch-upgrade?target={}",
+            target.replace("ws://", "http://")
+        )))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"status": 101, "reply": "echo: via fetch"})
+    );
+    assert_eq!(server.join().unwrap(), vec!["hello upstream", "via fetch"]);
+}

@@ -407,50 +407,14 @@ fn websocket_response(
     r
 }
 
-async fn pump_websocket<S>(io: S, mut ep: verge_web::websocket::WsEndpoint)
+async fn pump_websocket<S>(io: S, ep: verge_web::websocket::WsEndpoint)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    use futures::SinkExt;
-    use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::protocol::{
-        CloseFrame, Role, WebSocketConfig, frame::coding::CloseCode,
-    };
-    use verge_web::websocket::WsMsg;
+    use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
     let mut config = WebSocketConfig::default();
     config.max_message_size = Some(verge_web::websocket::MAX_MESSAGE_BYTES);
-    let mut socket =
+    let socket =
         tokio_tungstenite::WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-    loop {
-        tokio::select! {
-            incoming = socket.next() => match incoming {
-                Some(Ok(Message::Text(t))) => { let _ = ep.tx.send(WsMsg::Text(t.to_string())); }
-                Some(Ok(Message::Binary(b))) => { let _ = ep.tx.send(WsMsg::Binary(b.to_vec())); }
-                Some(Ok(Message::Close(frame))) => {
-                    let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
-                    let _ = ep.tx.send(WsMsg::Close(code, reason));
-                    // Keep forwarding until the worker answers the close (or goes away).
-                }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => {
-                    let _ = ep.tx.send(WsMsg::Close(1006, String::new()));
-                    return;
-                }
-            },
-            outgoing = ep.rx.recv() => match outgoing {
-                Some(WsMsg::Text(t)) => { if socket.send(Message::Text(t.into())).await.is_err() { return; } }
-                Some(WsMsg::Binary(b)) => { if socket.send(Message::Binary(b.into())).await.is_err() { return; } }
-                Some(WsMsg::Close(code, reason)) => {
-                    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
-                    let _ = socket.close(None).await;
-                    return;
-                }
-                None => {
-                    let _ = socket.close(None).await;
-                    return;
-                }
-            },
-        }
-    }
+    verge_web::websocket::pump(socket, ep).await;
 }

@@ -401,6 +401,10 @@ async function fetch(input, init = undefined) {
     throw new $TypeError(`Fetch API cannot load: ${req.url}`);
   const signal = init && init.signal !== undefined ? init.signal : input instanceof Request ? input.signal : null;
   if (signal && signal.aborted) throw signal.reason;
+  if ((req.headers.get("upgrade") || "").toLowerCase() === "websocket") {
+    if (req.method !== "GET") throw new $TypeError("A WebSocket upgrade request must use GET.");
+    return internal.ws.connectForFetch(req.url, req.headers);
+  }
   let body = null;
   const st = req[kState];
   if (st.src !== null) {

@@ -24,7 +24,27 @@ class WebSocket extends EventTarget {
   constructor(url, protocols = undefined) {
     super();
     if (url === kToken) { this.#url = null; this[kPeer] = null; return; }
-    throw new $TypeError("Outbound WebSockets (new WebSocket(url)) are not supported by verge yet; use WebSocketPair for servers.");
+    // An outbound connection (https://websockets.spec.whatwg.org/#dom-websocket-websocket).
+    let u;
+    try { u = new URL(String(url)); } catch { throw new $DOMException(`Invalid WebSocket URL: ${url}`, "SyntaxError"); }
+    if (u.protocol === "http:") u.protocol = "ws:";
+    else if (u.protocol === "https:") u.protocol = "wss:";
+    if (u.protocol !== "ws:" && u.protocol !== "wss:") throw new $DOMException(`WebSocket URL must use ws: or wss:, got ${u.protocol}`, "SyntaxError");
+    if (u.hash) throw new $DOMException("WebSocket URLs cannot have a fragment", "SyntaxError");
+    const list = protocols === undefined ? [] : typeof protocols === "string" ? [protocols] : [...protocols].map(String);
+    this.#url = u.href; this[kPeer] = null; this.#state = CONNECTING; this.#binaryType = "blob";
+    ws.connect(this.#url, list, []).then(([ticket, protocol]) => {
+      WebSocket[kToken](this, ws.port(ticket));
+      this.#protocol = protocol;
+      this.#state = OPEN;
+      this.#accepted = true;
+      this.#startListening();
+      this.dispatchEvent(new Event("open"));
+    }, (e) => {
+      this.#state = CLOSED;
+      this.dispatchEvent(new ErrorEvent("error", { message: e.message, error: e }));
+      this.dispatchEvent(new CloseEvent("close", { code: 1006, reason: "", wasClean: false }));
+    });
   }
   get readyState() { return this.#state; }
   get url() { return this.#url; }
@@ -56,6 +76,7 @@ class WebSocket extends EventTarget {
   static drain(end) { const q = end.#queue; end.#queue = []; return q; }
   static accepted(end) { return end.#accepted; }
   send(data) {
+    if (this.#state === CONNECTING) throw new $DOMException("Can't send on a WebSocket that is still connecting.", "InvalidStateError");
     if (!this.#accepted) throw new $TypeError("You must call accept() on this WebSocket before sending messages.");
     if (this.#state !== OPEN) throw new $TypeError("Can't call WebSocket send() after close().");
     const d = copyData(data);
@@ -157,6 +178,23 @@ internal.ws = {
     }
     if (WebSocket.accepted(server)) { const p = WebSocket.port(server); p.listening = true; ws.listen(handle, (k, d, c) => server[kReceive](k, d, c)); }
     return ticket;
+  },
+  // `fetch(url, {headers: {Upgrade: "websocket"}})`: resolves to a 101 Response whose
+  // webSocket must be accept()ed.
+  async connectForFetch(url, headers) {
+    const flat = [];
+    let protocols = [];
+    for (const [k, v] of headers) {
+      if (k === "sec-websocket-protocol") protocols = v.split(",").map((p) => p.trim()).filter(Boolean);
+      else flat.push(k, v);
+    }
+    const u = new URL(url);
+    u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+    const [ticket, protocol] = await ws.connect(u.href, protocols, flat);
+    const end = new WebSocket(kToken);
+    WebSocket[kToken](end, ws.port(ticket));
+    const h = protocol ? [["sec-websocket-protocol", protocol]] : [];
+    return new Response(null, { status: 101, webSocket: end, headers: h });
   },
   // A WebSocket end backed by an endpoint the host filed under `ticket`.
   fromTicket(ticket) {

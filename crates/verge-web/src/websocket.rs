@@ -185,6 +185,106 @@ fn port<'js>(ctx: Ctx<'js>, ticket: f64) -> Result<Option<Class<'js, WsPort>>> {
     }
 }
 
+/// Pumps frames between a WebSocket connection and an endpoint until either side closes.
+/// Used by the edge for client connections and by outbound `new WebSocket(url)`.
+pub async fn pump<S>(mut socket: tokio_tungstenite::WebSocketStream<S>, mut ep: WsEndpoint)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::{CloseFrame, frame::coding::CloseCode};
+    loop {
+        tokio::select! {
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Text(t))) => { let _ = ep.tx.send(WsMsg::Text(t.to_string())); }
+                Some(Ok(Message::Binary(b))) => { let _ = ep.tx.send(WsMsg::Binary(b.to_vec())); }
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
+                    let _ = ep.tx.send(WsMsg::Close(code, reason));
+                    // Keep forwarding until our side answers the close (or goes away).
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
+                    let _ = ep.tx.send(WsMsg::Close(1006, String::new()));
+                    return;
+                }
+            },
+            outgoing = ep.rx.recv() => match outgoing {
+                Some(WsMsg::Text(t)) => { if socket.send(Message::Text(t.into())).await.is_err() { return; } }
+                Some(WsMsg::Binary(b)) => { if socket.send(Message::Binary(b.into())).await.is_err() { return; } }
+                Some(WsMsg::Close(code, reason)) => {
+                    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    let _ = socket.close(None).await;
+                    return;
+                }
+                None => {
+                    let _ = socket.close(None).await;
+                    return;
+                }
+            },
+        }
+    }
+}
+
+/// Opens an outbound WebSocket; resolves to `[ticket, protocol]` for the JS end.
+async fn connect<'js>(
+    ctx: Ctx<'js>,
+    url: String,
+    protocols: Vec<String>,
+    headers: Vec<String>,
+) -> Result<Vec<Value<'js>>> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.as_str().into_client_request().map_err(|e| {
+        Exception::throw_dom(
+            &ctx,
+            "SyntaxError",
+            &format!("Invalid WebSocket URL {url}: {e}"),
+        )
+    })?;
+    for pair in headers.chunks(2) {
+        if let [n, v] = pair
+            && let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(n.as_bytes()),
+                http::HeaderValue::from_str(v),
+            )
+            && !matches!(
+                n.as_str(),
+                "upgrade" | "connection" | "sec-websocket-key" | "sec-websocket-version" | "host"
+            )
+        {
+            request.headers_mut().insert(n, v);
+        }
+    }
+    if !protocols.is_empty()
+        && let Ok(v) = http::HeaderValue::from_str(&protocols.join(", "))
+    {
+        request.headers_mut().insert("sec-websocket-protocol", v);
+    }
+    let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
+    config.max_message_size = Some(MAX_MESSAGE_BYTES);
+    let (socket, response) =
+        tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            .await
+            .map_err(|e| {
+                Exception::throw_type(&ctx, &format!("WebSocket connection to {url} failed: {e}"))
+            })?;
+    let protocol = response
+        .headers()
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let (js_side, net_side) = link();
+    tokio::task::spawn_local(pump(socket, net_side));
+    let ticket = file_ticket(js_side);
+    Ok(vec![
+        Value::new_number(ctx.clone(), ticket as f64),
+        rquickjs::String::from_str(ctx, &protocol)?.into_value(),
+    ])
+}
+
 /// Installs `internal.wsOps`.
 pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     let ops = Object::new(ctx.clone())?;
@@ -194,6 +294,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     ops.set("detach", Func::from(detach))?;
     ops.set("handOver", Func::from(hand_over))?;
     ops.set("port", Func::from(port))?;
+    ops.set("connect", Func::from(Async(connect)))?;
     internal.set("wsOps", ops)?;
     Ok(())
 }
