@@ -234,4 +234,6 @@ mod tests_compression;
 #[cfg(test)]
 mod tests_intl;
 #[cfg(test)]
+mod tests_url_cases;
+#[cfg(test)]
 mod tests_url_pattern;
