@@ -300,34 +300,31 @@ fn concurrent_requests_are_not_serialized_behind_a_slow_one() {
     );
 }
 
-#[test]
-fn a_syntax_error_fails_at_start_naming_the_module() {
+/// Runs `verge dev` on a fixture that must fail to start; returns stderr.
+fn start_fails(name: &str) -> String {
     let state = tempfile::tempdir().unwrap();
     let (ok, _out, err) = run_verge(&[
         "dev",
-        fixture("syntax-error").to_str().unwrap(),
+        fixture(name).to_str().unwrap(),
         "--port",
         "0",
         "--persist-to",
         state.path().to_str().unwrap(),
     ]);
-    assert!(!ok);
+    assert!(!ok, "verge started on {name}");
+    err
+}
+
+#[test]
+fn a_syntax_error_fails_at_start_naming_the_module() {
+    let err = start_fails("syntax-error");
     assert!(err.contains("index.js"), "{err}");
     assert!(err.contains("SyntaxError"), "{err}");
 }
 
 #[test]
 fn a_config_error_fails_at_start_naming_file_and_field() {
-    let state = tempfile::tempdir().unwrap();
-    let (ok, _out, err) = run_verge(&[
-        "dev",
-        fixture("bad-config").to_str().unwrap(),
-        "--port",
-        "0",
-        "--persist-to",
-        state.path().to_str().unwrap(),
-    ]);
-    assert!(!ok);
+    let err = start_fails("bad-config");
     assert!(err.contains("wrangler.toml"), "{err}");
     assert!(err.contains("kv_namespaces[0].binding"), "{err}");
 }
