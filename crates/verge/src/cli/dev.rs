@@ -228,6 +228,13 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     };
     let addr = verge_edge::serve(&threads, edge, router.clone())
         .with_context(|| format!("listening on {ip}:{port}"))?;
+    // Watch before announcing the address, so no edit made after startup is missed.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let _watcher = if args.no_reload {
+        None
+    } else {
+        Some(watch(&project, tx)?)
+    };
     println!(
         "verge dev: serving {} on http://{addr} ({n} isolate threads)",
         first.spec.name()
@@ -248,12 +255,6 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         }
         let _sweep = (!kv_sweep.is_empty())
             .then(|| verge_kv::spawn_expiry(kv_sweep, super::bindings::KV_EXPIRY_SWEEP));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-        let _watcher = if args.no_reload {
-            None
-        } else {
-            Some(watch(&project, tx)?)
-        };
         loop {
             tokio::select! {
                 _ = shutdown_signal() => break,
