@@ -1,6 +1,6 @@
-//! Platform JS compiled once per process: the first isolate compiles a module from source and
-//! keeps its bytecode; later isolates load the bytecode, which skips parsing (most of the cost
-//! of creating an isolate).
+//! Platform JS compiled once per process: the first use compiles a module from source and keeps
+//! its bytecode; every isolate (the first one too) loads the bytecode, which skips parsing (most
+//! of the cost of creating an isolate).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -13,9 +13,18 @@ fn cache() -> &'static Mutex<HashMap<String, Arc<Vec<u8>>>> {
     CACHE.get_or_init(Mutex::default)
 }
 
+/// Platform code keeps neither source text nor line tables: smaller isolates. Its frames in
+/// stack traces name the function and file, without a line.
+fn write_options() -> WriteOptions {
+    WriteOptions {
+        strip_source: true,
+        strip_debug: true,
+        ..WriteOptions::default()
+    }
+}
+
 /// Evaluates the ES module `name` (no imports, no top-level await) and returns its default
-/// export. The module is compiled from `source` once per process; afterwards it is loaded
-/// from bytecode.
+/// export. The module is compiled from `source` once per process; isolates load the bytecode.
 pub fn eval_cached_module<'js>(
     ctx: &Ctx<'js>,
     name: &str,
@@ -26,25 +35,23 @@ pub fn eval_cached_module<'js>(
         .expect("bytecode cache lock poisoned")
         .get(name)
         .cloned();
-    let module = match cached {
-        // SAFETY: the bytes were produced by `Module::write` in this process, by the same
-        // QuickJS build, from a module that declared successfully; QuickJS reads them back
-        // into a fresh module object of this context.
-        Some(bytes) => unsafe { Module::load(ctx.clone(), &bytes)? },
+    let bytes = match cached {
+        Some(b) => b,
         None => {
-            let m = Module::declare(ctx.clone(), name, source)?;
-            let options = WriteOptions {
-                strip_source: true,
-                ..WriteOptions::default()
-            };
-            let bytes = m.write(options)?;
+            // Compiled under a scratch name; the module that runs is the one loaded below.
+            let scratch = Module::declare(ctx.clone(), format!("{name}#compile"), source)?;
+            let b = Arc::new(scratch.write(write_options())?);
             cache()
                 .lock()
                 .expect("bytecode cache lock poisoned")
-                .insert(name.to_string(), Arc::new(bytes));
-            m
+                .insert(name.to_string(), b.clone());
+            b
         }
     };
+    // SAFETY: the bytes were produced by `Module::write` in this process, by the same QuickJS
+    // build, from a module that declared successfully; QuickJS reads them back into a fresh
+    // module object of this context.
+    let module = unsafe { Module::load(ctx.clone(), &bytes)? };
     let (module, promise) = module.eval()?;
     // A module without top-level await settles during `eval`; surface its exception.
     promise.finish::<()>()?;

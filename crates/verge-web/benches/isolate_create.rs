@@ -75,6 +75,7 @@ fn rust_init<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> rquickjs::Result<()
     verge_web::compression::install(ctx, internal)?;
     verge_web::url_pattern::install(ctx, internal)?;
     verge_web::intl::install(ctx, internal)?;
+    verge_web::install_intl_loader(internal)?;
     Ok(())
 }
 

@@ -51,8 +51,12 @@ pub const JS_FILES: &[(&str, &str)] = &[
         "verge:web/url_pattern.js",
         include_str!("../js/url_pattern.js"),
     ),
-    ("verge:web/intl.js", include_str!("../js/intl.js")),
+    ("verge:web/intl_lazy.js", include_str!("../js/intl_lazy.js")),
 ];
+
+/// `Intl` and the `toLocale*String` methods, loaded on first use (`js/intl_lazy.js`): most
+/// workers never format dates, and it is a sixth of the platform's code.
+const INTL_JS: &str = include_str!("../js/intl.js");
 
 const CLOUDFLARE_WORKERS: &str = r#"
 const m = globalThis[Symbol.for("verge.cloudflare:workers")];
@@ -88,6 +92,16 @@ pub fn eval_platform_js<'js>(
     };
     let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
     Ok(())
+}
+
+/// Installs `internal.loadIntl`, which `js/intl_lazy.js` calls on first use of `Intl`.
+pub fn install_intl_loader<'js>(internal: &Object<'js>) -> Result<()> {
+    internal.set(
+        "loadIntl",
+        Func::from(|ctx: Ctx<'js>, internal: Object<'js>| {
+            eval_platform_js(&ctx, &internal, "verge:web/intl.js", INTL_JS)
+        }),
+    )
 }
 
 /// The Web platform extension, installed into every isolate.
@@ -178,6 +192,7 @@ impl verge_js::Extension for WebExtension {
         compression::install(ctx, internal)?;
         url_pattern::install(ctx, internal)?;
         intl::install(ctx, internal)?;
+        install_intl_loader(internal)?;
         for (name, src) in JS_FILES {
             eval_platform_js(ctx, internal, name, src)?;
         }
