@@ -50,46 +50,11 @@ pub fn thread() -> (tokio::runtime::Runtime, tokio::task::LocalSet) {
     (rt, tokio::task::LocalSet::new())
 }
 
-/// The bench/workloads `hello` worker.
-pub const HELLO: &str = r#"export default {
-  fetch() {
-    return new Response("Hello World!", {
-      headers: { "content-type": "text/plain;charset=UTF-8" },
-    });
-  },
-};"#;
+/// The bench/workloads `hello` worker (the same file the HTTP benchmark serves).
+pub const HELLO: &str = include_str!("../../../../bench/workloads/hello/worker.js");
 
 /// The bench/workloads `json` worker (~1 KB JSON built from the URL).
-pub const JSON: &str = r#"export default {
-  fetch(request) {
-    const url = new URL(request.url);
-    const segments = url.pathname.split("/").filter(Boolean);
-    const query = {};
-    for (const [k, v] of url.searchParams) query[k] = v;
-    const items = [];
-    for (let i = 0; i < 10; i++) {
-      items.push({
-        id: i,
-        name: `${segments[segments.length - 1] || "item"}-${i}`,
-        path: url.pathname,
-        price: Math.round((i + 1) * 9.99 * 100) / 100,
-        tags: ["bench", "json", segments[0] || "root"],
-      });
-    }
-    const body = JSON.stringify({
-      method: request.method,
-      host: url.host,
-      path: url.pathname,
-      segments,
-      query,
-      count: items.length,
-      items,
-    });
-    return new Response(body, {
-      headers: { "content-type": "application/json;charset=UTF-8" },
-    });
-  },
-};"#;
+pub const JSON: &str = include_str!("../../../../bench/workloads/json/worker.js");
 
 /// Percentile (nearest rank) of sorted samples.
 pub fn pct(sorted: &[f64], p: f64) -> f64 {
