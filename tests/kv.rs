@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{Verge, client, fixture, run_verge};
@@ -51,73 +49,6 @@ fn put(base: &str, key: &str, value: &str, query: &str) {
 /// Keys matching `prefix` as the worker lists them (every page).
 fn keys(base: &str, prefix: &str) -> Vec<String> {
     serde_json::from_value(get_json(&format!("{base}/keys?prefix={prefix}"))).expect("names")
-}
-
-/// `verge dev` with extra environment (the shared helper passes none): used for the test
-/// clock hook `VERGE_TEST_CLOCK_FILE`.
-struct EnvVerge {
-    child: Child,
-    base: String,
-}
-
-impl EnvVerge {
-    fn start(dir: &Path, state: &Path, env: &[(&str, &Path)]) -> EnvVerge {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_verge"));
-        cmd.arg("dev")
-            .arg(dir)
-            .args(["--port", "0", "--persist-to"])
-            .arg(state)
-            .args(ARGS)
-            .env("VERGE_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn verge");
-        let stdout = child.stdout.take().expect("stdout");
-        let stderr = child.stderr.take().expect("stderr");
-        let log = Arc::new(Mutex::new(String::new()));
-        let log2 = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                log2.lock().expect("log").push_str(&(line + "\n"));
-            }
-        });
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if !sent && let Some(rest) = line.split("on http://").nth(1) {
-                    let _ = tx.send(
-                        rest.split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    );
-                    sent = true;
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(addr) => EnvVerge {
-                child,
-                base: format!("http://{addr}"),
-            },
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("verge did not start; log:\n{}", log.lock().expect("log"));
-            }
-        }
-    }
-}
-
-impl Drop for EnvVerge {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -323,10 +254,12 @@ fn expired_keys_vanish_when_the_test_clock_moves() {
     let state = tempfile::tempdir().expect("state");
     let clock = state.path().join("clock-offset");
     std::fs::write(&clock, "0").expect("clock file");
-    let v = EnvVerge::start(
+    let v = Verge::start_with_env(
         &fixture("kv"),
         &state.path().join("state"),
-        &[("VERGE_TEST_CLOCK_FILE", &clock)],
+        ARGS,
+        &[("VERGE_TEST_CLOCK_FILE", clock.as_os_str())],
+        None,
     );
     let base = v.base.as_str();
     let exp = now_secs() + 150;

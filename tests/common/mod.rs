@@ -61,7 +61,20 @@ impl Verge {
         extra: &[&str],
         keep: Option<tempfile::TempDir>,
     ) -> Verge {
+        Self::start_with_env(dir, state, extra, &[], keep)
+    }
+
+    /// Like [`Verge::start_with_state`], with extra environment variables for the process
+    /// (e.g. the test clock hook `VERGE_TEST_CLOCK_FILE`).
+    pub fn start_with_env(
+        dir: &Path,
+        state: &Path,
+        extra: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+        keep: Option<tempfile::TempDir>,
+    ) -> Verge {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_verge"));
+        cmd.envs(env.iter().copied());
         cmd.arg("dev")
             .arg(dir)
             .args(["--port", "0", "--persist-to"])
