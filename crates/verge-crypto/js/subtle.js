@@ -108,8 +108,8 @@ $defineProperty(crypto, "subtle", { get() { return subtle; }, enumerable: true, 
 // crypto.DigestStream (Workers, non-standard): a WritableStream whose `digest` promise
 // resolves to the digest of everything written. Chunks are buffered and hashed at close
 // (the Rust core hashes in one shot).
-const $WritableStream = globalThis.WritableStream;
-if (typeof $WritableStream === "function") {
+// The class is made on first use: streams load lazily (verge-web's js/lazy.js).
+function makeDigestStream($WritableStream) {
   class DigestStream extends $WritableStream {
     constructor(algorithm) {
       // Validate the algorithm now, as workerd does, so a bad name throws synchronously.
@@ -140,5 +140,19 @@ if (typeof $WritableStream === "function") {
     }
   }
   $defineProperty(DigestStream.prototype, $Symbol.toStringTag, { value: "DigestStream", configurable: true });
-  $defineProperty(crypto, "DigestStream", { value: DigestStream, writable: true, configurable: true, enumerable: false });
+  return DigestStream;
 }
+const setDigestStream = (v) =>
+  $defineProperty(crypto, "DigestStream", { value: v, writable: true, configurable: true, enumerable: false });
+$defineProperty(crypto, "DigestStream", {
+  configurable: true,
+  enumerable: false,
+  get() {
+    const $WritableStream = globalThis.WritableStream;
+    if (typeof $WritableStream !== "function") return undefined;
+    const C = makeDigestStream($WritableStream);
+    setDigestStream(C);
+    return C;
+  },
+  set: setDigestStream,
+});

@@ -492,6 +492,12 @@ impl Isolate {
         self.rt.memory_usage().await.malloc_size.max(0) as usize
     }
 
+    /// QuickJS's heap accounting for this isolate (`JS_ComputeMemoryUsage`): objects, shapes,
+    /// atoms, strings and function bytecode, for memory benchmarks.
+    pub async fn memory_usage(&self) -> rquickjs::qjs::JSMemoryUsage {
+        self.rt.memory_usage().await
+    }
+
     /// Runs a full garbage collection.
     pub async fn collect_garbage(&self) {
         self.rt.run_gc().await;

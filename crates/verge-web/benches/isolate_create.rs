@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use rquickjs::prelude::Func;
 use rquickjs::{Class, Ctx, Function, Object, Value, qjs};
 use verge_web::headers::Headers;
-use verge_web::{JS_FILES, WebExtension};
+use verge_web::{JS_FILES, LAZY_FILES, WebExtension};
 
 mod common;
 use common::*;
@@ -219,6 +219,7 @@ fn main() {
     let mut parse = vec![Vec::new(); n];
     let mut bc_total = Vec::new();
     let mut bc_file = vec![Vec::new(); n];
+    let mut lazy = vec![Vec::new(); LAZY_FILES.len()];
     local.block_on(&rt, async {
         for round in 0..breakdown_rounds + 3 {
             let keep = round >= 3;
@@ -252,6 +253,9 @@ fn main() {
                     for (i, (name, src)) in JS_FILES.iter().enumerate() {
                         let start = Instant::now();
                         verge_web::eval_platform_js(&ctx, &internal, name, src).expect(name);
+                        if *name == "verge:web/lazy.js" {
+                            verge_web::install_lazy_files(&ctx, &internal).expect("lazy");
+                        }
                         if keep {
                             eval[i].push(us(start.elapsed()));
                         }
@@ -282,12 +286,25 @@ fn main() {
                         let _: Value = f
                             .call((ctx.globals(), prim, internal.clone()))
                             .expect(JS_FILES[i].0);
+                        if JS_FILES[i].0 == "verge:web/lazy.js" {
+                            verge_web::install_lazy_files(&ctx, &internal).expect("lazy");
+                        }
                         if keep {
                             bc_file[i].push(us(s.elapsed()));
                         }
                     }
                     if keep {
                         bc_total.push(us(start.elapsed()));
+                    }
+                    // Each lazily loaded file, on first use (from bytecode after the first round).
+                    for (i, file) in LAZY_FILES.iter().enumerate() {
+                        let s = Instant::now();
+                        let _: Value = ctx
+                            .eval(format!("typeof {}", file.globals[0]))
+                            .expect(file.name);
+                        if keep {
+                            lazy[i].push(us(s.elapsed()));
+                        }
                     }
                     // The platform works after loading from bytecode.
                     let probe: String = ctx
@@ -352,4 +369,17 @@ fn main() {
         med(&bc_total),
         med(&rust) + se
     );
+    println!(
+        "\n### Files loaded on first use (not part of creation)\n\n\
+         | file | lines | first use (read+run bytecode) |\n|---|---|---|"
+    );
+    for (i, file) in LAZY_FILES.iter().enumerate() {
+        println!(
+            "| {} (`{}`) | {} | {:.0} µs |",
+            file.name.trim_start_matches("verge:web/"),
+            file.globals[0],
+            file.source.lines().count(),
+            med(&lazy[i])
+        );
+    }
 }

@@ -50,6 +50,18 @@ fn child(n: usize, with_web: bool) {
         }
         tokio::task::yield_now().await;
         let after = rss_kib();
+        if let Some(iso) = isolates.first() {
+            let u = iso.memory_usage().await;
+            println!(
+                "BREAKDOWN malloc={} objs={}/{} props={}/{} shapes={}/{} atoms={}/{} strs={}/{} \
+                 funcs={}/{} code={} pc2line={}/{} cfuncs={} arrays={} fast_arrays={}/{}",
+                u.malloc_size, u.obj_count, u.obj_size, u.prop_count, u.prop_size,
+                u.shape_count, u.shape_size, u.atom_count, u.atom_size, u.str_count, u.str_size,
+                u.js_func_count, u.js_func_size, u.js_func_code_size, u.js_func_pc2line_count,
+                u.js_func_pc2line_size, u.c_func_count, u.array_count, u.fast_array_count,
+                u.fast_array_elements
+            );
+        }
         println!(
             "RESULT n={n} rss_before_kib={before} rss_after_kib={after} qjs_bytes={qjs} create_ms={:.1}",
             created.as_secs_f64() * 1e3

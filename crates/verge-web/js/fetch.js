@@ -2,7 +2,9 @@
 // https://w3c.github.io/FileAPI/), and the hooks the host uses to deliver a request to the
 // worker's `fetch` handler and read its response (internal.makeRequest, internal.callFetch, ...).
 "use strict";
-const S = internal.streams;
+// Streams load on first use (js/lazy.js): bodies given as strings or bytes never need them.
+let streams = null;
+const S = () => streams || (streams = internal.streams);
 const { TypeError: $TypeError, RangeError: $RangeError, Symbol: $Symbol, Uint8Array: $Uint8Array,
         ArrayBuffer: $ArrayBuffer, JSON: $JSON, Promise: $Promise, DOMException: $DOMException } = globalThis;
 const isView = $ArrayBuffer.isView;
@@ -57,7 +59,7 @@ class Blob {
   async text() { return decode(this[kBytes]); }
   async arrayBuffer() { return this[kBytes].slice().buffer; }
   async bytes() { return this[kBytes].slice(); }
-  stream() { return S.fromBytes(this[kBytes]); }
+  stream() { return S().fromBytes(this[kBytes]); }
   get [Symbol.toStringTag]() { return "Blob"; }
 }
 class File extends Blob {
@@ -174,8 +176,8 @@ function extractBody(init) {
   if (init instanceof Blob) return [{ bytes: init[kBytes] }, init.type || null];
   if (init instanceof URLSearchParams) return [{ text: init.toString() }, "application/x-www-form-urlencoded;charset=UTF-8"];
   if (init instanceof FormData) { const m = multipartEncode(init); return [{ bytes: m.bytes }, m.type]; }
-  if (S.isReadableStream(init)) {
-    if (S.isDisturbed(init) || S.isLocked(init)) throw new $TypeError("The ReadableStream used as a body has already been read or is locked.");
+  if (S().isReadableStream(init)) {
+    if (S().isDisturbed(init) || S().isLocked(init)) throw new $TypeError("The ReadableStream used as a body has already been read or is locked.");
     return [{ stream: init }, null];
   }
   return [{ text: String(init) }, "text/plain;charset=UTF-8"];
@@ -187,14 +189,14 @@ function bodyStream(state) {
   const s = state.src;
   if (s.stream) return s.stream;
   let stream;
-  if (s.text !== undefined) stream = S.fromBytes(encode(s.text));
-  else if (s.bytes) stream = S.fromBytes(s.bytes);
-  else { const r = s.reader; stream = S.fromPull(() => internal.readBody(r), () => internal.cancelBody(r)); }
+  if (s.text !== undefined) stream = S().fromBytes(encode(s.text));
+  else if (s.bytes) stream = S().fromBytes(s.bytes);
+  else { const r = s.reader; stream = S().fromPull(() => internal.readBody(r), () => internal.cancelBody(r)); }
   state.src = { stream };
   return stream;
 }
 function bodyUsed(state) {
-  return state.used || (state.src !== null && state.src.stream !== undefined && S.isDisturbed(state.src.stream));
+  return state.used || (state.src !== null && state.src.stream !== undefined && S().isDisturbed(state.src.stream));
 }
 async function readHostBody(reader) {
   const chunks = [];
@@ -204,13 +206,13 @@ async function readHostBody(reader) {
 function consume(state) {
   if (bodyUsed(state)) return $Promise.reject(new $TypeError(USED));
   const s = state.src;
-  if (s !== null && s.stream && S.isLocked(s.stream)) return $Promise.reject(new $TypeError("This ReadableStream is currently locked to a reader."));
+  if (s !== null && s.stream && S().isLocked(s.stream)) return $Promise.reject(new $TypeError("This ReadableStream is currently locked to a reader."));
   state.used = true;
   if (s === null) return $Promise.resolve(new $Uint8Array(0));
   if (s.text !== undefined) return $Promise.resolve(s.text);
   if (s.bytes) return $Promise.resolve(s.bytes);
   if (s.reader) return readHostBody(s.reader);
-  return S.readAll(s.stream);
+  return S().readAll(s.stream);
 }
 const asBytes = (v) => typeof v === "string" ? encode(v) : v;
 const asText = (v) => typeof v === "string" ? v : decode(v);
@@ -471,7 +473,7 @@ async function callFetch(handler, request, env, ctx) {
   if (s.text !== undefined) return [status, headers, 1, s.text];
   if (s.bytes) return [status, headers, 2, s.bytes];
   const stream = bodyStream(st);
-  return [status, headers, 3, S.getReader(stream)];
+  return [status, headers, 3, S().getReader(stream)];
 }
 // Resolves to a chunk, `undefined` at the end, or `[error]`; never rejects (see callFetch).
 internal.readChunk = (reader) => reader.read().then(({ done, value }) => {

@@ -33,25 +33,90 @@ use rquickjs::{Class, Ctx, Function, Object, Result, Value};
 
 use crate::headers::{Guard, Headers};
 
-/// The platform's JS files, in load order: `(name, source)`.
+/// The platform's JS files loaded into every isolate, in load order: `(name, source)`.
 pub const JS_FILES: &[(&str, &str)] = &[
-    ("verge:web/event.js", include_str!("../js/event.js")),
     ("verge:web/encoding.js", include_str!("../js/encoding.js")),
-    ("verge:web/streams.js", include_str!("../js/streams.js")),
+    ("verge:web/lazy.js", include_str!("../js/lazy.js")),
     ("verge:web/url.js", include_str!("../js/url.js")),
     ("verge:web/global.js", include_str!("../js/global.js")),
     ("verge:web/fetch.js", include_str!("../js/fetch.js")),
     ("verge:web/workers.js", include_str!("../js/workers.js")),
-    ("verge:web/websocket.js", include_str!("../js/websocket.js")),
-    (
-        "verge:web/compression.js",
-        include_str!("../js/compression.js"),
-    ),
-    (
-        "verge:web/url_pattern.js",
-        include_str!("../js/url_pattern.js"),
-    ),
     ("verge:web/intl_lazy.js", include_str!("../js/intl_lazy.js")),
+];
+
+/// A platform file loaded on first use (`js/lazy.js`): the globals and `internal` keys it
+/// defines stand as accessors until one of them is touched.
+#[derive(Debug, Clone, Copy)]
+pub struct LazyFile {
+    /// Module name, as in [`JS_FILES`].
+    pub name: &'static str,
+    /// The file's source.
+    pub source: &'static str,
+    /// Globals the file defines.
+    pub globals: &'static [&'static str],
+    /// `internal` keys the file defines.
+    pub internal_keys: &'static [&'static str],
+}
+
+/// Platform files loaded on first use, in dependency order (a file may use the ones before it).
+/// Streams alone are 60 % of the platform's bytecode; a worker that answers with strings
+/// and bytes never loads them.
+pub const LAZY_FILES: &[LazyFile] = &[
+    LazyFile {
+        name: "verge:web/event.js",
+        source: include_str!("../js/event.js"),
+        globals: &[
+            "Event",
+            "EventTarget",
+            "CustomEvent",
+            "ErrorEvent",
+            "MessageEvent",
+            "CloseEvent",
+            "AbortSignal",
+            "AbortController",
+        ],
+        internal_keys: &["events"],
+    },
+    LazyFile {
+        name: "verge:web/streams.js",
+        source: include_str!("../js/streams.js"),
+        globals: &[
+            "ReadableStream",
+            "ReadableStreamDefaultReader",
+            "ReadableStreamBYOBReader",
+            "ReadableStreamDefaultController",
+            "ReadableByteStreamController",
+            "ReadableStreamBYOBRequest",
+            "WritableStream",
+            "WritableStreamDefaultWriter",
+            "WritableStreamDefaultController",
+            "TransformStream",
+            "TransformStreamDefaultController",
+            "ByteLengthQueuingStrategy",
+            "CountQueuingStrategy",
+            "TextEncoderStream",
+            "TextDecoderStream",
+        ],
+        internal_keys: &["streams"],
+    },
+    LazyFile {
+        name: "verge:web/websocket.js",
+        source: include_str!("../js/websocket.js"),
+        globals: &["WebSocket", "WebSocketPair"],
+        internal_keys: &["ws"],
+    },
+    LazyFile {
+        name: "verge:web/compression.js",
+        source: include_str!("../js/compression.js"),
+        globals: &["CompressionStream", "DecompressionStream"],
+        internal_keys: &[],
+    },
+    LazyFile {
+        name: "verge:web/url_pattern.js",
+        source: include_str!("../js/url_pattern.js"),
+        globals: &["URLPattern"],
+        internal_keys: &[],
+    },
 ];
 
 /// `Intl` and the `toLocale*String` methods, loaded on first use (`js/intl_lazy.js`): most
@@ -94,14 +159,44 @@ pub fn eval_platform_js<'js>(
     Ok(())
 }
 
-/// Installs `internal.loadIntl`, which `js/intl_lazy.js` calls on first use of `Intl`.
+/// Installs `internal.loadIntl`, which `js/intl_lazy.js` calls on first use of `Intl`, and
+/// `internal.loadPlatformFile`, which `js/lazy.js` calls on first use of a [`LAZY_FILES`] entry.
 pub fn install_intl_loader<'js>(internal: &Object<'js>) -> Result<()> {
     internal.set(
         "loadIntl",
         Func::from(|ctx: Ctx<'js>, internal: Object<'js>| {
             eval_platform_js(&ctx, &internal, "verge:web/intl.js", INTL_JS)
         }),
+    )?;
+    internal.set(
+        "loadPlatformFile",
+        Func::from(|ctx: Ctx<'js>, internal: Object<'js>, name: String| {
+            let Some(file) = LAZY_FILES.iter().find(|f| f.name == name) else {
+                return Err(rquickjs::Exception::throw_internal(
+                    &ctx,
+                    &format!("no platform file {name}"),
+                ));
+            };
+            eval_platform_js(&ctx, &internal, file.name, file.source)
+        }),
     )
+}
+
+/// Puts the stand-ins for every [`LAZY_FILES`] entry in place (after `js/lazy.js` ran).
+pub fn install_lazy_files<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
+    let lazy: Function = internal.get("lazy")?;
+    for file in LAZY_FILES {
+        let globals = rquickjs::Array::new(ctx.clone())?;
+        for (i, g) in file.globals.iter().enumerate() {
+            globals.set(i, *g)?;
+        }
+        let keys = rquickjs::Array::new(ctx.clone())?;
+        for (i, k) in file.internal_keys.iter().enumerate() {
+            keys.set(i, *k)?;
+        }
+        let _: Value = lazy.call((file.name, globals, keys))?;
+    }
+    Ok(())
 }
 
 /// The Web platform extension, installed into every isolate.
@@ -195,6 +290,9 @@ impl verge_js::Extension for WebExtension {
         install_intl_loader(internal)?;
         for (name, src) in JS_FILES {
             eval_platform_js(ctx, internal, name, src)?;
+            if *name == "verge:web/lazy.js" {
+                install_lazy_files(ctx, internal)?;
+            }
         }
         Ok(())
     }

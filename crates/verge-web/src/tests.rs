@@ -189,3 +189,28 @@ fn random_values_and_uuids() {
     );
     assert!(js_err("crypto.getRandomValues(new Float32Array(1))").starts_with("TypeMismatchError"));
 }
+
+#[test]
+fn lazily_loaded_globals_behave_like_plain_globals() {
+    // Before first use: present, non-enumerable, replaced by the real class on first read.
+    let out = js(r#"
+        const before = Object.getOwnPropertyDescriptor(globalThis, "ReadableStream");
+        const present = ["ReadableStream" in globalThis, Object.keys(globalThis).includes("ReadableStream")];
+        const t = typeof ReadableStream;
+        const after = Object.getOwnPropertyDescriptor(globalThis, "ReadableStream");
+        return [present, typeof before.get, t, typeof after.value, after.writable, after.enumerable,
+                ReadableStream === globalThis.ReadableStream, typeof TransformStream, typeof AbortController,
+                typeof crypto.DigestStream === "undefined" || typeof crypto.DigestStream === "function"];
+    "#);
+    assert_eq!(
+        out,
+        r#"[[true,false],"function","function","function",true,false,true,"function","function",true]"#
+    );
+    // A guest may replace a lazy global before it was ever loaded.
+    let out = js(r#"
+        globalThis.URLPattern = 42;
+        WebSocketPair = "mine";
+        return [URLPattern, WebSocketPair, typeof WebSocket, new Response("x").body instanceof ReadableStream];
+    "#);
+    assert_eq!(out, r#"[42,"mine","function",true]"#);
+}
