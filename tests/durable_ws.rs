@@ -75,7 +75,8 @@ fn an_evicted_object_wakes_for_the_next_message_with_attachments_intact() {
 
 #[test]
 fn a_thousand_clients_receive_a_broadcast() {
-    let v = Verge::start(&fixture("durable-ws"), &["--no-reload"]);
+    // 1000 sends in one event: a debug build on a busy machine can pass the default 50 ms.
+    let v = Verge::start(&fixture("durable-ws"), &["--no-reload", "--cpu-ms", "5000"]);
     let mut sockets: Vec<Socket> = (0..1000).map(|i| connect(&v, &format!("u{i}"))).collect();
     let n = client()
         .post(v.url("/broadcast?room=r1"))

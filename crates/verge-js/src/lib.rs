@@ -19,6 +19,7 @@
 
 pub mod bytecode;
 pub mod bytes;
+pub mod class;
 pub mod error;
 pub mod isolate;
 pub mod limits;

@@ -259,9 +259,10 @@ class Request {
   #url; #method; #headers; #redirect; #signal; #cf; #cfJson; #fetcher;
   constructor(input, init = undefined) {
     if (input === kInternal) {
-      const [method, url, headers, reader, cfJson] = init;
-      this.#method = method; this.#url = url; this.#headers = headers; this.#redirect = "manual";
-      this.#signal = null; this.#cf = undefined; this.#cfJson = cfJson;
+      // init: [method, url, headers, reader, cfJson] (indexed: destructuring runs the iterator protocol).
+      const reader = init[3];
+      this.#method = init[0]; this.#url = init[1]; this.#headers = init[2]; this.#redirect = "manual";
+      this.#signal = null; this.#cf = undefined; this.#cfJson = init[4];
       this[kState] = { src: reader ? { reader } : null, used: false };
       return;
     }
@@ -334,9 +335,10 @@ class Response {
   #status; #statusText; #headers; #type; #url; #redirected; #webSocket; #cf;
   constructor(body = null, init = undefined) {
     if (body === kInternal) {
-      const [status, statusText, headers, reader, url, redirected] = init;
-      this.#status = status; this.#statusText = statusText; this.#headers = headers; this.#type = "default";
-      this.#url = url; this.#redirected = redirected; this.#webSocket = null;
+      // init: [status, statusText, headers, reader, url, redirected].
+      const reader = init[3];
+      this.#status = init[0]; this.#statusText = init[1]; this.#headers = init[2]; this.#type = "default";
+      this.#url = init[4]; this.#redirected = init[5]; this.#webSocket = null;
       this[kState] = { src: reader ? { reader } : null, used: false };
       return;
     }
@@ -346,11 +348,11 @@ class Response {
     if (!(Number.isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && ws !== null))))
       throw new $RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
     const statusText = init.statusText === undefined ? "" : String(init.statusText);
-    if (/[\r\n]/.test(statusText)) throw new $TypeError("Invalid statusText");
+    if (statusText !== "" && /[\r\n]/.test(statusText)) throw new $TypeError("Invalid statusText");
     this.#status = status; this.#statusText = statusText;
     this.#headers = init.headers !== undefined ? new Headers(init.headers) : new Headers();
     this.#type = "default"; this.#url = ""; this.#redirected = false; this.#webSocket = ws; this.#cf = init.cf;
-    let [src, ctype] = extractBody(body);
+    const extracted = extractBody(body), src = extracted[0], ctype = extracted[1];
     if (src !== null && NULL_BODY.has(status)) throw new $TypeError(`Response with null body status (${status}) cannot have a body.`);
     if (ctype !== null && !this.#headers.has("content-type")) this.#headers.set("content-type", ctype);
     this[kState] = { src, used: false };
@@ -435,7 +437,6 @@ async function fetch(input, init = undefined) {
 }
 
 // ---- host hooks ----
-internal.makeRequest = (method, url, headers, reader, cfJson) => new Request(kInternal, [method, url, headers, reader, cfJson]);
 
 class ExecutionContext {
   #promises = [];
@@ -444,8 +445,6 @@ class ExecutionContext {
   get props() { return {}; }
   static promises(ctx) { return ctx.#promises; }
 }
-internal.makeContext = () => new ExecutionContext();
-internal.waitUntilCount = (ctx) => ExecutionContext.promises(ctx).length;
 internal.settleWaitUntil = async (ctx) => {
   const list = ExecutionContext.promises(ctx);
   const errors = [];
@@ -457,12 +456,21 @@ internal.settleWaitUntil = async (ctx) => {
   return errors;
 };
 
-// Never rejects: a rejection the host reads later would be reported as unhandled first.
-internal.callFetch = (handler, request, env, ctx) => callFetch(handler, request, env, ctx).then(undefined, (e) => [-1, e]);
+// One entry per request: builds the Request and the ExecutionContext, calls the handler and
+// resolves to [status, headers, bodyKind, body, ctx], where ctx is the ExecutionContext when
+// it holds waitUntil work (else null); a throw resolves to [-1, error, 0, null, ctx]. Never
+// rejects: a rejection the host reads later would be reported as unhandled first.
+internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
+  const ctx = new ExecutionContext();
+  const request = new Request(kInternal, [method, url, headers, reader, cfJson]);
+  const pending = () => ExecutionContext.promises(ctx).length > 0 ? ctx : null;
+  return callFetch(handler, request, env, ctx).then((parts) => { parts.push(pending()); return parts; },
+                                                     (e) => [-1, e, 0, null, pending()]);
+};
 async function callFetch(handler, request, env, ctx) {
   const r = await handler.fetch(request, env, ctx);
   if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
-  const [status, headers, type, webSocket] = Response.parts(r);
+  const p = Response.parts(r), status = p[0], headers = p[1], type = p[2], webSocket = p[3];
   if (type === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
   if (webSocket) return [status, headers, 4, internal.ws.handOver(webSocket)];
   const st = r[kState];

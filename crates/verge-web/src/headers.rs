@@ -167,7 +167,7 @@ impl Headers {
                 "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.",
             ));
         };
-        if let Some(other) = Class::<Headers>::from_object(obj) {
+        if let Some(other) = verge_js::class::class_of::<Headers>(obj) {
             let list = other.borrow().list.clone();
             self.list.extend(list);
             return Ok(());

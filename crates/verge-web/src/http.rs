@@ -116,6 +116,7 @@ pub async fn invoke_fetch(
 ) -> Result<OutgoingResponse, InvokeError> {
     let limits = iso.spec().limits();
     let meter = RequestMeter::new(req.id.clone(), limits.cpu);
+    // The request's ExecutionContext, when it holds `waitUntil` work.
     let exec_ctx: Rc<std::cell::RefCell<Option<Persistent<Object<'static>>>>> = Rc::default();
     let exec_ctx2 = exec_ctx.clone();
     let iso2 = iso.clone();
@@ -125,8 +126,7 @@ pub async fn invoke_fetch(
             .async_with(async move |ctx| -> Result<Parts, InvokeError> {
                 let r: rquickjs::Result<Option<Parts>> = async {
                     let exports = iso2.exports(&ctx)?;
-                    let fetch: Value = exports.get("fetch")?;
-                    if !fetch.is_function() {
+                    if !exports.get::<_, Value>("fetch")?.is_function() {
                         return Ok(None);
                     }
                     let internal = iso2.internal(&ctx)?;
@@ -139,15 +139,20 @@ pub async fn invoke_fetch(
                         Some(b) => Some(Class::instance(ctx.clone(), BodyReader::new(b))?),
                         None => None,
                     };
-                    let make_request: Function = internal.get("makeRequest")?;
-                    let request: Value =
-                        make_request.call((req.method, req.url, headers, reader, req.cf_json))?;
-                    let make_context: Function = internal.get("makeContext")?;
-                    let exec: Object = make_context.call(())?;
-                    *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec.clone()));
-                    let call_fetch: Function = internal.get("callFetch")?;
-                    let promise: Promise = call_fetch.call((exports, request, env, exec))?;
+                    let serve: Function = internal.get("serve")?;
+                    let promise: Promise = serve.call((
+                        exports,
+                        env,
+                        req.method,
+                        req.url,
+                        headers,
+                        reader,
+                        req.cf_json,
+                    ))?;
                     let parts: rquickjs::Array = promise.into_future().await?;
+                    if let Some(exec) = parts.get::<Option<Object>>(4)? {
+                        *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec));
+                    }
                     let status: i32 = parts.get(0)?;
                     if status < 0 {
                         return Err(ctx.throw(parts.get(1)?));
@@ -186,19 +191,7 @@ pub async fn invoke_fetch(
     let result = result.map_err(|e| classify(&iso, &meter, e));
     let exec = exec_ctx.borrow_mut().take();
     if let Some(exec) = exec {
-        // Most requests register no waitUntil work: skip the task (and a second JS entry).
-        let iso2 = iso.clone();
-        let pending = iso
-            .context()
-            .with(|ctx| -> rquickjs::Result<usize> {
-                let count: Function = iso2.internal(&ctx)?.get("waitUntilCount")?;
-                count.call((exec.clone().restore(&ctx)?,))
-            })
-            .await
-            .unwrap_or(1);
-        if pending > 0 {
-            spawn_wait_until(iso.clone(), exec, req.id.clone());
-        }
+        spawn_wait_until(iso.clone(), exec, req.id.clone());
     }
     iso.after_request(result.is_err()).await;
     let Parts::Done(status, headers, body) = result?;

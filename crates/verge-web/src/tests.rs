@@ -214,3 +214,17 @@ fn lazily_loaded_globals_behave_like_plain_globals() {
     "#);
     assert_eq!(out, r#"[42,"mine","function",true]"#);
 }
+
+#[test]
+fn headers_copy_from_headers_records_and_pairs_without_leaving_exceptions() {
+    let out = js(r#"
+        const a = new Headers({"X-A": "1", "set-cookie": "s=1"});
+        const copy = new Headers(a);
+        copy.set("x-a", "2");
+        const pairs = new Headers([["b", "2"], ["B", "3"]]);
+        const fromMap = new Headers(new Map([["c", "4"]]));
+        return [a.get("x-a"), copy.get("x-a"), copy.getSetCookie(), pairs.get("b"), fromMap.get("c"),
+                [...new Headers({})].length];
+    "#);
+    assert_eq!(out, r#"["1","2",["s=1"],"2, 3","4",0]"#);
+}
