@@ -1,6 +1,6 @@
-// Blob, File, FormData, Request, Response, fetch (https://fetch.spec.whatwg.org/,
-// https://w3c.github.io/FileAPI/), and the hooks the host uses to deliver a request to the
-// worker's `fetch` handler and read its response (internal.makeRequest, internal.callFetch, ...).
+// Request, Response, fetch (https://fetch.spec.whatwg.org/), and the hooks the host uses to
+// deliver a request to the worker's `fetch` handler and read its response (internal.serve,
+// internal.readChunk, internal.settleWaitUntil).
 "use strict";
 // Streams load on first use (js/lazy.js): bodies given as strings or bytes never need them.
 let streams = null;
@@ -10,7 +10,9 @@ const { TypeError: $TypeError, RangeError: $RangeError, Symbol: $Symbol, Uint8Ar
 const isView = $ArrayBuffer.isView;
 const encode = internal.encoding.encode;
 const decode = internal.encoding.decodeUtf8;
-const { Headers, URL, URLSearchParams } = globalThis;
+const { Headers } = globalThis;
+// URL loads on first use (js/lazy.js); requests from the host carry their URL as a string.
+const urlClasses = () => internal.urlClasses;
 const headersFromFlat = internal.headersFromFlat;
 const copyHeaders = (h) => new Headers(h);
 const USED = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.";
@@ -28,141 +30,9 @@ function concat(chunks) {
   for (const c of chunks) { out.set(c, o); o += c.byteLength; }
   return out;
 }
-
-// ---- Blob / File ----
-const kBytes = $Symbol("bytes");
-class Blob {
-  #type;
-  constructor(parts = [], options = undefined) {
-    const chunks = [];
-    if (parts !== undefined && parts !== null) {
-      if (typeof parts !== "object" || typeof parts[Symbol.iterator] !== "function")
-        throw new $TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.");
-      for (const p of parts) {
-        if (p instanceof Blob) chunks.push(p[kBytes]);
-        else { const b = toBytes(p); chunks.push(b ? b.slice() : encode(String(p))); }
-      }
-    }
-    this[kBytes] = concat(chunks);
-    const t = options && options.type !== undefined ? String(options.type) : "";
-    this.#type = /^[\x20-\x7e]*$/.test(t) ? t.toLowerCase() : "";
-  }
-  get size() { return this[kBytes].byteLength; }
-  get type() { return this.#type; }
-  slice(start = 0, end = undefined, type = "") {
-    const n = this.size;
-    const rel = (v, d) => v === undefined ? d : v < 0 ? Math.max(n + v, 0) : Math.min(v, n);
-    const b = new Blob([], { type });
-    b[kBytes] = this[kBytes].slice(rel(start, 0), rel(end, n));
-    return b;
-  }
-  async text() { return decode(this[kBytes]); }
-  async arrayBuffer() { return this[kBytes].slice().buffer; }
-  async bytes() { return this[kBytes].slice(); }
-  stream() { return S().fromBytes(this[kBytes]); }
-  get [Symbol.toStringTag]() { return "Blob"; }
-}
-class File extends Blob {
-  #name; #lastModified;
-  constructor(bits, name, options = undefined) {
-    if (arguments.length < 2) throw new $TypeError("Failed to construct 'File': 2 arguments required.");
-    super(bits, options);
-    this.#name = String(name);
-    this.#lastModified = options && options.lastModified !== undefined ? Number(options.lastModified) : Date.now();
-  }
-  get name() { return this.#name; }
-  get lastModified() { return this.#lastModified; }
-  get [Symbol.toStringTag]() { return "File"; }
-}
-
-// ---- FormData ----
-function formEntry(name, value, filename) {
-  name = String(name);
-  if (value instanceof Blob) {
-    if (!(value instanceof File) || filename !== undefined) {
-      const f = new File([value], filename !== undefined ? String(filename) : (value instanceof File ? value.name : "blob"), { type: value.type });
-      return [name, f];
-    }
-    return [name, value];
-  }
-  return [name, String(value)];
-}
-class FormData {
-  #list = [];
-  constructor(form = undefined) {
-    if (form !== undefined) throw new $TypeError("Failed to construct 'FormData': form elements are not supported.");
-  }
-  append(name, value, filename = undefined) { this.#list.push(formEntry(name, value, filename)); }
-  set(name, value, filename = undefined) {
-    const e = formEntry(name, value, filename);
-    const i = this.#list.findIndex(([k]) => k === e[0]);
-    if (i < 0) this.#list.push(e);
-    else { this.#list[i] = e; this.#list = this.#list.filter(([k], j) => j <= i || k !== e[0]); }
-  }
-  get(name) { name = String(name); const e = this.#list.find(([k]) => k === name); return e ? e[1] : null; }
-  getAll(name) { name = String(name); return this.#list.filter(([k]) => k === name).map(([, v]) => v); }
-  has(name) { name = String(name); return this.#list.some(([k]) => k === name); }
-  delete(name) { name = String(name); this.#list = this.#list.filter(([k]) => k !== name); }
-  forEach(cb, thisArg = undefined) { for (const [k, v] of this.#list.slice()) cb.call(thisArg, v, k, this); }
-  *entries() { for (const [k, v] of this.#list) yield [k, v]; }
-  *keys() { for (const [k] of this.#list) yield k; }
-  *values() { for (const [, v] of this.#list) yield v; }
-  [Symbol.iterator]() { return this.entries(); }
-  get [Symbol.toStringTag]() { return "FormData"; }
-}
-function multipartEncode(form) {
-  const boundary = "----verge" + internal.random.uuid().replace(/-/g, "");
-  const chunks = [];
-  const esc = (s) => s.replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/"/g, "%22");
-  for (const [name, value] of form) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${esc(name)}"`;
-    if (typeof value === "string") {
-      chunks.push(encode(head + "\r\n\r\n"), encode(value.replace(/\r(?!\n)|(?<!\r)\n/g, "\r\n")), encode("\r\n"));
-    } else {
-      head += `; filename="${esc(value.name)}"\r\nContent-Type: ${value.type || "application/octet-stream"}\r\n\r\n`;
-      chunks.push(encode(head), value[kBytes], encode("\r\n"));
-    }
-  }
-  chunks.push(encode(`--${boundary}--\r\n`));
-  return { bytes: concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
-}
-function latin1(bytes) {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
-  return s;
-}
-function unlatin1(s) { const b = new $Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); return b; }
-function multipartParse(bytes, contentType) {
-  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-  if (!m) throw new $TypeError("Failed to parse body as FormData: missing multipart boundary.");
-  const boundary = "--" + (m[1] || m[2]).trim();
-  const text = latin1(bytes);
-  const form = new FormData();
-  const parts = text.split(boundary);
-  if (parts.length < 2) throw new $TypeError("Failed to parse body as FormData: no multipart parts found.");
-  for (let i = 1; i < parts.length; i++) {
-    let part = parts[i];
-    if (part.startsWith("--")) break;
-    if (part.startsWith("\r\n")) part = part.slice(2);
-    if (part.endsWith("\r\n")) part = part.slice(0, -2);
-    const split = part.indexOf("\r\n\r\n");
-    if (split < 0) throw new $TypeError("Failed to parse body as FormData: malformed part.");
-    const headers = part.slice(0, split).split("\r\n");
-    const body = part.slice(split + 4);
-    let name = null, filename = null, type = "";
-    for (const h of headers) {
-      const [k, ...rest] = h.split(":"); const v = rest.join(":").trim();
-      if (k.toLowerCase() === "content-disposition") {
-        const n = /\bname="([^"]*)"/i.exec(v); if (n) name = decode(unlatin1(n[1]));
-        const f = /\bfilename="([^"]*)"/i.exec(v); if (f) filename = decode(unlatin1(f[1]));
-      } else if (k.toLowerCase() === "content-type") type = v;
-    }
-    if (name === null) throw new $TypeError("Failed to parse body as FormData: a part has no name.");
-    if (filename !== null) form.append(name, new File([unlatin1(body)], filename, { type }));
-    else form.append(name, decode(unlatin1(body)));
-  }
-  return form;
-}
+internal.bodyBytes = { toBytes, concat };
+// Blob, File and FormData load on first use (js/form.js, js/lazy.js).
+const form = () => internal.form;
 
 // ---- Body ----
 // A body is one of: null; {text}; {bytes}; {reader} (a host stream not yet exposed to JS);
@@ -173,9 +43,10 @@ function extractBody(init) {
   if (typeof init === "string") return [{ text: init }, "text/plain;charset=UTF-8"];
   const b = copyBytes(init);
   if (b) return [{ bytes: b }, null];
-  if (init instanceof Blob) return [{ bytes: init[kBytes] }, init.type || null];
-  if (init instanceof URLSearchParams) return [{ text: init.toString() }, "application/x-www-form-urlencoded;charset=UTF-8"];
-  if (init instanceof FormData) { const m = multipartEncode(init); return [{ bytes: m.bytes }, m.type]; }
+  const F = form();
+  if (init instanceof F.Blob) return [{ bytes: init[F.kBytes] }, init.type || null];
+  if (init instanceof urlClasses().URLSearchParams) return [{ text: init.toString() }, "application/x-www-form-urlencoded;charset=UTF-8"];
+  if (init instanceof F.FormData) { const m = F.multipartEncode(init); return [{ bytes: m.bytes }, m.type]; }
   if (S().isReadableStream(init)) {
     if (S().isDisturbed(init) || S().isLocked(init)) throw new $TypeError("The ReadableStream used as a body has already been read or is locked.");
     return [{ stream: init }, null];
@@ -227,13 +98,13 @@ function mixinBody(C) {
     async bytes() { return asBytes(await consume(this[kState])); },
     async text() { return asText(await consume(this[kState])); },
     async json() { return $JSON.parse(asText(await consume(this[kState]))); },
-    async blob() { const b = asBytes(await consume(this[kState])); return new Blob([b], { type: this.headers.get("content-type") || "" }); },
+    async blob() { const b = asBytes(await consume(this[kState])); return new (form().Blob)([b], { type: this.headers.get("content-type") || "" }); },
     async formData() {
       const ct = this.headers.get("content-type") || "";
       const v = await consume(this[kState]);
-      if (/^multipart\/form-data/i.test(ct)) return multipartParse(asBytes(v), ct);
+      if (/^multipart\/form-data/i.test(ct)) return form().multipartParse(asBytes(v), ct);
       if (/^application\/x-www-form-urlencoded/i.test(ct)) {
-        const f = new FormData();
+        const f = new (form().FormData)();
         for (const [k, val] of internal.url.formParse(asText(v))) f.append(k, val);
         return f;
       }
@@ -274,7 +145,7 @@ class Request {
       this.#url = input.url; this.#method = input.method; this.#redirect = input.redirect;
       this.#cf = input.cf; this.#signal = input.signal;
     } else {
-      const u = URL.parse(String(input));
+      const u = urlClasses().URL.parse(String(input));
       if (!u) throw new $TypeError(`Invalid URL: ${String(input)}`);
       this.#url = u.href; this.#method = "GET"; this.#redirect = "follow"; this.#signal = null;
     }
@@ -365,7 +236,7 @@ class Response {
     return r;
   }
   static redirect(url, status = 302) {
-    const u = URL.parse(String(url));
+    const u = urlClasses().URL.parse(String(url));
     if (!u) throw new $TypeError(`Invalid URL: ${String(url)}`);
     status = Number(status);
     if (!REDIRECTS.has(status)) throw new $RangeError(`Invalid status code for a redirect: ${status}. Must be 301, 302, 303, 307 or 308.`);
@@ -400,7 +271,7 @@ mixinBody(Response);
 // ---- fetch ----
 async function fetch(input, init = undefined) {
   const req = new Request(input, init);
-  const u = URL.parse(req.url);
+  const u = urlClasses().URL.parse(req.url);
   if (!u || (u.protocol !== "http:" && u.protocol !== "https:"))
     throw new $TypeError(`Fetch API cannot load: ${req.url}`);
   const signal = init && init.signal !== undefined ? init.signal : input instanceof Request ? input.signal : null;
@@ -491,4 +362,4 @@ internal.readChunk = (reader) => reader.read().then(({ done, value }) => {
   return b;
 }, (e) => [e]);
 
-for (const [name, value] of Object.entries({ Blob, File, FormData, Request, Response, fetch })) internal.defineGlobal(name, value);
+for (const [name, value] of Object.entries({ Request, Response, fetch })) internal.defineGlobal(name, value);

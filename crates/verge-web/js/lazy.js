@@ -16,12 +16,13 @@ internal.lazy = (name, globals, keys) => {
     for (const k of keys) delete internal[k];
     load(internal, name);
   };
-  const stand = (target, prop) => defineProperty(target, prop, {
-    configurable: true,
-    enumerable: false,
-    get() { ensure(); return target[prop]; },
-    set(v) { ensure(); defineProperty(target, prop, { value: v, writable: true, configurable: true, enumerable: false }); },
-  });
-  for (const g of globals) stand(globalThis, g);
-  for (const k of keys) stand(internal, k);
+  const stand = (target, prop) => {
+    desc.get = () => { ensure(); return target[prop]; };
+    desc.set = (v) => { ensure(); defineProperty(target, prop, { value: v, writable: true, configurable: true, enumerable: false }); };
+    defineProperty(target, prop, desc);
+  };
+  for (let i = 0; i < globals.length; i++) stand(globalThis, globals[i]);
+  for (let i = 0; i < keys.length; i++) stand(internal, keys[i]);
 };
+// One descriptor object, refilled for each stand-in (creation time matters here).
+const desc = { configurable: true, enumerable: false, get: undefined, set: undefined };

@@ -140,5 +140,6 @@ class URL {
   get [Symbol.toStringTag]() { return "URL"; }
 }
 
+internal.urlClasses = { URL, URLSearchParams };
 internal.defineGlobal("URL", URL);
 internal.defineGlobal("URLSearchParams", URLSearchParams);

@@ -37,12 +37,26 @@ use crate::headers::{Guard, Headers};
 pub const JS_FILES: &[(&str, &str)] = &[
     ("verge:web/encoding.js", include_str!("../js/encoding.js")),
     ("verge:web/lazy.js", include_str!("../js/lazy.js")),
-    ("verge:web/url.js", include_str!("../js/url.js")),
     ("verge:web/global.js", include_str!("../js/global.js")),
     ("verge:web/fetch.js", include_str!("../js/fetch.js")),
     ("verge:web/workers.js", include_str!("../js/workers.js")),
     ("verge:web/intl_lazy.js", include_str!("../js/intl_lazy.js")),
 ];
+
+/// [`JS_FILES`] as one module (one bytecode load and one call per isolate instead of one per
+/// file); each file keeps its own function scope.
+fn platform_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let mut out = String::new();
+        for (name, src) in JS_FILES {
+            out.push_str(&format!(
+                "// {name}\n(function (globalThis, primordials, internal) {{{src}\n}})(globalThis, primordials, internal);\n"
+            ));
+        }
+        out
+    })
+}
 
 /// A platform file loaded on first use (`js/lazy.js`): the globals and `internal` keys it
 /// defines stand as accessors until one of them is touched.
@@ -62,6 +76,12 @@ pub struct LazyFile {
 /// Streams alone are 60 % of the platform's bytecode; a worker that answers with strings
 /// and bytes never loads them.
 pub const LAZY_FILES: &[LazyFile] = &[
+    LazyFile {
+        name: "verge:web/url.js",
+        source: include_str!("../js/url.js"),
+        globals: &["URL", "URLSearchParams"],
+        internal_keys: &["urlClasses"],
+    },
     LazyFile {
         name: "verge:web/event.js",
         source: include_str!("../js/event.js"),
@@ -98,6 +118,12 @@ pub const LAZY_FILES: &[LazyFile] = &[
             "TextDecoderStream",
         ],
         internal_keys: &["streams"],
+    },
+    LazyFile {
+        name: "verge:web/form.js",
+        source: include_str!("../js/form.js"),
+        globals: &["Blob", "File", "FormData"],
+        internal_keys: &["form"],
     },
     LazyFile {
         name: "verge:web/websocket.js",
@@ -288,13 +314,8 @@ impl verge_js::Extension for WebExtension {
         url_pattern::install(ctx, internal)?;
         intl::install(ctx, internal)?;
         install_intl_loader(internal)?;
-        for (name, src) in JS_FILES {
-            eval_platform_js(ctx, internal, name, src)?;
-            if *name == "verge:web/lazy.js" {
-                install_lazy_files(ctx, internal)?;
-            }
-        }
-        Ok(())
+        eval_platform_js(ctx, internal, "verge:web/platform.js", platform_source())?;
+        install_lazy_files(ctx, internal)
     }
 
     fn env<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
