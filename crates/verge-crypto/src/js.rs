@@ -28,6 +28,27 @@ use crate::{
 /// The platform's JS file for Web Crypto: `(name, source)`.
 pub const JS_FILE: (&str, &str) = ("verge:crypto/subtle.js", include_str!("../js/subtle.js"));
 
+/// Stand-ins that load [`JS_FILE`] on first use.
+const LAZY_JS_FILE: (&str, &str) = (
+    "verge:crypto/subtle_lazy.js",
+    include_str!("../js/subtle_lazy.js"),
+);
+
+/// Runs a platform file (compiled once per process, see `verge_js::bytecode`) as the body of
+/// `function (globalThis, primordials, internal)`.
+fn eval_file<'js>(ctx: &Ctx<'js>, internal: &Object<'js>, (name, src): (&str, &str)) -> Result<()> {
+    let wrapped =
+        format!("export default function (globalThis, primordials, internal) {{{src}\n}}");
+    let f: Function = verge_js::bytecode::eval_cached_module(ctx, name, &wrapped)?
+        .into_function()
+        .ok_or_else(|| {
+            rquickjs::Exception::throw_type(ctx, "platform module has no default function")
+        })?;
+    let primordials = Object::new(ctx.clone())?;
+    let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
+    Ok(())
+}
+
 /// Installs `crypto.subtle`, `SubtleCrypto`, `CryptoKey` and `crypto.DigestStream` into every
 /// isolate. Must come after `verge_web::WebExtension`, which defines `globalThis.crypto`.
 ///
@@ -53,16 +74,15 @@ impl verge_js::Extension for CryptoExtension {
 
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         Class::<CryptoKey>::define(&ctx.globals())?;
-        internal.set("subtle", ops(ctx)?)?;
-        let (name, src) = JS_FILE;
-        let wrapped = format!("(function (globalThis, primordials, internal) {{{src}\n}})");
-        let mut opts = rquickjs::context::EvalOptions::default();
-        opts.strict = true;
-        opts.filename = Some(name.to_string());
-        let f: Function = ctx.eval_with_options(wrapped, opts)?;
-        let primordials = Object::new(ctx.clone())?;
-        let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
-        Ok(())
+        // The Rust operations and js/subtle.js load on first use (js/subtle_lazy.js).
+        internal.set(
+            "loadSubtle",
+            Func::from(|ctx: Ctx<'js>, internal: Object<'js>| -> Result<()> {
+                internal.set("subtle", ops(&ctx)?)?;
+                eval_file(&ctx, &internal, JS_FILE)
+            }),
+        )?;
+        eval_file(ctx, internal, LAZY_JS_FILE)
     }
 }
 

@@ -447,3 +447,25 @@ fn digest_stream_hashes_everything_written() {
     assert_eq!(v["isWritable"], true);
     assert_eq!(v["bad"], "NotSupportedError");
 }
+
+#[test]
+fn web_crypto_loads_on_first_use_and_looks_eager() {
+    let v = ok(r#"
+        const before = [Object.keys(crypto).includes("subtle"), "SubtleCrypto" in globalThis,
+                        typeof Object.getOwnPropertyDescriptor(crypto, "subtle").get];
+        const s = crypto.subtle;
+        return [before, s === crypto.subtle, s instanceof SubtleCrypto, typeof crypto.DigestStream,
+                Object.keys(crypto).includes("subtle"), typeof crypto.getRandomValues];
+    "#);
+    assert_eq!(
+        v,
+        serde_json::json!([
+            [true, true, "function"],
+            true,
+            true,
+            "function",
+            true,
+            "function"
+        ])
+    );
+}
