@@ -477,7 +477,9 @@ impl Isolate {
     pub async fn after_request(&self, failed: bool) {
         let n = self.requests.get() + 1;
         self.requests.set(n);
-        if failed || n.is_multiple_of(256) {
+        // JS_ComputeMemoryUsage walks the whole heap (≈1.5 % of a hello request at every 256th
+        // request); the engine's own cap still applies in between.
+        if failed || n.is_multiple_of(4096) {
             let usage = self.rt.memory_usage().await;
             let used = usage.malloc_size.max(0) as usize;
             if used > self.spec.limits.memory_bytes / 10 * 9 {
