@@ -348,18 +348,24 @@ impl StorageHandle {
 }
 
 /// Starts a commit of everything written so far; the returned promise settles when it is
-/// durable. Commits run in the order they were started.
+/// durable. Commits run in the order they were started. The batch is taken when the previous
+/// commit is done, not now: turns that ran while a commit was in flight share the next one
+/// (write coalescing, one fsync for many events), and a turn whose writes an earlier commit
+/// already covered settles without touching the disk.
 fn commit<'js>(ctx: Ctx<'js>, h: Class<'js, StorageHandle>) -> Result<Value<'js>> {
     let (promise, resolve, reject) = ctx.promise()?;
     let b = h.borrow();
     let core = b.core.clone();
-    let pending = core.take_batch();
     let prev = b.last_commit.borrow_mut().take();
     let (rt, ns, id, name) = (b.rt.clone(), b.ns, b.id.clone(), b.name.clone());
     let fut: CommitChain = async move {
         if let Some(p) = prev {
             p.await?;
         }
+        if !core.dirty() {
+            return Ok(());
+        }
+        let pending = core.take_batch();
         let storage = core.storage().clone();
         let pending = tokio::task::spawn_blocking(move || {
             ObjectCore::commit(storage.as_ref(), &pending).map(|()| pending)
