@@ -22,6 +22,7 @@ pub mod bytes;
 pub mod class;
 pub mod error;
 pub mod isolate;
+pub mod json;
 pub mod limits;
 pub mod loader;
 pub mod meter;

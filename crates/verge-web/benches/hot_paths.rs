@@ -3,7 +3,10 @@
 //!   on a warm isolate (hello text, ~1 KB JSON);
 //! - `headers/*`: `Headers` append/get/iterate of 20 headers from a JS loop;
 //! - `isolate_new/*`: `Isolate::new` for a fresh `WorkerSpec` (an unseen worker), with no
-//!   extensions and with the full `WebExtension`.
+//!   extensions and with the full `WebExtension`;
+//! - `json_stringify/*`: QuickJS's own `JSON.stringify` against the native one
+//!   (`verge_web::json`) on the ~1 KB document of `bench/workloads/json` and the ~50 KB one of
+//!   `bench/workloads/cpu`, one call per iteration.
 //!
 //! Run: `cargo bench -p verge-web --bench hot_paths` (a few minutes). Numbers are per
 //! iteration; on a shared 2-core machine expect ±10–20 % run to run.
@@ -11,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rquickjs::Function;
+use rquickjs::{Ctx, Function, Object, Value};
 use verge_web::http::{IncomingRequest, OutgoingBody, invoke_fetch};
 
 mod common;
@@ -187,5 +190,130 @@ fn bench_isolate_new(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_fetch, bench_headers, bench_isolate_new);
+/// Installs the native `JSON.stringify` and keeps QuickJS's own as `originalStringify`.
+struct JsonBench;
+
+impl verge_js::Extension for JsonBench {
+    fn name(&self) -> &'static str {
+        "json-bench"
+    }
+
+    fn init<'js>(&self, ctx: &Ctx<'js>, _internal: &Object<'js>) -> rquickjs::Result<()> {
+        let json: Object = ctx.globals().get("JSON")?;
+        let original: Value = json.get("stringify")?;
+        verge_js::json::install(ctx)?;
+        ctx.globals().set("originalStringify", original)?;
+        Ok(())
+    }
+}
+
+/// The two documents, built as the workloads build them: `bench/workloads/json/worker.js` for
+/// the URL of `bench_fetch`'s `json_1k` (its `fetch` builds the document from the request, so
+/// the construction is repeated here), and the `big` object of `bench/workloads/cpu/worker.js`.
+const JSON_WORKER: &str = r#"
+function doc1k(href) {
+  const url = new URL(href);
+  const segments = url.pathname.split("/").filter(Boolean);
+  const query = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const items = [];
+  for (let i = 0; i < 10; i++) {
+    items.push({
+      id: i,
+      name: `${segments[segments.length - 1] || "item"}-${i}`,
+      path: url.pathname,
+      price: Math.round((i + 1) * 9.99 * 100) / 100,
+      tags: ["bench", "json", segments[0] || "root"],
+    });
+  }
+  return { method: "GET", host: url.host, path: url.pathname, segments, query, count: items.length, items };
+}
+const big = { users: [] };
+for (let i = 0; big.users.length < 465; i++) {
+  big.users.push({
+    id: i,
+    name: `user-${i}`,
+    email: `user-${i}@example.com`,
+    active: i % 3 === 0,
+    score: i * 1.5,
+    tags: ["a", "b", "c"],
+  });
+}
+const docs = { "1k": doc1k("http://localhost/catalog/shoes/running?size=42&color=blue&sort=price"), "50k": big };
+const impls = { original: globalThis.originalStringify, native: JSON.stringify };
+export default {
+  fetch() { return new Response("ok"); },
+  // n calls of one implementation on one document; returns the total length.
+  stringify(impl, doc, n) {
+    const f = impls[impl];
+    const d = docs[doc];
+    let len = 0;
+    for (let i = 0; i < n; i++) len += f(d).length;
+    return len;
+  },
+};
+"#;
+
+fn bench_json_stringify(c: &mut Criterion) {
+    let (rt, local) = thread();
+    let dir = project(&[("worker.js", JSON_WORKER)]);
+    // JsonBench first, so `originalStringify` is QuickJS's own whatever the Web platform does.
+    let mut ext: Vec<std::sync::Arc<dyn verge_js::Extension>> =
+        vec![std::sync::Arc::new(JsonBench)];
+    ext.extend(web());
+    let iso = local.block_on(&rt, isolate(spec(&dir, "worker.js", ext)));
+    let mut g = c.benchmark_group("json_stringify");
+    g.measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1))
+        .sample_size(20);
+    for doc in ["1k", "50k"] {
+        // Both implementations give the same text.
+        let lens = local.block_on(&rt, async {
+            iso.context()
+                .with(|ctx| {
+                    let f: Function = iso
+                        .exports(&ctx)
+                        .expect("exports")
+                        .get("stringify")
+                        .expect("fn");
+                    let o: f64 = f.call(("original", doc, 1)).expect("call");
+                    let n: f64 = f.call(("native", doc, 1)).expect("call");
+                    (o, n)
+                })
+                .await
+        });
+        assert_eq!(lens.0, lens.1, "{doc}: lengths differ");
+        eprintln!("json_stringify/{doc}: {} chars", lens.0);
+        for imp in ["original", "native"] {
+            g.bench_function(format!("{doc}_{imp}"), |b| {
+                b.iter_custom(|iters| {
+                    local.block_on(&rt, async {
+                        iso.context()
+                            .with(|ctx| {
+                                let f: Function = iso
+                                    .exports(&ctx)
+                                    .expect("exports")
+                                    .get("stringify")
+                                    .expect("fn");
+                                let start = Instant::now();
+                                let n: f64 = f.call((imp, doc, iters as f64)).expect("call");
+                                std::hint::black_box(n);
+                                start.elapsed()
+                            })
+                            .await
+                    })
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_fetch,
+    bench_headers,
+    bench_isolate_new,
+    bench_json_stringify
+);
 criterion_main!(benches);

@@ -175,11 +175,19 @@ fn main() {
 
     // 1. Isolate::new for an unseen worker.
     let mut rows = Vec::new();
-    for (label, web_ext) in [("no extensions", false), ("WebExtension", true)] {
+    for (label, exts) in [
+        ("no extensions", 0),
+        ("WebExtension", 1),
+        ("Web + Crypto (as `verge dev`)", 2),
+    ] {
         let times = local.block_on(&rt, async {
             let mut times = Vec::with_capacity(samples);
             for i in 0..samples + 10 {
-                let ext = if web_ext { web() } else { Vec::new() };
+                let ext = match exts {
+                    0 => Vec::new(),
+                    1 => web(),
+                    _ => platform(),
+                };
                 let s = spec(&dir, "worker.js", ext);
                 let start = Instant::now();
                 let iso = isolate(s).await;

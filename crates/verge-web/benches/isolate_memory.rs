@@ -4,7 +4,7 @@
 //! `ISOLATE_MEMORY_NS=1,10`), each in a fresh child process (this binary re-run with
 //! `ISOLATE_MEMORY_CHILD=N`) so one N's freed memory does not hide the next one's. A child
 //! creates one warm-up isolate (kept, not counted: tokio, thread-locals, lazy statics), reads
-//! `VmRSS`, creates N isolates of N distinct hello workers with the full `WebExtension` on one
+//! `VmRSS`, creates N isolates of N distinct hello workers with the Web platform and Web Crypto on one
 //! thread, keeps them alive, runs a GC on each, reads `VmRSS` again, and sums QuickJS's own
 //! `memory_used()` (malloc'd bytes of each runtime). Prints a markdown table with the ratio to
 //! workerd's ≈1.5 MiB per isolate measured in issue 6.
@@ -18,7 +18,7 @@ use common::*;
 const WORKERD_KIB_PER_ISOLATE: f64 = 1.5 * 1024.0;
 
 fn child(n: usize, with_web: bool) {
-    let ext = || if with_web { web() } else { Vec::new() };
+    let ext = || if with_web { platform() } else { Vec::new() };
     let (rt, local) = thread();
     let files: Vec<(String, String)> = (0..n)
         .map(|i| {
@@ -92,7 +92,9 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let exe = std::env::current_exe().expect("current exe");
-    println!("\n### Memory per idle isolate (full WebExtension, hello worker, after GC)\n");
+    println!(
+        "\n### Memory per idle isolate (Web platform + Web Crypto as `verge dev` builds it, hello worker, after GC)\n"
+    );
     println!(
         "| N workers | RSS before → after | RSS Δ per isolate | QuickJS heap per isolate | verge/workerd (RSS, vs ≈1.5 MiB) | time to create all N |"
     );

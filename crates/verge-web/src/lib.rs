@@ -262,6 +262,8 @@ impl verge_js::Extension for WebExtension {
     }
 
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
+        // Before the platform files run: they capture `JSON` methods at load.
+        verge_js::json::install(ctx)?;
         internal.set(
             "defineGlobal",
             Func::from(|ctx: Ctx<'js>, name: String, value: Value<'js>| {

@@ -31,6 +31,15 @@ pub fn web() -> Vec<Arc<dyn Extension>> {
     vec![Arc::new(WebExtension::new("b"))]
 }
 
+/// The extensions every `verge dev` isolate has: the Web platform and Web Crypto.
+#[allow(dead_code)] // not every bench uses it
+pub fn platform() -> Vec<Arc<dyn Extension>> {
+    vec![
+        Arc::new(WebExtension::new("b")),
+        Arc::new(verge_crypto::CryptoExtension::new()),
+    ]
+}
+
 /// A new worker version (fresh spec id: an unseen worker) for `main` in `dir`.
 pub fn spec(dir: &std::path::Path, main: &str, ext: Vec<Arc<dyn Extension>>) -> Arc<WorkerSpec> {
     WorkerSpec::new("b", dir.to_path_buf(), main, WorkerLimits::default(), ext)
