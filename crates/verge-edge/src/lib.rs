@@ -15,4 +15,4 @@ pub mod router;
 pub mod server;
 
 pub use router::Router;
-pub use server::{EdgeConfig, serve};
+pub use server::{EdgeConfig, Listeners, serve};

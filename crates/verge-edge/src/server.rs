@@ -58,12 +58,41 @@ where
     }
 }
 
-/// Starts listening on every isolate thread; returns the bound address.
+/// The listening sockets of the edge, one per isolate thread (`SO_REUSEPORT`), bound before
+/// the worker is ready: the kernel completes connections and queues them until [`serve`]
+/// starts accepting, so a client that connects during startup waits instead of being refused.
+#[derive(Debug)]
+pub struct Listeners {
+    sockets: Vec<std::net::TcpListener>,
+    addr: SocketAddr,
+}
+
+impl Listeners {
+    /// Binds `n` listeners (at least one) on `addr` (port 0 picks a free port, shared by all).
+    pub fn bind(addr: SocketAddr, n: usize) -> std::io::Result<Listeners> {
+        let first = bind(addr)?;
+        let addr = first.local_addr()?;
+        let mut sockets = vec![first];
+        for _ in 1..n.max(1) {
+            sockets.push(bind(addr)?);
+        }
+        Ok(Listeners { sockets, addr })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+/// Starts accepting on every isolate thread (listener `k` on thread `k`); returns the bound
+/// address.
 pub fn serve(
     threads: &IsolateThreads,
+    listeners: Listeners,
     config: EdgeConfig,
     router: Arc<Router>,
-) -> std::io::Result<SocketAddr> {
+) -> SocketAddr {
     let mut cf = config.cf.clone();
     cf.insert(
         "colo".into(),
@@ -72,21 +101,15 @@ pub fn serve(
     let mut cf_prefix = serde_json::Value::Object(cf).to_string();
     cf_prefix.pop();
     let shared = Arc::new(Shared {
-        config: config.clone(),
+        config,
         router,
         cf_prefix,
     });
-    let first = bind(config.addr)?;
-    let addr = first.local_addr()?;
-    let mut listeners = vec![first];
-    for _ in 1..threads.len() {
-        listeners.push(bind(addr)?);
-    }
-    for (k, listener) in listeners.into_iter().enumerate() {
+    for (k, listener) in listeners.sockets.into_iter().enumerate() {
         let shared = shared.clone();
         threads.spawn_on(k, move || accept_loop(listener, shared));
     }
-    Ok(addr)
+    listeners.addr
 }
 
 fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {

@@ -177,7 +177,8 @@ fn build(
     })
 }
 
-/// Loads an isolate for `spec` on thread 0 to surface load errors before serving it.
+/// Loads an isolate for `spec` on thread 0 to surface load errors before serving it (thread 0
+/// then serves with that isolate).
 fn validate(threads: &IsolateThreads, spec: &Arc<WorkerSpec>) -> anyhow::Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     let spec2 = spec.clone();
@@ -205,7 +206,6 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     });
     let threads = Arc::new(IsolateThreads::start(n).context("starting isolate threads")?);
     let first = build(&args, &project, &threads)?;
-    validate(&threads, &first.spec).context("loading the worker")?;
 
     let ip: IpAddr = match (args.ip, first.ip.as_deref()) {
         (Some(ip), _) => ip,
@@ -219,6 +219,13 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         Some(p) => load_cf(p)?,
         None => default_cf(),
     };
+    // Bound before the worker is loaded: a client connecting meanwhile waits in the backlog
+    // (answered as soon as the worker is ready) instead of being refused. Nothing is accepted
+    // until the worker has loaded, so no request ever sees a worker that fails to start.
+    let listeners = verge_edge::Listeners::bind(SocketAddr::new(ip, port), threads.len())
+        .with_context(|| format!("listening on {ip}:{port}"))?;
+    validate(&threads, &first.spec).context("loading the worker")?;
+
     let router = Arc::new(verge_edge::Router::new(first.spec.clone()));
     let edge = verge_edge::EdgeConfig {
         addr: SocketAddr::new(ip, port),
@@ -226,9 +233,9 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         cf,
         expose_errors: true,
     };
-    let addr = verge_edge::serve(&threads, edge, router.clone())
-        .with_context(|| format!("listening on {ip}:{port}"))?;
-    // Watch before announcing the address, so no edit made after startup is missed.
+    let addr = verge_edge::serve(&threads, listeners, edge, router.clone());
+    // Watch before announcing the address, so no edit made after startup is missed (requests
+    // are already being served meanwhile).
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let _watcher = if args.no_reload {
         None
