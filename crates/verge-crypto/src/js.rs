@@ -17,7 +17,7 @@
 use rquickjs::atom::PredefinedAtom;
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
-use rquickjs::{Class, Coerced, Ctx, Function, JsLifetime, Object, Promise, Result, Value};
+use rquickjs::{Class, Coerced, Ctx, JsLifetime, Object, Promise, Result, Value};
 use verge_js::{JsClass, ToJsClass};
 
 use crate::{
@@ -33,21 +33,6 @@ const LAZY_JS_FILE: (&str, &str) = (
     "verge:crypto/subtle_lazy.js",
     include_str!("../js/subtle_lazy.js"),
 );
-
-/// Runs a platform file (compiled once per process, see `verge_js::bytecode`) as the body of
-/// `function (globalThis, primordials, internal)`.
-fn eval_file<'js>(ctx: &Ctx<'js>, internal: &Object<'js>, (name, src): (&str, &str)) -> Result<()> {
-    let wrapped =
-        format!("export default function (globalThis, primordials, internal) {{{src}\n}}");
-    let f: Function = verge_js::bytecode::eval_cached_module(ctx, name, &wrapped)?
-        .into_function()
-        .ok_or_else(|| {
-            rquickjs::Exception::throw_type(ctx, "platform module has no default function")
-        })?;
-    let primordials = Object::new(ctx.clone())?;
-    let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
-    Ok(())
-}
 
 /// Installs `crypto.subtle`, `SubtleCrypto`, `CryptoKey` and `crypto.DigestStream` into every
 /// isolate. Must come after `verge_web::WebExtension`, which defines `globalThis.crypto`.
@@ -79,10 +64,10 @@ impl verge_js::Extension for CryptoExtension {
             "loadSubtle",
             Func::from(|ctx: Ctx<'js>, internal: Object<'js>| -> Result<()> {
                 internal.set("subtle", ops(&ctx)?)?;
-                eval_file(&ctx, &internal, JS_FILE)
+                verge_js::bytecode::run_platform_file(&ctx, &internal, JS_FILE.0, JS_FILE.1)
             }),
         )?;
-        eval_file(ctx, internal, LAZY_JS_FILE)
+        verge_js::bytecode::run_platform_file(ctx, internal, LAZY_JS_FILE.0, LAZY_JS_FILE.1)
     }
 }
 

@@ -57,3 +57,31 @@ pub fn eval_cached_module<'js>(
     promise.finish::<()>()?;
     module.get("default")
 }
+
+/// Evaluates one of the platform's JS files (verge-web's, verge-crypto's, …): its source is the
+/// body of `function (globalThis, primordials, internal)`, compiled once per process.
+pub fn run_platform_file<'js>(
+    ctx: &Ctx<'js>,
+    internal: &rquickjs::Object<'js>,
+    name: &str,
+    src: &str,
+) -> rquickjs::Result<()> {
+    let wrapped =
+        format!("export default function (globalThis, primordials, internal) {{{src}\n}}");
+    let f: rquickjs::Function = eval_cached_module(ctx, name, &wrapped)?
+        .into_function()
+        .ok_or_else(|| {
+            rquickjs::Exception::throw_type(ctx, "platform module has no default function")
+        })?;
+    let primordials: rquickjs::Object =
+        match internal.get::<_, Option<rquickjs::Object>>("primordials")? {
+            Some(p) => p,
+            None => {
+                let p = rquickjs::Object::new(ctx.clone())?;
+                internal.set("primordials", p.clone())?;
+                p
+            }
+        };
+    let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
+    Ok(())
+}

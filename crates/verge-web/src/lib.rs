@@ -158,32 +158,7 @@ export const env = m.env;
 export default { DurableObject, WorkerEntrypoint, RpcTarget, env };
 "#;
 
-/// Evaluates one of the platform's JS files: its source is the body of
-/// `function (globalThis, primordials, internal)`.
-pub fn eval_platform_js<'js>(
-    ctx: &Ctx<'js>,
-    internal: &Object<'js>,
-    name: &str,
-    src: &str,
-) -> Result<()> {
-    let wrapped =
-        format!("export default function (globalThis, primordials, internal) {{{src}\n}}");
-    let f: Function = verge_js::bytecode::eval_cached_module(ctx, name, &wrapped)?
-        .into_function()
-        .ok_or_else(|| {
-            rquickjs::Exception::throw_type(ctx, "platform module has no default function")
-        })?;
-    let primordials: Object = match internal.get::<_, Option<Object>>("primordials")? {
-        Some(p) => p,
-        None => {
-            let p = Object::new(ctx.clone())?;
-            internal.set("primordials", p.clone())?;
-            p
-        }
-    };
-    let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
-    Ok(())
-}
+pub use verge_js::bytecode::run_platform_file as eval_platform_js;
 
 /// Installs `internal.loadIntl`, which `js/intl_lazy.js` calls on first use of `Intl`, and
 /// `internal.loadPlatformFile`, which `js/lazy.js` calls on first use of a [`LAZY_FILES`] entry.
