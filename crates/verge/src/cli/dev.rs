@@ -9,6 +9,7 @@ use anyhow::{Context as _, bail};
 use verge_js::{Extension, IsolateThreads, WorkerLimits, WorkerSpec};
 
 use super::ProjectArgs;
+use super::watch::{Change, ProjectWatcher};
 
 /// Arguments of `verge dev`.
 #[derive(clap::Args, Debug, Clone)]
@@ -236,11 +237,15 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     let addr = verge_edge::serve(&threads, listeners, edge, router.clone());
     // Watch before announcing the address, so no edit made after startup is missed (requests
     // are already being served meanwhile).
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let _watcher = if args.no_reload {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Change>();
+    let mut watcher = if args.no_reload {
         None
     } else {
-        Some(watch(&project, tx)?)
+        Some(ProjectWatcher::start(
+            &project.dir,
+            &project.state_dir(),
+            tx,
+        )?)
     };
     println!(
         "verge dev: serving {} on http://{addr} ({n} isolate threads)",
@@ -265,10 +270,16 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         loop {
             tokio::select! {
                 _ = shutdown_signal() => break,
-                Some(()) = rx.recv() => {
+                Some(change) = rx.recv() => {
                     // Debounce: editors write several events per save.
                     tokio::time::sleep(Duration::from_millis(150)).await;
-                    while rx.try_recv().is_ok() {}
+                    let mut appeared = change.appeared;
+                    while let Ok(c) = rx.try_recv() {
+                        appeared.extend(c.appeared);
+                    }
+                    if let Some(w) = &mut watcher {
+                        w.watch_appeared(&appeared);
+                    }
                     reload(&args, &project, &threads, &router);
                 }
             }
@@ -302,37 +313,6 @@ fn reload(
     let old_id = old.id();
     threads.broadcast(move || async move { verge_js::registry::evict(old_id) });
     tracing::info!("reloaded {}", old.name());
-}
-
-fn watch(
-    project: &ProjectArgs,
-    tx: tokio::sync::mpsc::UnboundedSender<()>,
-) -> anyhow::Result<notify::RecommendedWatcher> {
-    use notify::Watcher as _;
-    let dir = std::fs::canonicalize(&project.dir).unwrap_or_else(|_| project.dir.clone());
-    let state = std::fs::canonicalize(project.state_dir()).unwrap_or_else(|_| project.state_dir());
-    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
-        let Ok(ev) = ev else { return };
-        if matches!(ev.kind, notify::EventKind::Access(_)) {
-            return;
-        }
-        let relevant = ev.paths.iter().any(|p| {
-            !p.starts_with(&state)
-                && !p.components().any(|c| {
-                    matches!(
-                        c.as_os_str().to_str(),
-                        Some("node_modules" | ".git" | "target" | ".verge" | ".wrangler")
-                    )
-                })
-        });
-        if relevant {
-            let _ = tx.send(());
-        }
-    })?;
-    watcher
-        .watch(&dir, notify::RecursiveMode::Recursive)
-        .with_context(|| format!("watching {}", dir.display()))?;
-    Ok(watcher)
 }
 
 async fn shutdown_signal() {
