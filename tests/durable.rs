@@ -128,6 +128,46 @@ fn an_acknowledged_write_survives_kill_9() {
 }
 
 #[test]
+fn a_transaction_rollback_keeps_other_events_writes_and_alarms() {
+    let state = tempfile::tempdir().unwrap();
+    let mut v = start(state.path(), &[]);
+    // `txnWaits` writes in a transaction, then awaits a promise that `putAndWake` resolves
+    // right after its own put and setAlarm (still uncommitted), then throws.
+    let r = get_json(&v, "/txn-race?name=txn");
+    assert_eq!(r["inside"], 1, "the transaction reads its own write");
+    assert_eq!(
+        r["after"],
+        serde_json::Value::Null,
+        "its write is rolled back"
+    );
+    assert_eq!(
+        r["k"]["v"], "ok",
+        "another event's acknowledged write survives: {r}"
+    );
+    assert!(r["k"]["alarm"].is_number(), "and so does its alarm: {r}");
+    v.kill();
+    let v = start(state.path(), &[]);
+    let k = get_json(&v, "/read-key?name=txn&key=k");
+    assert_eq!(k["v"], "ok", "durable: {k}");
+    assert!(k["alarm"].is_number(), "{k}");
+}
+
+#[test]
+fn sql_writes_are_committed_wherever_they_are_in_the_query() {
+    let state = tempfile::tempdir().unwrap();
+    let mut v = start(state.path(), &[]);
+    get_json(&v, "/sql-setup?name=multi");
+    assert_eq!(get_json(&v, "/sql-multi?name=multi"), 2);
+    // deleteAll drops the tables that exist when it is called, not those created after it.
+    get_json(&v, "/sql-delete-all?name=da");
+    assert_eq!(get_json(&v, "/sql-count?name=da&table=fresh"), 1);
+    v.kill();
+    let v = start(state.path(), &[]);
+    assert_eq!(get_json(&v, "/sql-count?name=multi&table=multi"), 1);
+    assert_eq!(get_json(&v, "/sql-count?name=da&table=fresh"), 1);
+}
+
+#[test]
 fn alarms_fire_and_survive_a_restart() {
     let state = tempfile::tempdir().unwrap();
     let v = start(state.path(), &[]);

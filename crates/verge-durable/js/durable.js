@@ -206,8 +206,9 @@ class SqlStorage {
   #h; #storage;
   constructor(token, h, storage) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#h = h; this.#storage = storage; }
   exec(query, ...bindings) {
-    const r = this.#h.sqlExec(String(query), bindings);
-    this.#storage[kFlush]();
+    let r;
+    try { r = this.#h.sqlExec(String(query), bindings); }
+    finally { this.#storage[kFlush](); }
     return new SqlStorageCursor(kHex, r);
   }
   get databaseSize() { return this.#h.databaseSize(); }
@@ -284,20 +285,61 @@ class DurableObjectStorage {
     this.#h.setAlarm(t); this[kFlush]();
   }
   async deleteAlarm(options = undefined) { this.#h.setAlarm(null); this[kFlush](); }
+  // The transaction's writes stay in a write set of their own until the callback ends:
+  // other events may run while it awaits I/O, and a rollback must drop its writes only.
   async transaction(fn) {
-    const snap = this.#h.snapshot();
+    const h = this.#h, id = h.txnBegin();
     let rolledBack = false;
     const txn = {
-      get: (k, o) => this.get(k, o), put: (k, v, o) => this.put(k, v, o), delete: (k, o) => this.delete(k, o),
-      list: (o) => this.list(o), getAlarm: (o) => this.getAlarm(o), setAlarm: (t, o) => this.setAlarm(t, o),
-      deleteAlarm: (o) => this.deleteAlarm(o), rollback: () => { rolledBack = true; this.#h.restore(snap, true); },
+      get: async (key, o) => {
+        if ($Array.isArray(key)) {
+          const keys = keyList(key).slice().sort(byteCompare);
+          const m = new $Map();
+          for (const k of keys) { const v = h.txnGet(id, k); if (v !== undefined) m.set(k, deserialize(v)); }
+          return m;
+        }
+        const v = h.txnGet(id, checkKey(key));
+        return v === undefined ? undefined : deserialize(v);
+      },
+      put: async (key, value = undefined, o = undefined) => {
+        if (typeof key === "object" && key !== null) {
+          const entries = $Object.entries(key);
+          if (entries.length > MAX_KEYS) throw new $RangeError(`Maximum number of pairs is ${MAX_KEYS}. You provided ${entries.length}.`);
+          for (const [k, v] of entries) h.txnPut(id, checkKey(k), serialize(v));
+        } else h.txnPut(id, checkKey(key), serialize(value));
+      },
+      delete: async (key, o) => {
+        let r;
+        if ($Array.isArray(key)) { r = 0; for (const k of keyList(key)) if (h.txnDelete(id, k)) r++; }
+        else r = h.txnDelete(id, checkKey(key));
+        return r;
+      },
+      list: async (options = {}) => {
+        options = options || {};
+        if (options.start !== undefined && options.startAfter !== undefined) throw new $TypeError("list() cannot take both start and startAfter");
+        const limit = options.limit === undefined ? null : Number(options.limit);
+        if (limit !== null && !(limit >= 1)) throw new $TypeError("list() limit must be a positive integer");
+        const rows = h.txnList(id, options.start ?? null, options.startAfter ?? null, options.end ?? null, options.prefix ?? null, !!options.reverse, limit);
+        const m = new $Map();
+        for (const [k, v] of rows) m.set(k, deserialize(v));
+        return m;
+      },
+      getAlarm: async (o) => h.txnGetAlarm(id) ?? null,
+      setAlarm: async (time, o) => {
+        const t = time instanceof $Date ? time.getTime() : Number(time);
+        if (!Number.isFinite(t)) throw new $TypeError("setAlarm() expects a Date or a number of milliseconds since the epoch");
+        h.txnSetAlarm(id, t);
+      },
+      deleteAlarm: async (o) => { h.txnSetAlarm(id, null); },
+      // Marks the transaction rolled back: nothing it wrote, before or after, is kept.
+      rollback: () => { rolledBack = true; h.txnRollback(id); },
     };
     try {
       const r = await fn(txn);
-      if (!rolledBack) this.#h.restore(snap, false);
+      if (h.txnEnd(id, !rolledBack)) this[kFlush]();
       return r;
     } catch (e) {
-      if (!rolledBack) this.#h.restore(snap, true);
+      h.txnEnd(id, false);
       throw e;
     }
   }

@@ -11,7 +11,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 
 use verge_store::StoreError;
 use verge_store::durable::{ObjectBatch, ObjectListQuery, ObjectStorage, ObjectWrite};
@@ -50,6 +50,41 @@ pub struct ObjectCore {
     /// The alarm as this object sees it (committed or pending).
     alarm_view: Cell<Option<Option<i64>>>,
     sql_writes: Cell<bool>,
+    /// Open `transaction()` write sets, by id (`None` once ended).
+    txns: RefCell<Vec<Option<TxnLayer>>>,
+    /// Commits handed to a blocking thread and not yet finished.
+    in_flight: Arc<InFlight>,
+}
+
+/// The writes of one open `transaction()`: kept apart from the shared overlay until the
+/// transaction ends, so no commit takes them early and a rollback touches nothing but them
+/// (other events may run while the transaction awaits I/O; their writes stay).
+#[derive(Debug, Default)]
+struct TxnLayer {
+    writes: BTreeMap<String, Option<Vec<u8>>>,
+    alarm: Option<Option<i64>>,
+}
+
+/// Counts commits running on blocking threads, so the isolate thread can wait until none is
+/// (a SQLite `COMMIT` must never run while `transactionSync` holds a savepoint open).
+#[derive(Debug, Default)]
+struct InFlight {
+    count: Mutex<usize>,
+    idle: Condvar,
+}
+
+/// Held by a commit while it runs off the isolate thread; dropping it ends the commit.
+#[derive(Debug)]
+pub struct CommitGuard(Arc<InFlight>);
+
+impl Drop for CommitGuard {
+    fn drop(&mut self) {
+        let mut n = self.0.count.lock().unwrap_or_else(|e| e.into_inner());
+        *n -= 1;
+        if *n == 0 {
+            self.0.idle.notify_all();
+        }
+    }
 }
 
 impl std::fmt::Debug for ObjectCore {
@@ -82,6 +117,36 @@ impl ObjectCore {
             alarm_pending: Cell::new(None),
             alarm_view: Cell::new(None),
             sql_writes: Cell::new(false),
+            txns: RefCell::default(),
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// Marks a commit as running off the isolate thread until the guard drops.
+    pub fn commit_guard(&self) -> CommitGuard {
+        *self
+            .in_flight
+            .count
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) += 1;
+        CommitGuard(self.in_flight.clone())
+    }
+
+    /// Blocks until no commit runs on a blocking thread. Call on the isolate thread before
+    /// opening a savepoint: new commits start only between JS turns, so none can begin while
+    /// the synchronous `transactionSync` that follows runs.
+    pub fn wait_for_commits(&self) {
+        let mut n = self
+            .in_flight
+            .count
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        while *n > 0 {
+            n = self
+                .in_flight
+                .idle
+                .wait(n)
+                .unwrap_or_else(|e| e.into_inner());
         }
     }
 
@@ -128,8 +193,37 @@ impl ObjectCore {
         Ok(existed)
     }
 
-    /// Deletes every key.
-    pub fn delete_all(&self) {
+    /// Deletes every key, and drops the SQL API's tables at once (inside the open SQLite
+    /// transaction, which the next commit commits): tables created after `deleteAll` stay.
+    pub fn delete_all(&self) -> Result<(), StoreError> {
+        let err = |e: verge_store::sql::SqlError| StoreError::Sqlite {
+            context: "durable deleteAll",
+            message: e.message,
+        };
+        let tables = self
+            .storage
+            .sql_exec("SELECT name FROM sqlite_master WHERE type = 'table'", &[])
+            .map_err(err)?;
+        for row in tables.rows {
+            let Some(verge_store::SqlValue::Text(t)) = row.first() else {
+                continue;
+            };
+            if t.starts_with("sqlite_") || t.to_ascii_lowercase().starts_with("_cf_") {
+                continue;
+            }
+            self.storage
+                .sql_exec(
+                    &format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\"")),
+                    &[],
+                )
+                .map_err(err)?;
+            self.note_sql_write();
+        }
+        self.delete_kv_all();
+        Ok(())
+    }
+
+    fn delete_kv_all(&self) {
         let s = self.next_seq();
         self.overlay.borrow_mut().clear();
         self.cache.borrow_mut().clear();
@@ -138,11 +232,20 @@ impl ObjectCore {
 
     /// Lists keys in range, merging writes that are not yet durable.
     pub fn list(&self, q: &ObjectListQuery) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.list_over(q, None)
+    }
+
+    fn list_over(
+        &self,
+        q: &ObjectListQuery,
+        layer: Option<&TxnLayer>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let overlay = self.overlay.borrow();
         let mut merged: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
         if self.delete_all.get().is_none() {
             // Ask the backend for enough rows that overlay deletions cannot starve the page.
-            let extra = overlay.values().filter(|(_, v)| v.is_none()).count();
+            let extra = overlay.values().filter(|(_, v)| v.is_none()).count()
+                + layer.map_or(0, |l| l.writes.values().filter(|v| v.is_none()).count());
             let backend_q = ObjectListQuery {
                 limit: q.limit.map(|l| l + extra),
                 ..q.clone()
@@ -152,6 +255,11 @@ impl ObjectCore {
             }
         }
         for (k, (_, v)) in overlay.iter() {
+            if q.contains(k) {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        for (k, v) in layer.iter().flat_map(|l| l.writes.iter()) {
             if q.contains(k) {
                 merged.insert(k.clone(), v.clone());
             }
@@ -251,7 +359,105 @@ impl ObjectCore {
         }
     }
 
-    /// Saves the overlay (for `transaction` rollback).
+    /// Opens a `transaction()` write set; its writes stay out of the overlay until
+    /// [`ObjectCore::txn_end`].
+    pub fn txn_begin(&self) -> usize {
+        let mut t = self.txns.borrow_mut();
+        t.push(Some(TxnLayer::default()));
+        t.len() - 1
+    }
+
+    fn with_txn<R>(&self, id: usize, f: impl FnOnce(&mut TxnLayer) -> R) -> Option<R> {
+        self.txns.borrow_mut().get_mut(id)?.as_mut().map(f)
+    }
+
+    /// Reads through transaction `id` (its own writes first). An ended transaction reads
+    /// the object's storage.
+    pub fn txn_get(&self, id: usize, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.with_txn(id, |l| l.writes.get(key).cloned()).flatten() {
+            Some(v) => Ok(v),
+            None => self.get(key),
+        }
+    }
+
+    /// Writes through transaction `id`.
+    pub fn txn_put(&self, id: usize, key: &str, value: Vec<u8>) {
+        let mut value = Some(value);
+        self.with_txn(id, |l| {
+            l.writes.insert(key.to_string(), value.take());
+        });
+        if let Some(v) = value {
+            self.put(key, v);
+        }
+    }
+
+    /// Deletes through transaction `id`; true when the key existed (as the transaction sees it).
+    pub fn txn_delete(&self, id: usize, key: &str) -> Result<bool, StoreError> {
+        if self.with_txn(id, |_| ()).is_none() {
+            return self.delete(key);
+        }
+        let existed = self.txn_get(id, key)?.is_some();
+        self.with_txn(id, |l| l.writes.insert(key.to_string(), None));
+        Ok(existed)
+    }
+
+    /// Lists through transaction `id`.
+    pub fn txn_list(
+        &self,
+        id: usize,
+        q: &ObjectListQuery,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let txns = self.txns.borrow();
+        self.list_over(q, txns.get(id).and_then(Option::as_ref))
+    }
+
+    /// The alarm as transaction `id` sees it.
+    pub fn txn_alarm(&self, id: usize) -> Result<Option<i64>, StoreError> {
+        match self.with_txn(id, |l| l.alarm).flatten() {
+            Some(a) => Ok(a),
+            None => self.alarm(),
+        }
+    }
+
+    /// Sets or deletes the alarm through transaction `id`.
+    pub fn txn_set_alarm(&self, id: usize, at: Option<i64>) {
+        if self.with_txn(id, |l| l.alarm = Some(at)).is_none() {
+            self.set_alarm(at);
+        }
+    }
+
+    /// Discards transaction `id`'s writes so far (`txn.rollback()`); it stays open.
+    pub fn txn_rollback(&self, id: usize) {
+        self.with_txn(id, |l| *l = TxnLayer::default());
+    }
+
+    /// Ends transaction `id`: with `commit`, its writes join the overlay (in one turn, so
+    /// one commit covers them all); otherwise they are dropped. Other events' writes are
+    /// never touched. Returns true when something was written.
+    pub fn txn_end(&self, id: usize, commit: bool) -> bool {
+        let layer = {
+            let mut t = self.txns.borrow_mut();
+            let layer = t.get_mut(id).and_then(Option::take);
+            while matches!(t.last(), Some(None)) {
+                t.pop();
+            }
+            layer
+        };
+        let Some(layer) = layer.filter(|_| commit) else {
+            return false;
+        };
+        let wrote = !layer.writes.is_empty() || layer.alarm.is_some();
+        for (k, v) in layer.writes {
+            let s = self.next_seq();
+            self.overlay.borrow_mut().insert(k, (s, v));
+        }
+        if let Some(at) = layer.alarm {
+            self.set_alarm(at);
+        }
+        wrote
+    }
+
+    /// Saves the overlay (for `transactionSync` rollback: no other event runs meanwhile).
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             overlay: self.overlay.borrow().clone(),
@@ -261,7 +467,8 @@ impl ObjectCore {
         }
     }
 
-    /// Restores a snapshot taken in this turn (no commit may have been taken since).
+    /// Restores a snapshot taken in this turn (no commit may have been taken since: only
+    /// the synchronous `transactionSync` uses snapshots).
     pub fn restore(&self, snap: Snapshot) {
         *self.overlay.borrow_mut() = snap.overlay;
         self.delete_all.set(snap.delete_all);
@@ -335,7 +542,7 @@ mod tests {
         let p = c.take_batch();
         ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
         c.committed(&p);
-        c.delete_all();
+        c.delete_all().unwrap();
         c.put("b", b"2".to_vec());
         assert_eq!(c.get("a").unwrap(), None);
         assert_eq!(
@@ -359,5 +566,107 @@ mod tests {
         c.restore(snap);
         assert_eq!(c.get("a").unwrap(), Some(b"1".to_vec()));
         assert_eq!(c.alarm().unwrap(), None);
+    }
+
+    fn commit_all(c: &ObjectCore) {
+        let p = c.take_batch();
+        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        c.committed(&p);
+    }
+
+    #[test]
+    fn transaction_rollback_drops_only_its_own_writes() {
+        let (_d, c) = core();
+        c.put("old", b"0".to_vec());
+        commit_all(&c);
+        let t = c.txn_begin();
+        c.txn_put(t, "t", b"1".to_vec());
+        assert!(c.txn_delete(t, "old").unwrap());
+        c.txn_set_alarm(t, Some(9));
+        // The transaction reads its own writes; nobody else sees them, and no commit takes them.
+        assert_eq!(c.txn_get(t, "t").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(c.txn_get(t, "old").unwrap(), None);
+        assert_eq!(
+            keys(c.txn_list(t, &ObjectListQuery::default()).unwrap()),
+            vec!["t"]
+        );
+        assert_eq!(c.txn_alarm(t).unwrap(), Some(9));
+        assert_eq!(c.get("t").unwrap(), None);
+        assert!(!c.dirty());
+        // Another event writes (and sets the alarm) while the transaction awaits I/O; its
+        // write is still only in the overlay when the transaction rolls back.
+        c.put("b", b"2".to_vec());
+        c.set_alarm(Some(5));
+        assert!(!c.txn_end(t, false));
+        assert_eq!(
+            c.get("b").unwrap(),
+            Some(b"2".to_vec()),
+            "B's write survives"
+        );
+        assert_eq!(c.get("t").unwrap(), None);
+        assert_eq!(c.get("old").unwrap(), Some(b"0".to_vec()));
+        assert_eq!(c.alarm().unwrap(), Some(5), "B's alarm survives");
+        commit_all(&c);
+        assert_eq!(c.storage().kv_get("b").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(c.storage().kv_get("t").unwrap(), None);
+        assert_eq!(c.storage().alarm().unwrap(), Some(5));
+    }
+
+    #[test]
+    fn a_committed_transaction_joins_the_overlay_at_its_end() {
+        let (_d, c) = core();
+        let t = c.txn_begin();
+        c.txn_put(t, "t", b"1".to_vec());
+        c.put("b", b"2".to_vec());
+        commit_all(&c);
+        assert_eq!(
+            c.storage().kv_get("t").unwrap(),
+            None,
+            "not committed early"
+        );
+        c.txn_rollback(t);
+        c.txn_put(t, "u", b"3".to_vec());
+        assert!(c.txn_end(t, true));
+        assert!(c.dirty());
+        commit_all(&c);
+        assert_eq!(c.storage().kv_get("t").unwrap(), None, "rolled back before");
+        assert_eq!(c.storage().kv_get("u").unwrap(), Some(b"3".to_vec()));
+        // An ended transaction's handle reaches the storage itself.
+        c.txn_put(t, "late", b"4".to_vec());
+        assert_eq!(c.get("late").unwrap(), Some(b"4".to_vec()));
+    }
+
+    #[test]
+    fn delete_all_drops_sql_tables_at_once_and_keeps_later_ones() {
+        let (_d, c) = core();
+        let s = c.storage().clone();
+        s.sql_exec("CREATE TABLE old (x); INSERT INTO old VALUES (1)", &[])
+            .unwrap();
+        commit_all(&c);
+        c.delete_all().unwrap();
+        assert!(s.sql_exec("SELECT * FROM old", &[]).is_err(), "dropped now");
+        s.sql_exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)", &[])
+            .unwrap();
+        assert!(c.dirty());
+        commit_all(&c);
+        assert!(!s.sql_dirty());
+        let rows = s.sql_exec("SELECT x FROM t", &[]).unwrap().rows;
+        assert_eq!(rows, vec![vec![verge_store::SqlValue::Integer(1)]]);
+        assert!(s.sql_exec("SELECT * FROM old", &[]).is_err());
+    }
+
+    #[test]
+    fn waiting_for_commits_blocks_until_the_running_one_ends() {
+        let (_d, c) = core();
+        c.wait_for_commits();
+        let g = c.commit_guard();
+        let started = std::time::Instant::now();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            drop(g);
+        });
+        c.wait_for_commits();
+        assert!(started.elapsed() >= std::time::Duration::from_millis(100));
+        t.join().unwrap();
     }
 }

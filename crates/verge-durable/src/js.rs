@@ -123,8 +123,8 @@ impl StorageHandle {
         self.core.delete(&key).map_err(|e| store_err(&ctx, e))
     }
 
-    fn delete_all(&self) {
-        self.core.delete_all();
+    fn delete_all(&self, ctx: Ctx<'_>) -> Result<()> {
+        self.core.delete_all().map_err(|e| store_err(&ctx, e))
     }
 
     #[allow(
@@ -182,18 +182,15 @@ impl StorageHandle {
         for v in params.iter::<Value>() {
             bound.push(from_js(&ctx, v?)?);
         }
-        let out =
-            self.core.storage().sql_exec(&query, &bound).map_err(|e| {
-                Exception::throw_message(&ctx, &format!("{}: {}", e.message, e.code))
-            })?;
-        if out.rows_written > 0
-            || !query
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("select")
-        {
+        let out = self.core.storage().sql_exec(&query, &bound);
+        // Any statement that may write opens the store's write transaction, whatever the
+        // query starts with, where in a multi-statement query the write is, or whether a
+        // later statement failed; the next commit COMMITs it.
+        if out.as_ref().is_ok_and(|o| o.rows_written > 0) || self.core.storage().sql_dirty() {
             self.core.note_sql_write();
         }
+        let out =
+            out.map_err(|e| Exception::throw_message(&ctx, &format!("{}: {}", e.message, e.code)))?;
         let o = Object::new(ctx.clone())?;
         o.set("columns", out.columns)?;
         let rows = Array::new(ctx.clone())?;
@@ -211,6 +208,9 @@ impl StorageHandle {
     }
 
     fn savepoint(&self, ctx: Ctx<'_>, name: String) -> Result<()> {
+        // A commit already on a blocking thread would COMMIT (and so release) the savepoint
+        // under transactionSync; let it finish first. No new one starts until this turn ends.
+        self.core.wait_for_commits();
         self.core
             .storage()
             .savepoint(&name)
@@ -229,6 +229,78 @@ impl StorageHandle {
         let mut s = self.snapshots.borrow_mut();
         s.push(Some(self.core.snapshot()));
         s.len() - 1
+    }
+
+    fn txn_begin(&self) -> usize {
+        self.core.txn_begin()
+    }
+
+    fn txn_get(&self, ctx: Ctx<'_>, id: usize, key: String) -> Result<Option<String>> {
+        let v = self
+            .core
+            .txn_get(id, &key)
+            .map_err(|e| store_err(&ctx, e))?;
+        Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    fn txn_put(&self, id: usize, key: String, value: String) {
+        self.core.txn_put(id, &key, value.into_bytes());
+    }
+
+    fn txn_delete(&self, ctx: Ctx<'_>, id: usize, key: String) -> Result<bool> {
+        self.core
+            .txn_delete(id, &key)
+            .map_err(|e| store_err(&ctx, e))
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors the list options object field by field"
+    )]
+    fn txn_list(
+        &self,
+        ctx: Ctx<'_>,
+        id: usize,
+        start: Option<String>,
+        start_after: Option<String>,
+        end: Option<String>,
+        prefix: Option<String>,
+        reverse: bool,
+        limit: Option<f64>,
+    ) -> Result<Vec<Vec<String>>> {
+        let q = ObjectListQuery {
+            start,
+            start_after,
+            end,
+            prefix,
+            reverse,
+            limit: limit.map(|l| l.max(0.0) as usize),
+        };
+        let rows = self.core.txn_list(id, &q).map_err(|e| store_err(&ctx, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, v)| vec![k, String::from_utf8_lossy(&v).into_owned()])
+            .collect())
+    }
+
+    fn txn_get_alarm(&self, ctx: Ctx<'_>, id: usize) -> Result<Option<f64>> {
+        Ok(self
+            .core
+            .txn_alarm(id)
+            .map_err(|e| store_err(&ctx, e))?
+            .map(|t| t as f64))
+    }
+
+    fn txn_set_alarm(&self, id: usize, at: Option<f64>) {
+        self.core.txn_set_alarm(id, at.map(|t| t as i64));
+    }
+
+    fn txn_rollback(&self, id: usize) {
+        self.core.txn_rollback(id);
+    }
+
+    fn txn_end(&self, id: usize, commit: bool) -> bool {
+        self.core.txn_end(id, commit)
     }
 
     fn restore(&self, index: usize, apply: bool) {
@@ -367,8 +439,11 @@ fn commit<'js>(ctx: Ctx<'js>, h: Class<'js, StorageHandle>) -> Result<Value<'js>
         }
         let pending = core.take_batch();
         let storage = core.storage().clone();
+        let guard = core.commit_guard();
         let pending = tokio::task::spawn_blocking(move || {
-            ObjectCore::commit(storage.as_ref(), &pending).map(|()| pending)
+            let r = ObjectCore::commit(storage.as_ref(), &pending).map(|()| pending);
+            drop(guard);
+            r
         })
         .await
         .map_err(|e| e.to_string())?
