@@ -209,19 +209,10 @@ impl ObjectStorage for SqliteObjectStore {
                             .prepare_cached("DELETE FROM _cf_KV WHERE key = ?1")?
                             .execute([k])?;
                     }
+                    // The KV part only: `deleteAll` drops the SQL API's tables when it is
+                    // called (inside the open transaction), so tables created after it stay.
                     ObjectWrite::DeleteAll => {
                         g.conn.execute("DELETE FROM _cf_KV", [])?;
-                        let tables: Vec<String> = g
-                            .conn
-                            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'")?
-                            .query_map([], |r| r.get(0))?
-                            .collect::<Result<_, _>>()?;
-                        for t in tables {
-                            g.conn.execute(
-                                &format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\"")),
-                                [],
-                            )?;
-                        }
                     }
                 }
             }
