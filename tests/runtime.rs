@@ -211,6 +211,23 @@ fn wait_until_work_finishes_after_the_response() {
 }
 
 #[test]
+fn wait_until_work_runs_after_a_throw_and_when_registered_late() {
+    let v = basics();
+    let r = client()
+        .get(v.url("/wait-until-then-throw"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    for line in ["waitUntil before throw finished", "late waitUntil finished"] {
+        assert!(
+            v.wait_for_log(line, Duration::from_secs(10)),
+            "{line}: {}",
+            v.log()
+        );
+    }
+}
+
+#[test]
 fn an_infinite_loop_gets_503_and_the_next_request_is_served() {
     let v = basics();
     let c = client();

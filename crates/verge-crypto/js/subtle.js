@@ -3,7 +3,7 @@
 // file checks arity and the receiver, converts `extractable` and `keyUsages`, and turns
 // every synchronous throw into a rejected promise (WebIDL, promise-returning operations).
 const { TypeError: $TypeError, Object: $Object, Symbol: $Symbol, Promise: $Promise, Array: $Array,
-        String: $String, WeakSet: $WeakSet, Uint8Array: $Uint8Array, ArrayBuffer: $ArrayBuffer } = globalThis;
+        String: $String, WeakSet: $WeakSet, Uint8Array: $Uint8Array, ArrayBuffer: $ArrayBuffer } = primordials;
 const $ArrayFrom = $Array.from;
 const $SymbolIterator = $Symbol.iterator;
 const $PromiseResolve = (v) => $Promise.resolve(v);
@@ -98,7 +98,8 @@ function defineGlobal(name, value) {
 }
 defineGlobal("SubtleCrypto", SubtleCrypto);
 
-let crypto = globalThis.crypto;
+// The crypto object of the isolate (captured when it was made, js/subtle_lazy.js).
+let crypto = internal.cryptoObject || globalThis.crypto;
 if (crypto === null || typeof crypto !== "object") {
   crypto = {};
   defineGlobal("crypto", crypto);
@@ -148,7 +149,7 @@ $defineProperty(crypto, "DigestStream", {
   configurable: true,
   enumerable: false,
   get() {
-    const $WritableStream = globalThis.WritableStream;
+    const $WritableStream = internal.streams ? internal.streams.WritableStream : undefined;
     if (typeof $WritableStream !== "function") return undefined;
     const C = makeDigestStream($WritableStream);
     setDigestStream(C);

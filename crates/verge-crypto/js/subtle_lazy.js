@@ -2,21 +2,36 @@
 // first used: most workers never touch Web Crypto, and loading it is most of this extension's
 // cost per isolate. The real definitions replace these accessors.
 "use strict";
-const { Object: $Object } = globalThis;
+const { Object: $Object, Reflect } = globalThis;
 const defineProperty = $Object.defineProperty;
 let crypto = globalThis.crypto;
 if (crypto === null || typeof crypto !== "object") {
   crypto = {};
   defineProperty(globalThis, "crypto", { value: crypto, writable: true, configurable: true, enumerable: false });
 }
-let loaded = false;
+internal.cryptoObject = crypto;
+// js/subtle.js takes its built-ins from `primordials` (filled by the Web platform; here too when
+// this extension runs alone).
+for (const n of ["Array", "ArrayBuffer", "Object", "Promise", "String", "Symbol", "TypeError", "Uint8Array", "WeakSet"])
+  if (primordials[n] === undefined) primordials[n] = globalThis[n];
+const reflectDelete = Reflect.deleteProperty;
+let state = 0; // 0: not loaded, 1: loading, 2: loaded
 function load() {
-  if (loaded) return;
-  loaded = true;
-  delete globalThis.SubtleCrypto;
-  delete crypto.subtle;
-  delete crypto.DigestStream;
-  internal.loadSubtle(internal);
+  if (state !== 0) return;
+  state = 1;
+  try {
+    reflectDelete(globalThis, "SubtleCrypto");
+    reflectDelete(crypto, "subtle");
+    reflectDelete(crypto, "DigestStream");
+    internal.loadSubtle(internal);
+    state = 2;
+  } catch (e) {
+    state = 0; // a later use tries again (the stand-ins that were removed come back)
+    if ($Object.getOwnPropertyDescriptor(globalThis, "SubtleCrypto") === undefined) stand(globalThis, "SubtleCrypto", false);
+    if ($Object.getOwnPropertyDescriptor(crypto, "subtle") === undefined) stand(crypto, "subtle", true);
+    if ($Object.getOwnPropertyDescriptor(crypto, "DigestStream") === undefined) stand(crypto, "DigestStream", false);
+    throw e;
+  }
 }
 function stand(target, prop, enumerable) {
   defineProperty(target, prop, {

@@ -472,14 +472,17 @@ impl Isolate {
         self.poisoned.get()
     }
 
-    /// Counts a finished request; every 256 requests checks memory and poisons the isolate when
-    /// it is close to its cap (the guest may have caught an out-of-memory error).
+    /// Counts a finished request; after a failed one, and every 1024 requests, checks memory and
+    /// poisons the isolate when it is close to its cap (the guest may have caught an
+    /// out-of-memory error). A worker that leaks faster than ≈12 KiB per request reaches the
+    /// engine's cap between checks: that request fails with an out-of-memory error, which
+    /// replaces the isolate.
     pub async fn after_request(&self, failed: bool) {
         let n = self.requests.get() + 1;
         self.requests.set(n);
-        // JS_ComputeMemoryUsage walks the whole heap (≈1.5 % of a hello request at every 256th
-        // request); the engine's own cap still applies in between.
-        if failed || n.is_multiple_of(4096) {
+        // JS_ComputeMemoryUsage walks the whole heap (≈1.5 % of a hello request when it ran at
+        // every 256th request, ≈0.4 % now).
+        if failed || n.is_multiple_of(1024) {
             let usage = self.rt.memory_usage().await;
             let used = usage.malloc_size.max(0) as usize;
             if used > self.spec.limits.memory_bytes / 10 * 9 {

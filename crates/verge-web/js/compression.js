@@ -4,7 +4,7 @@
 "use strict";
 const Codec = internal.compression.CompressionCodec;
 const { TransformStream } = internal.streams;
-const { TypeError: $TypeError, Object: $Object, Reflect: $Reflect } = globalThis;
+const { TypeError: $TypeError, Object: $Object, Reflect: $Reflect } = primordials;
 const getReadable = $Object.getOwnPropertyDescriptor(TransformStream.prototype, "readable").get;
 const getWritable = $Object.getOwnPropertyDescriptor(TransformStream.prototype, "writable").get;
 const ReflectApply = $Reflect.apply;

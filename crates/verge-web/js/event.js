@@ -2,7 +2,7 @@
 // (https://dom.spec.whatwg.org/#events, #aborting-ongoing-activities).
 // Evaluated as the body of `function (globalThis, primordials, internal)`.
 "use strict";
-const { TypeError: $TypeError, Symbol: $Symbol, DOMException: $DOMException } = globalThis;
+const { TypeError: $TypeError, Symbol: $Symbol, DOMException: $DOMException } = primordials;
 const $setTimeout = (ms, fn) => internal.sleep(ms).then(fn);
 
 const kStop = $Symbol("stop"), kStopImmediate = $Symbol("stopImmediate"), kCanceled = $Symbol("canceled");
@@ -183,7 +183,7 @@ class AbortController {
   get [$Symbol.toStringTag]() { return "AbortController"; }
 }
 
-internal.events = { Event, EventTarget, newSignal, signalAbort };
+internal.events = { Event, EventTarget, MessageEvent, CloseEvent, ErrorEvent, newSignal, signalAbort };
 for (const [name, value] of Object.entries({ Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController })) {
   internal.defineGlobal(name, value);
 }

@@ -327,17 +327,17 @@ internal.settleWaitUntil = async (ctx) => {
   return errors;
 };
 
-// One entry per request: builds the Request and the ExecutionContext, calls the handler and
-// resolves to [status, headers, bodyKind, body, ctx], where ctx is the ExecutionContext when
-// it holds waitUntil work (else null); a throw resolves to [-1, error, 0, null, ctx]. Never
-// rejects: a rejection the host reads later would be reported as unhandled first.
+// One entry per request: builds the Request and the ExecutionContext and calls the handler.
+// Returns [promise, ctx]: the host keeps ctx (waitUntil work may be registered at any time,
+// even after a throw or while the request hangs) and awaits the promise, which resolves to
+// [status, headers, bodyKind, body], or [-1, error] for a throw. Never rejects: a rejection
+// the host reads later would be reported as unhandled first.
 internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   const ctx = new ExecutionContext();
   const request = new Request(kInternal, [method, url, headers, reader, cfJson]);
-  const pending = () => ExecutionContext.promises(ctx).length > 0 ? ctx : null;
-  return callFetch(handler, request, env, ctx).then((parts) => { parts.push(pending()); return parts; },
-                                                     (e) => [-1, e, 0, null, pending()]);
+  return [callFetch(handler, request, env, ctx).then(undefined, (e) => [-1, e]), ctx];
 };
+internal.waitUntilCount = (ctx) => ExecutionContext.promises(ctx).length;
 async function callFetch(handler, request, env, ctx) {
   const r = await handler.fetch(request, env, ctx);
   if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);

@@ -2,7 +2,7 @@
 // https://xhr.spec.whatwg.org/#interface-formdata). Loaded on first use (js/lazy.js); the body
 // mixin in js/fetch.js reaches these through internal.form.
 "use strict";
-const { TypeError: $TypeError, Symbol: $Symbol, Uint8Array: $Uint8Array } = globalThis;
+const { TypeError: $TypeError, Symbol: $Symbol, Uint8Array: $Uint8Array } = primordials;
 const encode = internal.encoding.encode;
 const decode = internal.encoding.decodeUtf8;
 const { toBytes, concat } = internal.bodyBytes;

@@ -1,25 +1,87 @@
 // Loads rarely used parts of the platform on first use. `internal.lazy(name, globals, keys)`
 // puts accessors on globalThis (and on `internal`) that evaluate platform file `name` the first
 // time any of them is read or written; the file then defines the real values, which replace
-// the accessors. An idle isolate that never touches streams, WebSockets, compression or
-// URLPattern never pays for them (creation time and memory).
+// the accessors. An idle isolate that never touches streams, URL, events, Blob/FormData,
+// WebSockets, compression or URLPattern never pays for them (creation time and memory).
+//
+// A guest may replace or delete a global before its file loads: the file then leaves that name
+// alone. After a failed load (e.g. a stack overflow while loading) the stand-ins of what was not
+// defined remain, so the next use tries again. If globalThis is frozen, the loaded values are
+// served by the stand-ins.
 "use strict";
-const { Object: $Object } = globalThis;
-const defineProperty = $Object.defineProperty;
+const { Object: $Object, Reflect: $Reflect, Map: $Map, Set: $Set } = globalThis;
+const getOwnPropertyDescriptor = $Object.getOwnPropertyDescriptor;
+const reflectDefine = $Reflect.defineProperty;
 const load = internal.loadPlatformFile;
+// Stand-in getter of each lazy global (to tell ours from a guest's property).
+const standIns = new $Map();
+// Lazy globals the guest replaced or deleted before their file loaded: left alone.
+const guestOwned = new $Set();
+// Values of lazy globals that could not be defined (frozen globalThis), served by stand-ins.
+const stranded = new $Map();
+
+// The built-ins platform files use, captured when the isolate is made (before any guest code):
+// files loaded later take them from `primordials`, so a guest that replaced a global binding
+// (say `globalThis.Promise`) first cannot change how the platform behaves.
+const PRIMORDIALS = ["Array", "ArrayBuffer", "DataView", "DOMException", "Error", "Function", "JSON", "Map",
+  "Math", "Number", "Object", "Promise", "RangeError", "Reflect", "RegExp", "Set", "String", "Symbol",
+  "TypeError", "Uint8Array", "WeakMap", "WeakSet", "structuredClone", "queueMicrotask", "TextEncoder",
+  "TextDecoder"];
+internal.capturePrimordials = () => {
+  for (let i = 0; i < PRIMORDIALS.length; i++) {
+    const n = PRIMORDIALS[i];
+    if (primordials[n] === undefined) primordials[n] = globalThis[n];
+  }
+};
+
+// Defines a platform global (all platform files use this): writable, configurable, not
+// enumerable, like WebIDL. Captured intrinsics: a guest's Object.defineProperty is not used.
+// A stand-in is configurable, so defining over it needs no delete first.
+internal.defineGlobal = (name, value) => {
+  if (guestOwned.has(name)) return;
+  platformDefined.add(name);
+  if (!reflectDefine(globalThis, name, { value, writable: true, configurable: true, enumerable: false }))
+    stranded.set(name, value);
+};
+// Globals a platform file defined (so a retried load may define them again).
+const platformDefined = new $Set();
+
 internal.lazy = (name, globals, keys) => {
-  let loaded = false;
+  let state = 0; // 0: not loaded, 1: loading, 2: loaded
+  const ours = (target, prop) => {
+    const d = getOwnPropertyDescriptor(target, prop);
+    return d !== undefined && d.get !== undefined && d.get === standIns.get(target === internal ? "internal." + prop : prop);
+  };
   const ensure = () => {
-    if (loaded) return;
-    loaded = true;
-    for (const g of globals) delete globalThis[g];
-    for (const k of keys) delete internal[k];
-    load(internal, name);
+    if (state !== 0) return;
+    state = 1;
+    try {
+      for (let i = 0; i < globals.length; i++) {
+        const g = globals[i];
+        if (!ours(globalThis, g) && !platformDefined.has(g)) guestOwned.add(g);
+      }
+      load(internal, name);
+      state = 2;
+    } catch (e) {
+      // What the failed load did not define still stands in: the next use tries again.
+      state = 0;
+      throw e;
+    }
   };
   const stand = (target, prop) => {
-    desc.get = () => { ensure(); return target[prop]; };
-    desc.set = (v) => { ensure(); defineProperty(target, prop, { value: v, writable: true, configurable: true, enumerable: false }); };
-    defineProperty(target, prop, desc);
+    const get = () => {
+      ensure();
+      if (ours(target, prop)) return stranded.get(prop); // could not be replaced (frozen)
+      return target[prop];
+    };
+    desc.get = get;
+    desc.set = (v) => {
+      ensure();
+      if (!reflectDefine(target, prop, { value: v, writable: true, configurable: true, enumerable: false }))
+        stranded.set(prop, v);
+    };
+    standIns.set(target === internal ? "internal." + prop : prop, get);
+    reflectDefine(target, prop, desc);
   };
   for (let i = 0; i < globals.length; i++) stand(globalThis, globals[i]);
   for (let i = 0; i < keys.length; i++) stand(internal, keys[i]);

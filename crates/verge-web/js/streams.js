@@ -65,7 +65,7 @@ const ArrayBufferPrototypeGetByteLength = uncurryThis(getter(ArrayBuffer.prototy
 const ArrayBufferPrototypeSlice = uncurryThis(ArrayBuffer.prototype.slice);
 const ArrayBufferPrototypeGetDetached = getter(ArrayBuffer.prototype, 'detached');
 const ArrayBufferPrototypeTransfer = ArrayBuffer.prototype.transfer;
-const structuredCloneFn = globalThis.structuredClone;
+const structuredCloneFn = P.structuredClone || globalThis.structuredClone;
 const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype);
 const TypedArrayPrototypeGetBuffer = uncurryThis(getter(TypedArrayPrototype, 'buffer'));
 const TypedArrayPrototypeGetByteOffset = uncurryThis(getter(TypedArrayPrototype, 'byteOffset'));
@@ -76,9 +76,9 @@ const TypedArrayPrototypeSet = uncurryThis(TypedArrayPrototype.set);
 const DataViewPrototypeGetBuffer = uncurryThis(getter(DataView.prototype, 'buffer'));
 const DataViewPrototypeGetByteOffset = uncurryThis(getter(DataView.prototype, 'byteOffset'));
 const DataViewPrototypeGetByteLength = uncurryThis(getter(DataView.prototype, 'byteLength'));
-const queueMicrotask = globalThis.queueMicrotask;
-const TextEncoderAtLoad = globalThis.TextEncoder;
-const TextDecoderAtLoad = globalThis.TextDecoder;
+const queueMicrotask = P.queueMicrotask || globalThis.queueMicrotask;
+const TextEncoderAtLoad = P.TextEncoder || globalThis.TextEncoder;
+const TextDecoderAtLoad = P.TextDecoder || globalThis.TextDecoder;
 
 // Typed array constructors by [[TypedArrayName]] -> { ctor, size }.
 const typedArrayInfo = { __proto__: null };
@@ -106,7 +106,7 @@ const illegalInvocation = () => new TypeError('Illegal invocation');
 const illegalConstructor = () => new TypeError('Illegal constructor');
 
 function abortError() {
-  const DOMException = globalThis.DOMException;
+  const DOMException = P.DOMException || globalThis.DOMException;
   if (typeof DOMException === 'function') {
     return new DOMException('The operation was aborted.', 'AbortError');
   }

@@ -3,7 +3,7 @@
 // `searchParams` and the URL in sync.
 "use strict";
 const ops = internal.url;
-const { TypeError: $TypeError, Symbol: $Symbol } = globalThis;
+const { TypeError: $TypeError, Symbol: $Symbol } = primordials;
 const HREF = 0, ORIGIN = 1, PROTOCOL = 2, USERNAME = 3, PASSWORD = 4, HOST = 5, HOSTNAME = 6, PORT = 7, PATHNAME = 8, SEARCH = 9, HASH = 10;
 const kUpdate = $Symbol("update");
 

@@ -3,7 +3,7 @@
 // expression per component; this class compiles those with the engine's RegExp and matches.
 "use strict";
 const ops = internal.urlPattern;
-const { TypeError: $TypeError, RegExp: $RegExp, Reflect: $Reflect } = globalThis;
+const { TypeError: $TypeError, RegExp: $RegExp, Reflect: $Reflect } = primordials;
 const RegExpExec = $RegExp.prototype.exec;
 const ReflectApply = $Reflect.apply;
 const COMPONENTS = ["protocol", "username", "password", "hostname", "port", "pathname", "search", "hash"];

@@ -3,9 +3,8 @@
 // the edge's client connection, or an end living in another isolate.
 "use strict";
 const ws = internal.wsOps;
-const { TypeError: $TypeError, Symbol: $Symbol, DOMException: $DOMException, ArrayBuffer: $ArrayBuffer } = globalThis;
-const { EventTarget, Event } = internal.events;
-const { MessageEvent, CloseEvent, ErrorEvent } = globalThis;
+const { TypeError: $TypeError, Symbol: $Symbol, DOMException: $DOMException, ArrayBuffer: $ArrayBuffer } = primordials;
+const { EventTarget, Event, MessageEvent, CloseEvent, ErrorEvent } = internal.events;
 const kToken = $Symbol("token"), kReceive = $Symbol("receive"), kPeer = $Symbol("peer");
 const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
 const enc = new TextEncoder();

@@ -116,7 +116,7 @@ pub async fn invoke_fetch(
 ) -> Result<OutgoingResponse, InvokeError> {
     let limits = iso.spec().limits();
     let meter = RequestMeter::new(req.id.clone(), limits.cpu);
-    // The request's ExecutionContext, when it holds `waitUntil` work.
+    // The request's ExecutionContext.
     let exec_ctx: Rc<std::cell::RefCell<Option<Persistent<Object<'static>>>>> = Rc::default();
     let exec_ctx2 = exec_ctx.clone();
     let iso2 = iso.clone();
@@ -140,7 +140,7 @@ pub async fn invoke_fetch(
                         None => None,
                     };
                     let serve: Function = internal.get("serve")?;
-                    let promise: Promise = serve.call((
+                    let served: rquickjs::Array = serve.call((
                         exports,
                         env,
                         req.method,
@@ -149,10 +149,10 @@ pub async fn invoke_fetch(
                         reader,
                         req.cf_json,
                     ))?;
+                    let exec: Object = served.get(1)?;
+                    *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec));
+                    let promise: Promise = served.get(0)?;
                     let parts: rquickjs::Array = promise.into_future().await?;
-                    if let Some(exec) = parts.get::<Option<Object>>(4)? {
-                        *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec));
-                    }
                     let status: i32 = parts.get(0)?;
                     if status < 0 {
                         return Err(ctx.throw(parts.get(1)?));
@@ -189,9 +189,22 @@ pub async fn invoke_fetch(
         Err(_) => Err(InvokeError::Hung(limits.wall)),
     };
     let result = result.map_err(|e| classify(&iso, &meter, e));
+    // Whatever the outcome (even a throw, a hang or a CPU overrun), waitUntil work registered
+    // so far runs on; most requests register none, so the task is skipped.
     let exec = exec_ctx.borrow_mut().take();
     if let Some(exec) = exec {
-        spawn_wait_until(iso.clone(), exec, req.id.clone());
+        let iso2 = iso.clone();
+        let pending = iso
+            .context()
+            .with(|ctx| -> rquickjs::Result<usize> {
+                let count: Function = iso2.internal(&ctx)?.get("waitUntilCount")?;
+                count.call((exec.clone().restore(&ctx)?,))
+            })
+            .await
+            .unwrap_or(1);
+        if pending > 0 {
+            spawn_wait_until(iso.clone(), exec, req.id.clone());
+        }
     }
     iso.after_request(result.is_err()).await;
     let Parts::Done(status, headers, body) = result?;

@@ -35,8 +35,9 @@ use crate::headers::{Guard, Headers};
 
 /// The platform's JS files loaded into every isolate, in load order: `(name, source)`.
 pub const JS_FILES: &[(&str, &str)] = &[
-    ("verge:web/encoding.js", include_str!("../js/encoding.js")),
+    // First: defines internal.defineGlobal, which every platform file uses.
     ("verge:web/lazy.js", include_str!("../js/lazy.js")),
+    ("verge:web/encoding.js", include_str!("../js/encoding.js")),
     ("verge:web/global.js", include_str!("../js/global.js")),
     ("verge:web/fetch.js", include_str!("../js/fetch.js")),
     ("verge:web/workers.js", include_str!("../js/workers.js")),
@@ -185,6 +186,8 @@ pub fn install_intl_loader<'js>(internal: &Object<'js>) -> Result<()> {
 
 /// Puts the stand-ins for every [`LAZY_FILES`] entry in place (after `js/lazy.js` ran).
 pub fn install_lazy_files<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
+    let capture: Function = internal.get("capturePrimordials")?;
+    let _: Value = capture.call(())?;
     let lazy: Function = internal.get("lazy")?;
     for file in LAZY_FILES {
         let globals = rquickjs::Array::new(ctx.clone())?;
@@ -215,18 +218,6 @@ impl WebExtension {
     }
 }
 
-fn define_global<'js>(ctx: &Ctx<'js>, name: &str, value: Value<'js>) -> Result<()> {
-    let object: Object = ctx.globals().get("Object")?;
-    let define: Function = object.get("defineProperty")?;
-    let desc = Object::new(ctx.clone())?;
-    desc.set("value", value)?;
-    desc.set("writable", true)?;
-    desc.set("configurable", true)?;
-    desc.set("enumerable", false)?;
-    let _: Value = define.call((ctx.globals(), name, desc))?;
-    Ok(())
-}
-
 impl verge_js::Extension for WebExtension {
     fn name(&self) -> &'static str {
         "web"
@@ -239,12 +230,6 @@ impl verge_js::Extension for WebExtension {
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         // Before the platform files run: they capture `JSON` methods at load.
         verge_js::json::install(ctx)?;
-        internal.set(
-            "defineGlobal",
-            Func::from(|ctx: Ctx<'js>, name: String, value: Value<'js>| {
-                define_global(&ctx, &name, value)
-            }),
-        )?;
         Class::<Headers>::define(&ctx.globals())?;
         internal.set(
             "headersFromFlat",

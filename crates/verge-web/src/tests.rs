@@ -228,3 +228,54 @@ fn headers_copy_from_headers_records_and_pairs_without_leaving_exceptions() {
     "#);
     assert_eq!(out, r#"["1","2",["s=1"],"2, 3","4",0]"#);
 }
+
+#[test]
+fn lazy_globals_respect_guest_changes_made_before_first_use() {
+    // Replaced or deleted before the file loaded: the guest's choice stays.
+    let out = js(r#"
+        const mine = function URL() {};
+        Object.defineProperty(globalThis, "URL", { value: mine, writable: true, configurable: true });
+        delete globalThis.WebSocketPair;
+        const r = new Request("https://example.com/a?b=1");
+        return [URL === mine, r.url, "WebSocketPair" in globalThis, typeof WebSocket];
+    "#);
+    assert_eq!(
+        out,
+        r#"[true,"https://example.com/a?b=1",false,"function"]"#
+    );
+    // A frozen globalThis still gets working lazily loaded classes.
+    let out = js(r#"
+        Object.freeze(globalThis);
+        return [new URL("https://example.com/x/y").pathname, typeof ReadableStream,
+                new Blob(["ab"]).size];
+    "#);
+    assert_eq!(out, r#"["/x/y","function",2]"#);
+    // A guest Promise subclass put on globalThis first is not what streams construct.
+    let out = js(r#"
+        let made = 0;
+        globalThis.Promise = class extends Promise { constructor(f) { super(f); made++; } };
+        const reader = new Response("x").body.getReader();
+        reader.read();
+        return made;
+    "#);
+    assert_eq!(out, "0");
+}
+
+#[test]
+fn a_lazy_load_that_fails_is_retried_on_next_use() {
+    // Touching a lazy global at the bottom of the stack makes its load overflow; the frames
+    // above retry until one has room. Afterwards the classes work.
+    let out = js(r#"
+        let failures = 0;
+        function deep() {
+          try { return deep(); } catch (e) {
+            try { return typeof ReadableStream; } catch (e2) { failures++; throw e2; }
+          }
+        }
+        const t = deep();
+        let b; try { b = new Response("x").body instanceof ReadableStream; } catch (e) { b = String(e); }
+        let b2; try { b2 = new Response("y").body instanceof ReadableStream; } catch (e) { b2 = String(e); }
+        return [t, typeof ReadableStream, b, b2, failures > 0];
+    "#);
+    assert_eq!(out, r#"["function","function",true,true,true]"#);
+}
