@@ -111,7 +111,7 @@ impl SqliteDatabase {
 
     /// Opens (creating) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = open_connection(path)?;
+        let conn = open_connection(path, META_SCHEMA)?;
         Self::init(conn, Some(path.to_owned()))
     }
 

@@ -113,7 +113,7 @@ fn check_user_sql(sql: &str) -> Result<(), SqlError> {
 impl SqliteObjectStore {
     /// Opens (creating) the object store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = open_connection(path)?;
+        let conn = open_connection(path, SCHEMA)?;
         conn.execute_batch(SCHEMA)
             .map_err(StoreError::sqlite("durable schema"))?;
         Ok(SqliteObjectStore {
@@ -526,15 +526,17 @@ pub struct AlarmEntry {
     pub retry: u32,
 }
 
+const ALARM_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS alarms (class TEXT NOT NULL, id TEXT NOT NULL, name TEXT, time INTEGER NOT NULL, retry INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (class, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alarms_time ON alarms (time);
+";
+
 impl SqliteAlarmIndex {
     /// Opens (creating) the index at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = open_connection(path)?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS alarms (class TEXT NOT NULL, id TEXT NOT NULL, name TEXT, time INTEGER NOT NULL, retry INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (class, id)) WITHOUT ROWID;
-             CREATE INDEX IF NOT EXISTS alarms_time ON alarms (time);",
-        )
-        .map_err(StoreError::sqlite("alarm index schema"))?;
+        let conn = open_connection(path, ALARM_SCHEMA)?;
+        conn.execute_batch(ALARM_SCHEMA)
+            .map_err(StoreError::sqlite("alarm index schema"))?;
         Ok(SqliteAlarmIndex {
             conn: Mutex::new(conn),
         })

@@ -47,11 +47,11 @@ impl SqliteKvStore {
 
     /// Opens (creating) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let writer = open_connection(path)?;
+        let writer = open_connection(path, SCHEMA)?;
         writer
             .execute_batch(SCHEMA)
             .map_err(StoreError::sqlite("create kv schema"))?;
-        let reader = open_connection(path)?;
+        let reader = open_connection(path, SCHEMA)?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
