@@ -13,8 +13,6 @@ const { Object: $Object, Reflect: $Reflect, Map: $Map, Set: $Set } = globalThis;
 const getOwnPropertyDescriptor = $Object.getOwnPropertyDescriptor;
 const reflectDefine = $Reflect.defineProperty;
 const load = internal.loadPlatformFile;
-// Stand-in getter of each lazy global (to tell ours from a guest's property).
-const standIns = new $Map();
 // Lazy globals the guest replaced or deleted before their file loaded: left alone.
 const guestOwned = new $Set();
 // Values of lazy globals that could not be defined (frozen globalThis), served by stand-ins.
@@ -48,9 +46,10 @@ const platformDefined = new $Set();
 
 internal.lazy = (name, globals, keys) => {
   let state = 0; // 0: not loaded, 1: loading, 2: loaded
-  const ours = (target, prop) => {
+  const getters = []; // the stand-in getter of globals[i] (to tell ours from a guest's property)
+  const isStandIn = (target, prop, get) => {
     const d = getOwnPropertyDescriptor(target, prop);
-    return d !== undefined && d.get !== undefined && d.get === standIns.get(target === internal ? "internal." + prop : prop);
+    return d !== undefined && d.get === get;
   };
   const ensure = () => {
     if (state !== 0) return;
@@ -58,7 +57,7 @@ internal.lazy = (name, globals, keys) => {
     try {
       for (let i = 0; i < globals.length; i++) {
         const g = globals[i];
-        if (!ours(globalThis, g) && !platformDefined.has(g)) guestOwned.add(g);
+        if (!isStandIn(globalThis, g, getters[i]) && !platformDefined.has(g)) guestOwned.add(g);
       }
       load(internal, name);
       state = 2;
@@ -71,7 +70,7 @@ internal.lazy = (name, globals, keys) => {
   const stand = (target, prop) => {
     const get = () => {
       ensure();
-      if (ours(target, prop)) return stranded.get(prop); // could not be replaced (frozen)
+      if (isStandIn(target, prop, get)) return stranded.get(prop); // could not be replaced (frozen)
       return target[prop];
     };
     desc.get = get;
@@ -80,11 +79,21 @@ internal.lazy = (name, globals, keys) => {
       if (!reflectDefine(target, prop, { value: v, writable: true, configurable: true, enumerable: false }))
         stranded.set(prop, v);
     };
-    standIns.set(target === internal ? "internal." + prop : prop, get);
     reflectDefine(target, prop, desc);
+    return get;
   };
-  for (let i = 0; i < globals.length; i++) stand(globalThis, globals[i]);
+  for (let i = 0; i < globals.length; i++) getters.push(stand(globalThis, globals[i]));
   for (let i = 0; i < keys.length; i++) stand(internal, keys[i]);
+};
+// All lazy files at once, from "name|global,global|key,key;…" (src/lib.rs, LAZY_FILES), after
+// the eager files ran and before any guest code.
+internal.installLazy = (spec) => {
+  internal.capturePrimordials();
+  const files = spec.split(";");
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i].split("|");
+    internal.lazy(f[0], f[1] ? f[1].split(",") : [], f[2] ? f[2].split(",") : []);
+  }
 };
 // One descriptor object, refilled for each stand-in (creation time matters here).
 const desc = { configurable: true, enumerable: false, get: undefined, set: undefined };

@@ -185,22 +185,25 @@ pub fn install_intl_loader<'js>(internal: &Object<'js>) -> Result<()> {
 }
 
 /// Puts the stand-ins for every [`LAZY_FILES`] entry in place (after `js/lazy.js` ran).
-pub fn install_lazy_files<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
-    let capture: Function = internal.get("capturePrimordials")?;
-    let _: Value = capture.call(())?;
-    let lazy: Function = internal.get("lazy")?;
-    for file in LAZY_FILES {
-        let globals = rquickjs::Array::new(ctx.clone())?;
-        for (i, g) in file.globals.iter().enumerate() {
-            globals.set(i, *g)?;
-        }
-        let keys = rquickjs::Array::new(ctx.clone())?;
-        for (i, k) in file.internal_keys.iter().enumerate() {
-            keys.set(i, *k)?;
-        }
-        let _: Value = lazy.call((file.name, globals, keys))?;
-    }
-    Ok(())
+pub fn install_lazy_files<'js>(_ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
+    // One call with all files as text ("name|globals|keys;…"): cheaper than building arrays.
+    static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let spec = SPEC.get_or_init(|| {
+        LAZY_FILES
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}|{}|{}",
+                    f.name,
+                    f.globals.join(","),
+                    f.internal_keys.join(",")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    });
+    let install: Function = internal.get("installLazy")?;
+    install.call((spec.as_str(),))
 }
 
 /// The Web platform extension, installed into every isolate.
