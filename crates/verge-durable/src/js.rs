@@ -141,14 +141,7 @@ impl StorageHandle {
         reverse: bool,
         limit: Option<f64>,
     ) -> Result<Vec<Vec<String>>> {
-        let q = ObjectListQuery {
-            start,
-            start_after,
-            end,
-            prefix,
-            reverse,
-            limit: limit.map(|l| l.max(0.0) as usize),
-        };
+        let q = list_query(start, start_after, end, prefix, reverse, limit);
         let rows = self.core.list(&q).map_err(|e| store_err(&ctx, e))?;
         Ok(rows
             .into_iter()
@@ -268,14 +261,7 @@ impl StorageHandle {
         reverse: bool,
         limit: Option<f64>,
     ) -> Result<Vec<Vec<String>>> {
-        let q = ObjectListQuery {
-            start,
-            start_after,
-            end,
-            prefix,
-            reverse,
-            limit: limit.map(|l| l.max(0.0) as usize),
-        };
+        let q = list_query(start, start_after, end, prefix, reverse, limit);
         let rows = self.core.txn_list(id, &q).map_err(|e| store_err(&ctx, e))?;
         Ok(rows
             .into_iter()
@@ -670,5 +656,24 @@ impl verge_js::Extension for DurableExtension {
             env.set(ns.config.binding.as_str(), v)?;
         }
         Ok(())
+    }
+}
+
+/// The list options object, as `ObjectCore` takes it (a negative limit counts as 0).
+fn list_query(
+    start: Option<String>,
+    start_after: Option<String>,
+    end: Option<String>,
+    prefix: Option<String>,
+    reverse: bool,
+    limit: Option<f64>,
+) -> ObjectListQuery {
+    ObjectListQuery {
+        start,
+        start_after,
+        end,
+        prefix,
+        reverse,
+        limit: limit.map(|l| l.max(0.0) as usize),
     }
 }
