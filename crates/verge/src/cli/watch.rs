@@ -15,6 +15,17 @@ use notify::Watcher as _;
 /// Directory names whose contents never reload the worker.
 const IGNORED_DIRS: &[&str] = &["node_modules", ".git", "target", ".verge", ".wrangler"];
 
+/// Files whose changes never reload the worker: logs and editors' scratch files. Without this,
+/// `verge dev . > dev.log` run inside the project reloads on every line it logs.
+fn scratch_file(name: &str) -> bool {
+    name.ends_with(".log")
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.starts_with(".#")
+        || name == "4913" // vim's write probe
+}
+
 /// A relevant change in the project.
 #[derive(Debug, Default)]
 pub struct Change {
@@ -32,7 +43,12 @@ struct Scope {
 
 impl Scope {
     fn ignored(&self, path: &Path) -> bool {
-        if path.starts_with(&self.state) {
+        if path.starts_with(&self.state)
+            || path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(scratch_file)
+        {
             return true;
         }
         let below = path.strip_prefix(&self.root).unwrap_or(path);
@@ -187,6 +203,20 @@ mod tests {
         assert!(s.ignored(Path::new("/p/target/app/.verge/kv.sqlite")));
         assert!(s.ignored(Path::new("/p/target/app/src/target")));
         assert!(s.ignored(Path::new("/state/kv.sqlite")));
+        for scratch in [
+            "dev.log",
+            "index.js~",
+            ".index.js.swp",
+            ".#index.js",
+            "4913",
+        ] {
+            assert!(
+                s.ignored(&Path::new("/p/target/app/src").join(scratch)),
+                "{scratch}"
+            );
+        }
+        assert!(!s.ignored(Path::new("/p/target/app/src/log.js")));
+        assert!(!s.ignored(Path::new("/p/target/app/wrangler.toml")));
     }
 
     /// The next change within `limit` (skipping none), or `None`.
