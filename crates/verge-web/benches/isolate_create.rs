@@ -262,7 +262,7 @@ fn main() {
                         let start = Instant::now();
                         verge_web::eval_platform_js(&ctx, &internal, name, src).expect(name);
                         if *name == "verge:web/lazy.js" {
-                            verge_web::install_lazy_files(&ctx, &internal).expect("lazy");
+                            verge_web::install_lazy_files(&internal).expect("lazy");
                         }
                         if keep {
                             eval[i].push(us(start.elapsed()));
@@ -295,7 +295,7 @@ fn main() {
                             .call((ctx.globals(), prim, internal.clone()))
                             .expect(JS_FILES[i].0);
                         if JS_FILES[i].0 == "verge:web/lazy.js" {
-                            verge_web::install_lazy_files(&ctx, &internal).expect("lazy");
+                            verge_web::install_lazy_files(&internal).expect("lazy");
                         }
                         if keep {
                             bc_file[i].push(us(s.elapsed()));

@@ -1,7 +1,8 @@
-// Loads rarely used parts of the platform on first use. `internal.lazy(name, globals, keys)`
-// puts accessors on globalThis (and on `internal`) that evaluate platform file `name` the first
-// time any of them is read or written; the file then defines the real values, which replace
-// the accessors. An idle isolate that never touches streams, URL, events, Blob/FormData,
+// Loads rarely used parts of the platform on first use. `lazy(name, globals, keys)` (run for
+// every file by `internal.installLazy`) puts accessors on globalThis (and on `internal`) that
+// evaluate platform file `name` the first time any of them is read or written; the file then
+// defines the real values, which replace the accessors. An idle isolate that never touches
+// streams, URL, events, Blob/FormData,
 // WebSockets, compression or URLPattern never pays for them (creation time and memory).
 //
 // A guest may replace or delete a global before its file loads: the file then leaves that name
@@ -25,7 +26,7 @@ const PRIMORDIALS = ["Array", "ArrayBuffer", "DataView", "DOMException", "Error"
   "Math", "Number", "Object", "Promise", "RangeError", "Reflect", "RegExp", "Set", "String", "Symbol",
   "TypeError", "Uint8Array", "WeakMap", "WeakSet", "structuredClone", "queueMicrotask", "TextEncoder",
   "TextDecoder"];
-internal.capturePrimordials = () => {
+const capturePrimordials = () => {
   for (let i = 0; i < PRIMORDIALS.length; i++) {
     const n = PRIMORDIALS[i];
     if (primordials[n] === undefined) primordials[n] = globalThis[n];
@@ -44,7 +45,7 @@ internal.defineGlobal = (name, value) => {
 // Globals a platform file defined (so a retried load may define them again).
 const platformDefined = new $Set();
 
-internal.lazy = (name, globals, keys) => {
+const lazy = (name, globals, keys) => {
   let state = 0; // 0: not loaded, 1: loading, 2: loaded
   const getters = []; // the stand-in getter of globals[i] (to tell ours from a guest's property)
   const isStandIn = (target, prop, get) => {
@@ -88,11 +89,11 @@ internal.lazy = (name, globals, keys) => {
 // All lazy files at once, from "name|global,global|key,key;…" (src/lib.rs, LAZY_FILES), after
 // the eager files ran and before any guest code.
 internal.installLazy = (spec) => {
-  internal.capturePrimordials();
+  capturePrimordials();
   const files = spec.split(";");
   for (let i = 0; i < files.length; i++) {
     const f = files[i].split("|");
-    internal.lazy(f[0], f[1] ? f[1].split(",") : [], f[2] ? f[2].split(",") : []);
+    lazy(f[0], f[1] ? f[1].split(",") : [], f[2] ? f[2].split(",") : []);
   }
 };
 // One descriptor object, refilled for each stand-in (creation time matters here).

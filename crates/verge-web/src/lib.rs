@@ -185,7 +185,7 @@ pub fn install_intl_loader<'js>(internal: &Object<'js>) -> Result<()> {
 }
 
 /// Puts the stand-ins for every [`LAZY_FILES`] entry in place (after `js/lazy.js` ran).
-pub fn install_lazy_files<'js>(_ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
+pub fn install_lazy_files<'js>(internal: &Object<'js>) -> Result<()> {
     // One call with all files as text ("name|globals|keys;…"): cheaper than building arrays.
     static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let spec = SPEC.get_or_init(|| {
@@ -280,7 +280,7 @@ impl verge_js::Extension for WebExtension {
         intl::install(ctx, internal)?;
         install_intl_loader(internal)?;
         eval_platform_js(ctx, internal, "verge:web/platform.js", platform_source())?;
-        install_lazy_files(ctx, internal)
+        install_lazy_files(internal)
     }
 
     fn env<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
