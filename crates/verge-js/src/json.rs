@@ -1,4 +1,5 @@
-//! A native `JSON.stringify` for the common call (no replacer, no `space`).
+//! A native `JSON.stringify` for the common call (no replacer, no `space`), and the install
+//! of the native `JSON.parse`.
 //!
 //! QuickJS-ng's own `JSON.stringify` (`js_json_to_str` in quickjs.c) is generic: per object it
 //! builds a JS array of key strings, turns each key back into an atom for the lookup, allocates
@@ -18,6 +19,9 @@
 //! `LEVEL_BYTES` of stack, checked against the engine's own stack limit (see
 //! `Serializer::ensure_room`). The output buffer is allocated from the QuickJS heap, so the
 //! isolate's memory limit applies to it as to the original.
+//!
+//! [`install`] also replaces `JSON.parse` (module `parse`, in `json_parse.rs`), sharing the
+//! guards, the QuickJS-heap buffers and the stack checks below.
 //!
 //! It lives in verge-js, the crate allowed `unsafe`, because it uses the raw C API: the speed
 //! comes from working with atoms and raw values, which rquickjs's safe API does not expose.
@@ -92,7 +96,8 @@ fn class_ids<'js>(ctx: &Ctx<'js>, json: &Object<'js>) -> Result<ClassIds> {
 }
 
 /// Replaces `JSON.stringify` with the native serialiser (same attributes: writable,
-/// configurable, not enumerable; `length` 3, `name` "stringify").
+/// configurable, not enumerable; `length` 3, `name` "stringify") and `JSON.parse` with the
+/// native parser (`length` 2, `name` "parse"; see `json_parse.rs`).
 pub fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
     let json: Object = ctx.globals().get("JSON")?;
     let original: Value = json.get("stringify")?;
@@ -125,27 +130,75 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
     data[DATA_BOOLEAN_VALUE_OF] = boolean_value_of.as_raw();
     data[DATA_ARRAY_IS_ARRAY] = is_array.as_raw();
     data[DATA_STACK_PROBE] = probe.as_raw();
-    // SAFETY: JS_NewCFunctionData2 duplicates the data values (which stay owned by the
-    // `Value`s above) and returns a new reference; JS_DefinePropertyValueStr takes it over.
+    define_native(ctx, &json, c"stringify", stringify, 3, &mut data)?;
+    parse::install(ctx, &json, &probe)
+}
+
+/// The signature of a native function with `func_data` slots.
+type NativeFn = unsafe extern "C" fn(
+    *mut JSContext,
+    JSValue,
+    c_int,
+    *mut JSValue,
+    c_int,
+    *mut JSValue,
+) -> JSValue;
+
+/// Defines `JSON[name]` as native function `f` with `length` and `data` slots, with the
+/// attributes of the built-in (writable, configurable, not enumerable).
+fn define_native<'js>(
+    ctx: &Ctx<'js>,
+    json: &Object<'js>,
+    name: &std::ffi::CStr,
+    f: NativeFn,
+    length: c_int,
+    data: &mut [JSValue],
+) -> Result<()> {
+    let raw = ctx.as_raw().as_ptr();
+    let Ok(data_len) = c_int::try_from(data.len()) else {
+        return Err(rquickjs::Error::Exception);
+    };
+    // SAFETY: JS_NewCFunctionData2 duplicates the data values (which stay owned by the caller)
+    // and returns a new reference; JS_DefinePropertyValueStr takes it over.
     unsafe {
-        let f = qjs::JS_NewCFunctionData2(
+        let fv = qjs::JS_NewCFunctionData2(
             raw,
-            Some(stringify),
-            c"stringify".as_ptr(),
-            3,
+            Some(f),
+            name.as_ptr(),
+            length,
             0,
-            DATA_LEN as c_int,
+            data_len,
             data.as_mut_ptr(),
         );
-        if qjs::JS_IsException(f) {
+        if qjs::JS_IsException(fv) {
             return Err(rquickjs::Error::Exception);
         }
         let flags = (qjs::JS_PROP_WRITABLE | qjs::JS_PROP_CONFIGURABLE) as c_int;
-        if qjs::JS_DefinePropertyValueStr(raw, json.as_raw(), c"stringify".as_ptr(), f, flags) < 0 {
+        if qjs::JS_DefinePropertyValueStr(raw, json.as_raw(), name.as_ptr(), fv, flags) < 0 {
             return Err(rquickjs::Error::Exception);
         }
     }
     Ok(())
+}
+
+/// The arguments and `func_data` slots of a native function call, as slices.
+///
+/// # Safety
+/// `argv` must hold `argc` values and `data` `data_len` (the engine pads `argv` to the
+/// function's declared length).
+unsafe fn native_args<'a>(
+    argv: *mut JSValue,
+    argc: usize,
+    data: *mut JSValue,
+    data_len: usize,
+) -> (&'a [JSValue], &'a [JSValue]) {
+    // SAFETY: as the caller promises.
+    unsafe {
+        (
+            std::slice::from_raw_parts(argv, argc),
+            std::slice::from_raw_parts(data, data_len),
+        )
+    }
 }
 
 /// A no-op native function. Calling it goes through the engine's stack check.
@@ -169,12 +222,7 @@ unsafe extern "C" fn stringify(
 ) -> JSValue {
     // SAFETY: the engine pads `argv` to the function's length (3) and `data` has DATA_LEN
     // entries (js_c_function_data_call, JS_NewCFunctionData2).
-    let (args, data) = unsafe {
-        (
-            std::slice::from_raw_parts(argv, 3),
-            std::slice::from_raw_parts(data, DATA_LEN),
-        )
-    };
+    let (args, data) = unsafe { native_args(argv, 3, data, DATA_LEN) };
     let absent = |v: JSValue| {
         // SAFETY: tag reads.
         unsafe { qjs::JS_IsUndefined(v) || qjs::JS_IsNull(v) }
@@ -209,6 +257,14 @@ struct Thrown;
 
 type Res<T> = std::result::Result<T, Thrown>;
 
+/// Throws QuickJS's out-of-memory error (a size that cannot even be computed).
+#[cold]
+fn out_of_memory(ctx: *mut JSContext) -> Thrown {
+    // SAFETY: throws on a live context.
+    unsafe { qjs::JS_ThrowOutOfMemory(ctx) };
+    Thrown
+}
+
 /// An owned reference to a JS value, freed on drop.
 struct Owned {
     ctx: *mut JSContext,
@@ -238,6 +294,13 @@ impl Owned {
     fn tag(&self) -> i32 {
         // SAFETY: tag read.
         unsafe { qjs::JS_VALUE_GET_NORM_TAG(self.v) }
+    }
+
+    /// Hands the reference over (to the caller, or to an engine call that takes it).
+    fn into_raw(self) -> JSValue {
+        let v = self.v;
+        std::mem::forget(self);
+        v
     }
 }
 
@@ -323,17 +386,22 @@ impl Drop for PropTable {
     }
 }
 
-/// A byte buffer on the QuickJS heap (so the isolate's memory limit applies).
-struct JsBuf {
+/// A growable array on the QuickJS heap (so the isolate's memory limit applies). Its elements
+/// are plain data: a type holding owned values wraps it and releases them (see
+/// `parse::Values`).
+struct JsVec<T: Copy> {
     ctx: *mut JSContext,
-    ptr: *mut u8,
+    ptr: *mut T,
     len: usize,
     cap: usize,
 }
 
-impl JsBuf {
-    fn new(ctx: *mut JSContext) -> JsBuf {
-        JsBuf {
+/// The serialiser's output bytes.
+type JsBuf = JsVec<u8>;
+
+impl<T: Copy> JsVec<T> {
+    fn new(ctx: *mut JSContext) -> JsVec<T> {
+        JsVec {
             ctx,
             ptr: std::ptr::null_mut(),
             len: 0,
@@ -343,17 +411,24 @@ impl JsBuf {
 
     #[cold]
     fn grow(&mut self, extra: usize) -> Res<()> {
-        let need = self.len.checked_add(extra).ok_or(Thrown)?;
+        let Some(need) = self.len.checked_add(extra) else {
+            return Err(out_of_memory(self.ctx));
+        };
         // 1.5× growth, as QuickJS's own string buffers, to stay close to the original's peak
         // memory near the isolate's limit.
-        let cap = need.max(self.cap.saturating_add(self.cap / 2)).max(1024);
-        // SAFETY: reallocates our own block; on failure the old block stays valid and
-        // js_realloc has thrown an out-of-memory error.
-        let p = unsafe { qjs::js_realloc(self.ctx, self.ptr.cast::<c_void>(), cap as qjs::size_t) };
+        let min = (1024 / std::mem::size_of::<T>().max(1)).max(1);
+        let cap = need.max(self.cap.saturating_add(self.cap / 2)).max(min);
+        let Some(bytes) = cap.checked_mul(std::mem::size_of::<T>()) else {
+            return Err(out_of_memory(self.ctx));
+        };
+        // SAFETY: reallocates our own block (malloc-aligned, enough for any `T` here); on
+        // failure the old block stays valid and js_realloc has thrown an out-of-memory error.
+        let p =
+            unsafe { qjs::js_realloc(self.ctx, self.ptr.cast::<c_void>(), bytes as qjs::size_t) };
         if p.is_null() {
             return Err(Thrown);
         }
-        self.ptr = p.cast::<u8>();
+        self.ptr = p.cast::<T>();
         self.cap = cap;
         Ok(())
     }
@@ -366,6 +441,25 @@ impl JsBuf {
         Ok(())
     }
 
+    #[inline]
+    fn push(&mut self, x: T) -> Res<()> {
+        self.reserve(1)?;
+        // SAFETY: room for one element is reserved.
+        unsafe { self.ptr.add(self.len).write(x) };
+        self.len += 1;
+        Ok(())
+    }
+
+    fn as_slice(&self) -> &[T] {
+        if self.ptr.is_null() {
+            return &[];
+        }
+        // SAFETY: the first `len` elements are initialised.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl JsBuf {
     /// Appends into room the caller reserved.
     #[inline]
     fn put_reserved(&mut self, b: &[u8]) {
@@ -383,15 +477,6 @@ impl JsBuf {
             }
         }
         self.len += b.len();
-    }
-
-    #[inline]
-    fn push(&mut self, b: u8) -> Res<()> {
-        self.reserve(1)?;
-        // SAFETY: one byte of room is reserved.
-        unsafe { *self.ptr.add(self.len) = b };
-        self.len += 1;
-        Ok(())
     }
 
     #[inline]
@@ -418,17 +503,9 @@ impl JsBuf {
             }
         }
     }
-
-    fn as_slice(&self) -> &[u8] {
-        if self.ptr.is_null() {
-            return &[];
-        }
-        // SAFETY: the first `len` bytes are initialised.
-        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
-    }
 }
 
-impl Drop for JsBuf {
+impl<T: Copy> Drop for JsVec<T> {
     fn drop(&mut self) {
         if !self.ptr.is_null() {
             // SAFETY: frees our own block, once.
@@ -517,12 +594,7 @@ struct Serializer<'a> {
     classes: ClassIds,
     out: JsBuf,
     s: Scratch,
-    /// The stack address at the start of the call.
-    sp_entry: usize,
-    /// Stack bytes below `sp_entry` known to be within the engine's limit.
-    room_ok: usize,
-    /// Stack bytes below `sp_entry` known to reach past the engine's limit.
-    room_max: usize,
+    room: StackRoom,
 }
 
 /// Bytes that need attention when escaping: control characters, `"`, `\`, and 0xED (the lead
@@ -648,9 +720,7 @@ impl<'a> Serializer<'a> {
             classes,
             out: JsBuf::new(ctx),
             s: SCRATCH.with(|c| c.take()).unwrap_or_default(),
-            sp_entry: stack_address(),
-            room_ok: FREE_LEVELS * LEVEL_BYTES,
-            room_max: usize::MAX,
+            room: StackRoom::new(FREE_LEVELS * LEVEL_BYTES),
         }
     }
 
@@ -679,10 +749,7 @@ impl<'a> Serializer<'a> {
         let s = unsafe {
             qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as qjs::size_t)
         };
-        let s = Owned::new(self.ctx, s)?;
-        let v = s.v;
-        std::mem::forget(s);
-        Ok(v)
+        Ok(Owned::new(self.ctx, s)?.into_raw())
     }
 
     /// Writes the members of the open frames until none is left (the loop of js_json_to_str
@@ -783,49 +850,13 @@ impl<'a> Serializer<'a> {
         Ok(())
     }
 
-    /// Throws a RangeError where QuickJS's recursive serialiser would overflow its stack.
-    ///
-    /// Each nesting level is charged [`LEVEL_BYTES`] of stack below the call's entry, and that
-    /// room is checked against the engine's limit by really descending the native stack in
-    /// [`PROBE_CHUNK`] frames and calling a native no-op through the engine at each (its stack
-    /// check throws past the limit). Windows double, so a call checks O(log depth) times.
+    /// Throws a RangeError where QuickJS's recursive serialiser would overflow its stack: each
+    /// nesting level is charged [`LEVEL_BYTES`] of stack (see [`StackRoom`]).
     fn ensure_room(&mut self, need: usize) -> Res<()> {
-        if need <= self.room_ok {
-            return Ok(());
-        }
-        if need > self.room_max {
-            return self.throw_stack_overflow();
-        }
-        let want = need.max(self.room_ok.saturating_mul(2)).max(MIN_WINDOW);
-        let target = self.sp_entry.saturating_sub(want);
-        let mut last_ok = self.sp_entry;
-        let limit = want / PROBE_CHUNK + 2;
-        if probe_down(
-            self.ctx,
-            self.data[DATA_STACK_PROBE],
-            target,
-            &mut last_ok,
-            limit,
-        ) {
-            self.room_ok = want;
-            return Ok(());
-        }
-        // The probe threw: a stack overflow, or an uncatchable interrupt to pass on.
-        // SAFETY: takes the pending exception (JS_GetException hands over its reference).
-        let exc = Owned {
-            ctx: self.ctx,
-            v: unsafe { qjs::JS_GetException(self.ctx) },
-        };
-        // SAFETY: reads a flag of a live value.
-        if unsafe { qjs::JS_IsUncatchableError(exc.v) } {
-            // SAFETY: rethrows the exception, handing our reference back to the context.
-            unsafe { qjs::JS_Throw(self.ctx, qjs::JS_DupValue(self.ctx, exc.v)) };
-            return Err(Thrown);
-        }
-        let room = self.sp_entry.saturating_sub(last_ok);
-        self.room_ok = self.room_ok.max(room);
-        self.room_max = room;
-        if need <= room {
+        if self
+            .room
+            .check(self.ctx, self.data[DATA_STACK_PROBE], need)?
+        {
             Ok(())
         } else {
             self.throw_stack_overflow()
@@ -1059,6 +1090,76 @@ impl Drop for Serializer<'_> {
     }
 }
 
+/// The native stack a call may still use, for code that keeps its nesting on a heap stack but
+/// must fail where a recursive implementation would hit the engine's stack limit.
+///
+/// Callers charge each nesting level a number of bytes below the call's entry; that room is
+/// checked against the engine's limit by really descending the native stack in [`PROBE_CHUNK`]
+/// frames and calling a native no-op through the engine at each (its stack check throws past
+/// the limit). Verified windows double, so a call checks O(log depth) times.
+struct StackRoom {
+    /// The stack address at the start of the call.
+    sp_entry: usize,
+    /// Stack bytes below `sp_entry` known to be within the engine's limit.
+    room_ok: usize,
+    /// Stack bytes below `sp_entry` known to reach past the engine's limit.
+    room_max: usize,
+}
+
+impl StackRoom {
+    /// Room for a call entered about here; the first `free` bytes are assumed, not checked.
+    #[inline(always)]
+    fn new(free: usize) -> StackRoom {
+        StackRoom {
+            sp_entry: stack_address(),
+            room_ok: free,
+            room_max: usize::MAX,
+        }
+    }
+
+    /// Whether `need` bytes below the entry are within the engine's stack limit (`probe` is a
+    /// native no-op function). `Ok(false)`: they are not, and no exception is pending; `Err`:
+    /// the probe was interrupted, and that uncatchable exception is pending.
+    #[inline]
+    fn check(&mut self, ctx: *mut JSContext, probe: JSValue, need: usize) -> Res<bool> {
+        if need <= self.room_ok {
+            return Ok(true);
+        }
+        self.probe(ctx, probe, need)
+    }
+
+    #[cold]
+    fn probe(&mut self, ctx: *mut JSContext, probe: JSValue, need: usize) -> Res<bool> {
+        if need > self.room_max {
+            return Ok(false);
+        }
+        let want = need.max(self.room_ok.saturating_mul(2)).max(MIN_WINDOW);
+        let target = self.sp_entry.saturating_sub(want);
+        let mut last_ok = self.sp_entry;
+        let limit = want / PROBE_CHUNK + 2;
+        if probe_down(ctx, probe, target, &mut last_ok, limit) {
+            self.room_ok = want;
+            return Ok(true);
+        }
+        // The probe threw: a stack overflow, or an uncatchable interrupt to pass on.
+        // SAFETY: takes the pending exception (JS_GetException hands over its reference).
+        let exc = Owned {
+            ctx,
+            v: unsafe { qjs::JS_GetException(ctx) },
+        };
+        // SAFETY: reads a flag of a live value.
+        if unsafe { qjs::JS_IsUncatchableError(exc.v) } {
+            // SAFETY: rethrows the exception, handing our reference back to the context.
+            unsafe { qjs::JS_Throw(ctx, qjs::JS_DupValue(ctx, exc.v)) };
+            return Err(Thrown);
+        }
+        let room = self.sp_entry.saturating_sub(last_ok);
+        self.room_ok = self.room_ok.max(room);
+        self.room_max = room;
+        Ok(need <= room)
+    }
+}
+
 /// Descends the native stack in [`PROBE_CHUNK`] frames, calling `probe` (a native no-op)
 /// through the engine in each, until the stack address is at or below `target`. Returns false
 /// when a call threw (the exception is pending); `last_ok` is the deepest address that passed.
@@ -1097,6 +1198,9 @@ fn probe_down(
     std::hint::black_box(pad);
     ok
 }
+
+#[path = "json_parse.rs"]
+mod parse;
 
 #[cfg(test)]
 #[path = "tests_json.rs"]

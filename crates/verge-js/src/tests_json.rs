@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::testing::run_js;
 use rquickjs::{Ctx, Object, Value};
 
-/// Installs the native `JSON.stringify`, keeping the original as `originalStringify`.
+/// Installs the native `JSON` functions, keeping the originals as `originalStringify` and
+/// `originalParse`.
 struct NativeJson;
 
 impl crate::Extension for NativeJson {
@@ -18,9 +19,11 @@ impl crate::Extension for NativeJson {
 
     fn init<'js>(&self, ctx: &Ctx<'js>, _internal: &Object<'js>) -> rquickjs::Result<()> {
         let json: Object = ctx.globals().get("JSON")?;
-        let original: Value = json.get("stringify")?;
+        let stringify: Value = json.get("stringify")?;
+        let parse: Value = json.get("parse")?;
         super::install(ctx)?;
-        ctx.globals().set("originalStringify", original)?;
+        ctx.globals().set("originalStringify", stringify)?;
+        ctx.globals().set("originalParse", parse)?;
         Ok(())
     }
 }
@@ -60,7 +63,14 @@ function done() {
 
 /// Runs `cases` (JS calling `cmp`) and asserts every case matched; returns the number checked.
 fn differential(cases: &str) -> u64 {
-    let script = format!("{HARNESS}\n{cases}\nreturn done();");
+    run_differential(HARNESS, cases)
+}
+
+/// Runs `cases` after `harness` (which defines `cmp` and a `done()` returning `{checked,
+/// mismatches, mismatchCount}`) in an isolate with the native `JSON` functions, and asserts
+/// every case matched; returns the number checked.
+pub(super) fn run_differential(harness: &str, cases: &str) -> u64 {
+    let script = format!("{harness}\n{cases}\nreturn done();");
     let out = match run_js(vec![Arc::new(NativeJson)], &script) {
         Ok(v) => v,
         Err(e) => panic!("script threw: {e}"),
@@ -79,7 +89,8 @@ fn differential(cases: &str) -> u64 {
     v["checked"].as_u64().expect("checked")
 }
 
-fn js(script: &str) -> String {
+/// Runs `script` in an isolate with the native `JSON` functions; its result as JSON text.
+pub(super) fn js(script: &str) -> String {
     match run_js(vec![Arc::new(NativeJson)], script) {
         Ok(v) => v,
         Err(e) => panic!("script threw: {e}"),
@@ -609,14 +620,35 @@ globalThis.round = (n) => {
 
 #[test]
 fn values_atoms_and_memory_are_released_on_every_path() {
+    // 48 MiB: low enough for the 80 MiB output of one case to run out of memory.
+    counts_stay_flat(
+        LEAK_ROUND,
+        48 << 20,
+        &[
+            "out of memory",
+            "circular reference",
+            "BigInt are forbidden",
+            "Maximum call stack size exceeded",
+            "revoked proxy",
+            "getter ",
+            "toJSON ",
+        ],
+    );
+}
+
+/// Runs `round(n)`, defined by `setup`, in a fresh runtime with the native `JSON` functions
+/// (256 KiB of stack, `memory_limit` bytes of heap): each round's output must contain every
+/// `expected` string, and after two rounds of warm-up (engine state that lasts: shapes,
+/// interned atoms, the scratch) the runtime's object, string, atom, allocation and shape counts
+/// must not change from round to round.
+pub(super) fn counts_stay_flat(setup: &str, memory_limit: usize, expected: &[&str]) {
     let rt = rquickjs::Runtime::new().expect("runtime");
     rt.set_max_stack_size(256 * 1024);
-    // Low enough for the 80 MiB output of one case to run out of memory.
-    rt.set_memory_limit(48 << 20);
+    rt.set_memory_limit(memory_limit);
     let ctx = rquickjs::Context::full(&rt).expect("context");
     ctx.with(|ctx| {
         super::install(&ctx).expect("install");
-        ctx.eval::<(), _>(LEAK_ROUND).expect("setup");
+        ctx.eval::<(), _>(setup).expect("setup");
     });
     let mut n = 0;
     let mut round = || {
@@ -624,16 +656,8 @@ fn values_atoms_and_memory_are_released_on_every_path() {
         ctx.with(|ctx| {
             let f: rquickjs::Function = ctx.globals().get("round").expect("round");
             let out: String = f.call((n,)).expect("round runs");
-            for expected in [
-                "out of memory",
-                "circular reference",
-                "BigInt are forbidden",
-                "Maximum call stack size exceeded",
-                "revoked proxy",
-                "getter ",
-                "toJSON ",
-            ] {
-                assert!(out.contains(expected), "{expected} missing from {out}");
+            for e in expected {
+                assert!(out.contains(e), "{e} missing from {out}");
             }
         });
         rt.run_gc();
@@ -646,7 +670,6 @@ fn values_atoms_and_memory_are_released_on_every_path() {
             m.shape_count,
         )
     };
-    // The first rounds create lasting engine state (shapes, interned atoms, the scratch).
     round();
     round();
     let a = round();
