@@ -381,3 +381,50 @@ fn editing_the_module_reloads_without_dropping_the_port() {
         "version 2"
     );
 }
+
+#[test]
+fn a_handler_that_is_not_async_is_served_like_an_async_one() {
+    let v = Verge::start(&fixture("sync-handler"), &["--threads", "1", "--no-reload"]);
+    let c = client();
+    let get = |path: &str| {
+        let r = c.get(v.url(path)).send().unwrap();
+        let status = r.status().as_u16();
+        let header = r
+            .headers()
+            .get("x-sync")
+            .map(|h| h.to_str().unwrap().to_string());
+        (status, header, r.text().unwrap())
+    };
+    assert_eq!(get("/"), (200, Some("1".into()), "sync hello".into()));
+    let (status, _, body) = get("/throw");
+    assert_eq!(status, 500);
+    assert!(body.contains("RangeError: sync failure"), "{body}");
+    for path in ["/not-a-response", "/undefined"] {
+        let (status, _, body) = get(path);
+        assert_eq!(status, 500, "{path}");
+        assert!(body.contains("expected a Response"), "{path}: {body}");
+    }
+    let (status, _, body) = get("/used");
+    assert_eq!(status, 500);
+    assert!(body.contains("already used"), "{body}");
+    let (status, _, body) = get("/error");
+    assert_eq!(status, 500);
+    assert!(body.contains("error response"), "{body}");
+    assert_eq!(get("/wait-until").2, "ok");
+    let order: serde_json::Value = c.get(v.url("/order")).send().unwrap().json().unwrap();
+    assert_eq!(
+        order,
+        serde_json::json!(["handler", "waitUntil", "microtask"])
+    );
+    assert_eq!(get("/thenable").2, "from a thenable");
+    assert_eq!(get("/promise").2, "from a promise");
+    let (status, _, body) = get("/rejected");
+    assert_eq!(status, 500);
+    assert!(body.contains("rejected promise"), "{body}");
+    // A Response with a `then` is a thenable: awaiting it calls `then`, as an async handler
+    // returning it would.
+    assert_eq!(get("/subclass-then").2, "then wins");
+    assert_eq!(get("/stream").2, "streamed");
+    assert_eq!(get("/nowhere").0, 404);
+    assert!(v.wait_for_log("sync failure", Duration::from_secs(5)));
+}

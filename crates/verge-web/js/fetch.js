@@ -328,18 +328,27 @@ internal.settleWaitUntil = async (ctx) => {
 };
 
 // One entry per request: builds the Request and the ExecutionContext and calls the handler.
-// Returns [promise, ctx]: the host keeps ctx (waitUntil work may be registered at any time,
-// even after a throw or while the request hangs) and awaits the promise, which resolves to
-// [status, headers, bodyKind, body], or [-1, error] for a throw. Never rejects: a rejection
-// the host reads later would be reported as unhandled first.
+// Returns [result, ctx]: the host keeps ctx (waitUntil work may be registered at any time,
+// even after a throw or while the request hangs). The result is the response's parts
+// [status, headers, bodyKind, body], or [-1, error] for a throw, or a promise of either when
+// the handler returned a promise. The promise never rejects: a rejection the host reads later
+// would be reported as unhandled first. A handler that returns a Response directly (the common
+// case) is answered without an async frame, an await and a `then`.
 internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   const ctx = new ExecutionContext();
   const request = new Request(kInternal, [method, url, headers, reader, cfJson]);
-  return [callFetch(handler, request, env, ctx).then(undefined, (e) => [-1, e]), ctx];
+  let r;
+  try {
+    r = handler.fetch(request, env, ctx);
+    if (r instanceof Response && r.then === undefined) return [responseParts(r), ctx];
+  } catch (e) {
+    return [[-1, e], ctx];
+  }
+  return [awaitResponse(r).then(undefined, (e) => [-1, e]), ctx];
 };
 internal.waitUntilCount = (ctx) => ExecutionContext.promises(ctx).length;
-async function callFetch(handler, request, env, ctx) {
-  const r = await handler.fetch(request, env, ctx);
+async function awaitResponse(r) { return responseParts(await r); }
+function responseParts(r) {
   if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
   const p = Response.parts(r), status = p[0], headers = p[1], type = p[2], webSocket = p[3];
   if (type === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
@@ -354,7 +363,7 @@ async function callFetch(handler, request, env, ctx) {
   const stream = bodyStream(st);
   return [status, headers, 3, S().getReader(stream)];
 }
-// Resolves to a chunk, `undefined` at the end, or `[error]`; never rejects (see callFetch).
+// Resolves to a chunk, `undefined` at the end, or `[error]`; never rejects (see internal.serve).
 internal.readChunk = (reader) => reader.read().then(({ done, value }) => {
   if (done) return undefined;
   const b = toBytes(value);

@@ -151,8 +151,12 @@ pub async fn invoke_fetch(
                     ))?;
                     let exec: Object = served.get(1)?;
                     *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec));
-                    let promise: Promise = served.get(0)?;
-                    let parts: rquickjs::Array = promise.into_future().await?;
+                    let result: Value = served.get(0)?;
+                    let parts: rquickjs::Array = if result.is_promise() {
+                        result.get::<Promise>()?.into_future().await?
+                    } else {
+                        result.get()?
+                    };
                     let status: i32 = parts.get(0)?;
                     if status < 0 {
                         return Err(ctx.throw(parts.get(1)?));
