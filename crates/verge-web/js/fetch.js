@@ -332,8 +332,8 @@ internal.settleWaitUntil = async (ctx) => {
 // even after a throw or while the request hangs). The result is the response's parts
 // [status, headers, bodyKind, body], or [-1, error] for a throw, or a promise of either when
 // the handler returned a promise. The promise never rejects: a rejection the host reads later
-// would be reported as unhandled first. A handler that returns a Response directly (the common
-// case) is answered without an async frame, an await and a `then`.
+// would be reported as unhandled first. A handler that returns a Response directly is answered
+// without an async frame, an await and a `then`.
 internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   const ctx = new ExecutionContext();
   const request = new Request(kInternal, [method, url, headers, reader, cfJson]);
@@ -341,12 +341,20 @@ internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   try {
     r = handler.fetch(request, env, ctx);
     if (r instanceof Response && r.then === undefined) return [responseParts(r), ctx];
+    // A native promise (what an async handler returns) is read with one reaction; `await`
+    // would take the same steps (no `then` lookup) plus an async frame.
+    if (r instanceof $Promise && r.constructor === $Promise) return [promiseThen(r, partsOrError, errorParts), ctx];
   } catch (e) {
     return [[-1, e], ctx];
   }
-  return [awaitResponse(r).then(undefined, (e) => [-1, e]), ctx];
+  return [awaitResponse(r).then(undefined, errorParts), ctx];
 };
 internal.waitUntilCount = (ctx) => ExecutionContext.promises(ctx).length;
+const promiseThen = Function.prototype.call.bind($Promise.prototype.then);
+const errorParts = (e) => [-1, e];
+function partsOrError(r) {
+  try { return responseParts(r); } catch (e) { return [-1, e]; }
+}
 async function awaitResponse(r) { return responseParts(await r); }
 function responseParts(r) {
   if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
