@@ -1,16 +1,12 @@
 //! Request ids in Cloudflare's `cf-ray` shape: 16 lower-case hex digits, `-`, the PoP code.
 
 /// A new random ray id for PoP `colo`.
+///
+/// The bits come from a per-thread generator (`fastrand`, wyrand) rather than the OS: an id
+/// needs to be unlikely to repeat, not unpredictable, and a `getrandom` system call per request
+/// cost about 1 % of a small request.
 pub fn new_ray_id(colo: &str) -> String {
-    let mut bytes = [0u8; 8];
-    if getrandom::fill(&mut bytes).is_err() {
-        // Entropy failure is not worth failing a request over: fall back to the clock.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        bytes = (nanos as u64).to_be_bytes();
-    }
+    let bytes = fastrand::u64(..).to_be_bytes();
     let mut s = String::with_capacity(17 + colo.len());
     for b in bytes {
         s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
