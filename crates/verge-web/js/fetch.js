@@ -126,42 +126,45 @@ function cloneState(state) {
 const kInternal = $Symbol("internal");
 const METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// A Request's and a Response's own state is one array (allocating it is cheap; each private
+// field would be a property addition with a shape transition on every construction).
+const RQ_URL = 0, RQ_METHOD = 1, RQ_HEADERS = 2, RQ_REDIRECT = 3, RQ_SIGNAL = 4, RQ_CF = 5, RQ_CFJSON = 6;
 class Request {
-  #url; #method; #headers; #redirect; #signal; #cf; #cfJson; #fetcher;
+  #s; // [url, method, headers, redirect, signal, cf, cfJson]: see RQ_*
   constructor(input, init = undefined) {
     if (input === kInternal) {
       // init: [method, url, headers, reader, cfJson] (indexed: destructuring runs the iterator protocol).
       const reader = init[3];
-      this.#method = init[0]; this.#url = init[1]; this.#headers = init[2]; this.#redirect = "manual";
-      this.#signal = null; this.#cf = undefined; this.#cfJson = init[4];
+      this.#s = [init[1], init[0], init[2], "manual", null, undefined, init[4]];
       this[kState] = { src: reader ? { reader } : null, used: false };
       return;
     }
     if (arguments.length === 0) throw new $TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
     init = init === undefined || init === null ? {} : init;
     let src = null, from = null;
+    const st = this.#s = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
     if (input instanceof Request) {
       from = input;
-      this.#url = input.url; this.#method = input.method; this.#redirect = input.redirect;
-      this.#cf = input.cf; this.#signal = input.signal;
+      st[RQ_URL] = input.url; st[RQ_METHOD] = input.method; st[RQ_REDIRECT] = input.redirect;
+      st[RQ_CF] = input.cf; st[RQ_SIGNAL] = input.signal;
     } else {
       const u = urlClasses().URL.parse(String(input));
       if (!u) throw new $TypeError(`Invalid URL: ${String(input)}`);
-      this.#url = u.href; this.#method = "GET"; this.#redirect = "follow"; this.#signal = null;
+      st[RQ_URL] = u.href; st[RQ_METHOD] = "GET"; st[RQ_REDIRECT] = "follow"; st[RQ_SIGNAL] = null;
     }
     if (init.method !== undefined) {
       const m = String(init.method);
       if (!TOKEN.test(m)) throw new $TypeError(`Invalid HTTP method: ${m}`);
-      this.#method = m.toUpperCase();
+      st[RQ_METHOD] = m.toUpperCase();
     }
     if (init.redirect !== undefined) {
       const r = String(init.redirect);
       if (r !== "follow" && r !== "manual" && r !== "error") throw new $TypeError(`Invalid redirect value: ${r}`);
-      this.#redirect = r;
+      st[RQ_REDIRECT] = r;
     }
-    if (init.signal !== undefined) this.#signal = init.signal;
-    if (init.cf !== undefined) this.#cf = init.cf;
-    this.#headers = init.headers !== undefined ? new Headers(init.headers) : from ? copyHeaders(from.headers) : new Headers();
+    if (init.signal !== undefined) st[RQ_SIGNAL] = init.signal;
+    if (init.cf !== undefined) st[RQ_CF] = init.cf;
+    const headers = st[RQ_HEADERS] = init.headers !== undefined ? new Headers(init.headers) : from ? copyHeaders(from.headers) : new Headers();
     let ctype = null;
     if (init.body !== undefined && init.body !== null) {
       [src, ctype] = extractBody(init.body);
@@ -171,27 +174,30 @@ class Request {
       src = from[kState].src;
       if (src !== null) { from[kState].used = true; }
     }
-    if (src !== null && (this.#method === "GET" || this.#method === "HEAD"))
+    if (src !== null && (st[RQ_METHOD] === "GET" || st[RQ_METHOD] === "HEAD"))
       throw new $TypeError("Request with a GET or HEAD method cannot have a body.");
-    if (ctype !== null && !this.#headers.has("content-type")) this.#headers.set("content-type", ctype);
+    if (ctype !== null && !headers.has("content-type")) headers.set("content-type", ctype);
     this[kState] = { src, used: false };
   }
-  get url() { return this.#url; }
-  get method() { return this.#method; }
-  get headers() { return this.#headers; }
-  get redirect() { return this.#redirect; }
-  get signal() { if (!this.#signal) this.#signal = internal.events.newSignal(); return this.#signal; }
+  get url() { return this.#s[RQ_URL]; }
+  get method() { return this.#s[RQ_METHOD]; }
+  get headers() { return this.#s[RQ_HEADERS]; }
+  get redirect() { return this.#s[RQ_REDIRECT]; }
+  get signal() { const st = this.#s; if (!st[RQ_SIGNAL]) st[RQ_SIGNAL] = internal.events.newSignal(); return st[RQ_SIGNAL]; }
   get cf() {
-    if (this.#cf === undefined && this.#cfJson) { this.#cf = $JSON.parse(this.#cfJson); this.#cfJson = null; }
-    return this.#cf;
+    const st = this.#s;
+    if (st[RQ_CF] === undefined && st[RQ_CFJSON]) { st[RQ_CF] = $JSON.parse(st[RQ_CFJSON]); st[RQ_CFJSON] = null; }
+    return st[RQ_CF];
   }
   get fetcher() { return null; }
   get cache() { return undefined; }
   get integrity() { return ""; }
   get keepalive() { return false; }
   clone() {
-    const r = new Request(kInternal, [this.#method, this.#url, copyHeaders(this.#headers), null, this.#cfJson]);
-    r.#redirect = this.#redirect; r.#cf = this.#cf; r.#signal = this.#signal;
+    const st = this.#s;
+    const r = new Request(kInternal, [st[RQ_METHOD], st[RQ_URL], copyHeaders(st[RQ_HEADERS]), null, st[RQ_CFJSON]]);
+    const rs = r.#s;
+    rs[RQ_REDIRECT] = st[RQ_REDIRECT]; rs[RQ_CF] = st[RQ_CF]; rs[RQ_SIGNAL] = st[RQ_SIGNAL];
     r[kState] = cloneState(this[kState]);
     return r;
   }
@@ -202,14 +208,16 @@ mixinBody(Request);
 // ---- Response ----
 const NULL_BODY = new Set([101, 204, 205, 304]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+// The host reads a Response through this (set in the class body; not a public static).
+let responseState;
+const RS_STATUS = 0, RS_STATUS_TEXT = 1, RS_HEADERS = 2, RS_TYPE = 3, RS_URL = 4, RS_REDIRECTED = 5, RS_WEBSOCKET = 6, RS_CF = 7;
 class Response {
-  #status; #statusText; #headers; #type; #url; #redirected; #webSocket; #cf;
+  #s; // [status, statusText, headers, type, url, redirected, webSocket, cf]: see RS_*
   constructor(body = null, init = undefined) {
     if (body === kInternal) {
       // init: [status, statusText, headers, reader, url, redirected].
       const reader = init[3];
-      this.#status = init[0]; this.#statusText = init[1]; this.#headers = init[2]; this.#type = "default";
-      this.#url = init[4]; this.#redirected = init[5]; this.#webSocket = null;
+      this.#s = [init[0], init[1], init[2], "default", init[4], init[5], null, undefined];
       this[kState] = { src: reader ? { reader } : null, used: false };
       return;
     }
@@ -220,19 +228,18 @@ class Response {
       throw new $RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
     const statusText = init.statusText === undefined ? "" : String(init.statusText);
     if (statusText !== "" && /[\r\n]/.test(statusText)) throw new $TypeError("Invalid statusText");
-    this.#status = status; this.#statusText = statusText;
-    this.#headers = init.headers !== undefined ? new Headers(init.headers) : new Headers();
-    this.#type = "default"; this.#url = ""; this.#redirected = false; this.#webSocket = ws; this.#cf = init.cf;
+    const headers = init.headers !== undefined ? new Headers(init.headers) : new Headers();
+    this.#s = [status, statusText, headers, "default", "", false, ws, init.cf];
     const extracted = extractBody(body), src = extracted[0], ctype = extracted[1];
     if (src !== null && NULL_BODY.has(status)) throw new $TypeError(`Response with null body status (${status}) cannot have a body.`);
-    if (ctype !== null && !this.#headers.has("content-type")) this.#headers.set("content-type", ctype);
+    if (ctype !== null && !headers.has("content-type")) headers.set("content-type", ctype);
     this[kState] = { src, used: false };
   }
   static json(data, init = undefined) {
     const text = $JSON.stringify(data);
     if (text === undefined) throw new $TypeError("Response.json: the data is not JSON-serializable.");
     const r = new Response(text, init);
-    r.#headers.set("content-type", "application/json");
+    r.#s[RS_HEADERS].set("content-type", "application/json");
     return r;
   }
   static redirect(url, status = 302) {
@@ -244,26 +251,27 @@ class Response {
   }
   static error() {
     const r = new Response(null, { status: 200 });
-    r.#status = 0; r.#type = "error"; internal.setHeadersGuard(r.#headers, true);
+    const st = r.#s; st[RS_STATUS] = 0; st[RS_TYPE] = "error"; internal.setHeadersGuard(st[RS_HEADERS], true);
     return r;
   }
-  get status() { return this.#status; }
-  get statusText() { return this.#statusText; }
-  get ok() { return this.#status >= 200 && this.#status <= 299; }
-  get headers() { return this.#headers; }
-  get type() { return this.#type; }
-  get url() { return this.#url; }
-  get redirected() { return this.#redirected; }
-  get webSocket() { return this.#webSocket; }
-  get cf() { return this.#cf; }
+  get status() { return this.#s[RS_STATUS]; }
+  get statusText() { return this.#s[RS_STATUS_TEXT]; }
+  get ok() { const s = this.#s[RS_STATUS]; return s >= 200 && s <= 299; }
+  get headers() { return this.#s[RS_HEADERS]; }
+  get type() { return this.#s[RS_TYPE]; }
+  get url() { return this.#s[RS_URL]; }
+  get redirected() { return this.#s[RS_REDIRECTED]; }
+  get webSocket() { return this.#s[RS_WEBSOCKET]; }
+  get cf() { return this.#s[RS_CF]; }
   clone() {
-    if (this.#webSocket) throw new $TypeError("Cannot clone a response to a WebSocket handshake.");
-    const r = new Response(kInternal, [this.#status, this.#statusText, copyHeaders(this.#headers), null, this.#url, this.#redirected]);
-    r.#type = this.#type; r.#cf = this.#cf;
+    const st = this.#s;
+    if (st[RS_WEBSOCKET]) throw new $TypeError("Cannot clone a response to a WebSocket handshake.");
+    const r = new Response(kInternal, [st[RS_STATUS], st[RS_STATUS_TEXT], copyHeaders(st[RS_HEADERS]), null, st[RS_URL], st[RS_REDIRECTED]]);
+    r.#s[RS_TYPE] = st[RS_TYPE]; r.#s[RS_CF] = st[RS_CF];
     r[kState] = cloneState(this[kState]);
     return r;
   }
-  static parts(r) { return [r.#status, r.#headers, r.#type, r.#webSocket]; }
+  static { responseState = (r) => r.#s; }
   get [Symbol.toStringTag]() { return "Response"; }
 }
 mixinBody(Response);
@@ -358,8 +366,8 @@ function partsOrError(r) {
 async function awaitResponse(r) { return responseParts(await r); }
 function responseParts(r) {
   if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
-  const p = Response.parts(r), status = p[0], headers = p[1], type = p[2], webSocket = p[3];
-  if (type === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
+  const p = responseState(r), status = p[RS_STATUS], headers = p[RS_HEADERS], webSocket = p[RS_WEBSOCKET];
+  if (p[RS_TYPE] === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
   if (webSocket) return [status, headers, 4, internal.ws.handOver(webSocket)];
   const st = r[kState];
   if (bodyUsed(st)) throw new $TypeError("The Response returned by the fetch handler has a body that was already used.");
