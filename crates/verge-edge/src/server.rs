@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -44,6 +45,8 @@ struct Shared {
     router: Arc<Router>,
     /// `request.cf` defaults serialized once, without the closing brace.
     cf_prefix: String,
+    /// `cf-ipcountry` (from `cf.country`, `XX` when unknown).
+    country: String,
 }
 
 #[derive(Clone, Copy)]
@@ -100,10 +103,17 @@ pub fn serve(
     );
     let mut cf_prefix = serde_json::Value::Object(cf).to_string();
     cf_prefix.pop();
+    let country = config
+        .cf
+        .get("country")
+        .and_then(|c| c.as_str())
+        .unwrap_or("XX")
+        .to_string();
     let shared = Arc::new(Shared {
         config,
         router,
         cf_prefix,
+        country,
     });
     for (k, listener) in listeners.sockets.into_iter().enumerate() {
         let shared = shared.clone();
@@ -144,10 +154,13 @@ async fn accept_loop(listener: std::net::TcpListener, shared: Arc<Shared>) {
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        // The client address as text, once per connection rather than per request.
+        let ip: Rc<str> = peer.ip().to_string().into();
         tokio::task::spawn_local(async move {
             let service = service_fn(move |req| {
                 let shared = shared.clone();
-                async move { Ok::<_, Infallible>(handle(req, peer, shared).await) }
+                let ip = ip.clone();
+                async move { Ok::<_, Infallible>(handle(req, ip, shared).await) }
             });
             let builder = hyper_util::server::conn::auto::Builder::new(LocalExec);
             if let Err(e) = builder
@@ -187,11 +200,7 @@ fn request_body(body: Incoming) -> Option<ByteStream> {
     Some(Box::pin(stream))
 }
 
-async fn handle(
-    req: Request<Incoming>,
-    peer: SocketAddr,
-    shared: Arc<Shared>,
-) -> Response<EdgeBody> {
+async fn handle(req: Request<Incoming>, ip: Rc<str>, shared: Arc<Shared>) -> Response<EdgeBody> {
     let ray = new_ray_id(&shared.config.colo);
     let (mut parts, body) = req.into_parts();
     let on_upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
@@ -208,13 +217,15 @@ async fn handle(
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    let url = format!("http://{host}{path}");
+    let mut url = String::with_capacity(7 + host.len() + path.len());
+    url.push_str("http://");
+    url.push_str(&host);
+    url.push_str(path);
     let protocol = match parts.version {
         http::Version::HTTP_2 => "HTTP/2",
         http::Version::HTTP_10 => "HTTP/1.0",
         _ => "HTTP/1.1",
     };
-    let ip = peer.ip().to_string();
     let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 6);
     let mut accept_encoding = None;
     let mut forwarded_for = None;
@@ -233,35 +244,29 @@ async fn handle(
         }
         headers.push((n.to_string(), v));
     }
-    let country = shared
-        .config
-        .cf
-        .get("country")
-        .and_then(|c| c.as_str())
-        .unwrap_or("XX")
-        .to_string();
-    headers.push(("cf-connecting-ip".into(), ip.clone()));
-    headers.push(("cf-ipcountry".into(), country));
+    headers.push(("cf-connecting-ip".into(), ip.to_string()));
+    headers.push(("cf-ipcountry".into(), shared.country.clone()));
     headers.push(("cf-ray".into(), ray.clone()));
     headers.push(("cf-visitor".into(), r#"{"scheme":"http"}"#.into()));
     headers.push(("x-forwarded-proto".into(), "http".into()));
-    headers.push(("x-real-ip".into(), ip.clone()));
+    headers.push(("x-real-ip".into(), ip.to_string()));
     headers.push((
         "x-forwarded-for".into(),
         match forwarded_for {
             Some(f) => format!("{f}, {ip}"),
-            None => ip.clone(),
+            None => ip.to_string(),
         },
     ));
     let mut cf_json = shared.cf_prefix.clone();
     if cf_json.len() > 1 {
         cf_json.push(',');
     }
-    cf_json.push_str("\"httpProtocol\":");
-    cf_json.push_str(&serde_json::Value::String(protocol.into()).to_string());
+    cf_json.push_str("\"httpProtocol\":\"");
+    cf_json.push_str(protocol); // a constant without characters to escape
+    cf_json.push('"');
     if let Some(ae) = accept_encoding {
         cf_json.push_str(",\"clientAcceptEncoding\":");
-        cf_json.push_str(&serde_json::Value::String(ae).to_string());
+        cf_json.push_str(&serde_json::to_string(&ae).unwrap_or_else(|_| "\"\"".into()));
     }
     cf_json.push('}');
 
