@@ -66,21 +66,38 @@ fn is_token_byte(b: u8) -> bool {
     ) || b.is_ascii_alphanumeric()
 }
 
-/// Lower-cases and validates a header name.
-pub fn normalize_name(name: &str) -> std::result::Result<String, HeaderError> {
+/// Checks that `name` is an HTTP token.
+fn check_name(name: &str) -> std::result::Result<(), HeaderError> {
     if name.is_empty() || !name.bytes().all(is_token_byte) {
         return Err(HeaderError::Name(name.to_string()));
     }
+    Ok(())
+}
+
+/// Lower-cases and validates a header name.
+pub fn normalize_name(name: &str) -> std::result::Result<String, HeaderError> {
+    check_name(name)?;
     Ok(name.to_ascii_lowercase())
 }
 
+const HTTP_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
 /// Strips leading and trailing HTTP whitespace and validates a header value.
 pub fn normalize_value(name: &str, value: &str) -> std::result::Result<String, HeaderError> {
-    let v = value.trim_matches([' ', '\t', '\n', '\r']);
+    normalize_value_owned(name, value.to_string())
+}
+
+/// [`normalize_value`] reusing the given string when there is nothing to strip.
+fn normalize_value_owned(name: &str, value: String) -> std::result::Result<String, HeaderError> {
+    let v = value.trim_matches(HTTP_WHITESPACE);
     if v.contains(['\0', '\r', '\n']) {
         return Err(HeaderError::Value(name.to_string()));
     }
-    Ok(v.to_string())
+    if v.len() == value.len() {
+        Ok(value)
+    } else {
+        Ok(v.to_string())
+    }
 }
 
 fn throw(ctx: &Ctx<'_>, e: HeaderError) -> rquickjs::Error {
@@ -105,9 +122,20 @@ impl Headers {
 
     /// Appends a pair after validation.
     pub fn try_append(&mut self, name: &str, value: &str) -> std::result::Result<(), HeaderError> {
+        self.try_append_owned(name.to_string(), value.to_string())
+    }
+
+    /// [`Headers::try_append`] keeping the given strings when they are already normal.
+    fn try_append_owned(
+        &mut self,
+        name: String,
+        value: String,
+    ) -> std::result::Result<(), HeaderError> {
         self.check_mutable()?;
-        let n = normalize_name(name)?;
-        let v = normalize_value(name, value)?;
+        check_name(&name)?;
+        let v = normalize_value_owned(&name, value)?;
+        let mut n = name;
+        n.make_ascii_lowercase();
         self.list.push((n, v));
         Ok(())
     }
@@ -122,9 +150,15 @@ impl Headers {
 
     /// The combined value of `name` (already lower-case).
     pub fn get_lower(&self, name: &str) -> Option<String> {
+        self.get_ignoring_case(name)
+    }
+
+    /// The combined value of `name`, compared ASCII-case-insensitively (stored names are
+    /// lower-case), so a lookup needs no lower-cased copy of the name.
+    fn get_ignoring_case(&self, name: &str) -> Option<String> {
         let mut out: Option<String> = None;
         for (n, v) in &self.list {
-            if n == name {
+            if n.eq_ignore_ascii_case(name) {
                 match &mut out {
                     Some(s) => {
                         s.push_str(", ");
@@ -196,20 +230,19 @@ impl Headers {
                         ));
                     }
                 };
-                if items.len() != 2 {
+                let Ok::<[_; 2], _>([n, v]) = items.try_into() else {
                     return Err(Exception::throw_type(
                         ctx,
                         "Failed to construct 'Headers': a header init pair must have exactly two items",
                     ));
-                }
-                self.try_append(&items[0].0, &items[1].0)
-                    .map_err(|e| throw(ctx, e))?;
+                };
+                self.try_append_owned(n.0, v.0).map_err(|e| throw(ctx, e))?;
             }
             return Ok(());
         }
         for prop in obj.props::<String, rquickjs::Coerced<String>>() {
             let (k, v) = prop?;
-            self.try_append(&k, &v.0).map_err(|e| throw(ctx, e))?;
+            self.try_append_owned(k, v.0).map_err(|e| throw(ctx, e))?;
         }
         Ok(())
     }
@@ -227,8 +260,8 @@ impl Headers {
     }
 
     fn get(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Option<String>> {
-        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        Ok(self.get_lower(&n))
+        check_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        Ok(self.get_ignoring_case(&name.0))
     }
 
     fn get_set_cookie(&self) -> Vec<String> {
@@ -251,14 +284,19 @@ impl Headers {
     }
 
     fn has(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<bool> {
-        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        Ok(self.list.iter().any(|(k, _)| *k == n))
+        check_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        Ok(self
+            .list
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(&name.0)))
     }
 
     fn set(&mut self, ctx: Ctx<'_>, name: Coerced<String>, value: Coerced<String>) -> Result<()> {
         self.check_mutable().map_err(|e| throw(&ctx, e))?;
-        let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        let v = normalize_value(&name.0, &value.0).map_err(|e| throw(&ctx, e))?;
+        check_name(&name.0).map_err(|e| throw(&ctx, e))?;
+        let v = normalize_value_owned(&name.0, value.0).map_err(|e| throw(&ctx, e))?;
+        let mut n = name.0;
+        n.make_ascii_lowercase();
         match self.list.iter().position(|(k, _)| *k == n) {
             Some(first) => {
                 self.list[first].1 = v;
@@ -280,7 +318,7 @@ impl Headers {
         name: Coerced<String>,
         value: Coerced<String>,
     ) -> Result<()> {
-        self.try_append(&name.0, &value.0)
+        self.try_append_owned(name.0, value.0)
             .map_err(|e| throw(&ctx, e))
     }
 
@@ -366,6 +404,25 @@ mod tests {
     fn values_are_trimmed_and_reject_newlines() {
         assert_eq!(normalize_value("a", "  v \t").unwrap(), "v");
         assert!(normalize_value("a", "x\r\ny").is_err());
+        assert_eq!(normalize_value("a", "v").unwrap(), "v");
+    }
+
+    #[test]
+    fn appending_checks_the_name_before_the_value_and_lookups_ignore_case() {
+        let mut h = Headers::default();
+        assert_eq!(
+            h.try_append("bad name", "x\ny"),
+            Err(HeaderError::Name("bad name".into()))
+        );
+        assert_eq!(
+            h.try_append("X-Ok", "x\ny"),
+            Err(HeaderError::Value("X-Ok".into()))
+        );
+        h.try_append("X-Mixed-Case", " v ").unwrap();
+        assert_eq!(h.list(), &[("x-mixed-case".into(), "v".into())]);
+        assert_eq!(h.get_ignoring_case("x-MIXED-case").as_deref(), Some("v"));
+        assert_eq!(h.get_lower("x-mixed-case").as_deref(), Some("v"));
+        assert_eq!(h.get_ignoring_case("x-mixed"), None);
     }
 
     #[test]
