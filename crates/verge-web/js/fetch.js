@@ -318,11 +318,16 @@ async function fetch(input, init = undefined) {
 // ---- host hooks ----
 
 class ExecutionContext {
-  #promises = [];
-  waitUntil(p) { this.#promises.push($Promise.resolve(p)); }
+  #promises = null; // created by the first waitUntil: most requests register none
+  waitUntil(p) {
+    p = $Promise.resolve(p);
+    if (this.#promises === null) this.#promises = [p];
+    else this.#promises.push(p);
+  }
   passThroughOnException() {}
   get props() { return {}; }
-  static promises(ctx) { return ctx.#promises; }
+  static promises(ctx) { return ctx.#promises === null ? (ctx.#promises = []) : ctx.#promises; }
+  static count(ctx) { return ctx.#promises === null ? 0 : ctx.#promises.length; }
 }
 internal.settleWaitUntil = async (ctx) => {
   const list = ExecutionContext.promises(ctx);
@@ -357,7 +362,7 @@ internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   }
   return [awaitResponse(r).then(undefined, errorParts), ctx];
 };
-internal.waitUntilCount = (ctx) => ExecutionContext.promises(ctx).length;
+internal.waitUntilCount = (ctx) => ExecutionContext.count(ctx);
 const promiseThen = Function.prototype.call.bind($Promise.prototype.then);
 const errorParts = (e) => [-1, e];
 function partsOrError(r) {
