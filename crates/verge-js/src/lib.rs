@@ -25,6 +25,7 @@ pub mod isolate;
 pub mod json;
 pub mod limits;
 pub mod loader;
+pub mod malloc;
 pub mod meter;
 pub mod promise;
 pub mod registry;

@@ -36,6 +36,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    verge_js::malloc::tune_for_server();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("VERGE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
