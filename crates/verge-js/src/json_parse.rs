@@ -83,8 +83,9 @@ const FREE_LEVELS: usize = 24;
 /// (sharing costs about n²/2 property definitions once).
 const LAYOUTS: usize = 64;
 const LAYOUT_MAX_KEYS: usize = 24;
-/// Properties of the objects kept in the function's holders array, at most (about 16 bytes
-/// each, plus the shapes they keep); past it, shapes are shared within a call only.
+/// Properties of the objects in an installation's holders array, at most (about 16 bytes
+/// each, plus the shapes they keep); past it, shapes are shared within a call only. The array
+/// is append-only (see [`Memory::new`]).
 const HOLDER_PROPS_MAX: usize = 4096;
 /// Keys of shared layouts remembered by their source bytes (slots, a power of two, and bytes).
 const VOCAB_SLOTS: usize = 512;
@@ -101,8 +102,9 @@ struct Layout {
 
 /// What a thread remembers about one installed `JSON.parse` between calls (tagged with its
 /// [`DATA_ID`]; a call of another installation replaces it). It holds no references: the atoms
-/// in `vocab` are keys of the objects in the function's holders array, which only grows, so
-/// they live as long as the function.
+/// in `vocab` are keys of the holder objects this memory put in the function's holders array,
+/// which is append-only (entries are never replaced, see [`Memory::new`]), so they live as
+/// long as the function.
 struct Memory {
     id: f64,
     /// Calls so far (wrapping; 0 is never a call's number).
@@ -119,13 +121,28 @@ struct Memory {
 }
 
 impl Memory {
-    fn new(id: f64) -> Memory {
+    /// A fresh memory of the installation `id` whose holders array is `holders`. The array is
+    /// append-only: a memory made after another installation's call replaced this one's
+    /// continues after the entries already there (which keep their atoms and shapes alive for
+    /// the function's lifetime), and charges them to the budget at the most they can hold,
+    /// so [`HOLDER_PROPS_MAX`] bounds the array however often memories are replaced.
+    fn new(id: f64, holders: JSValue, ctx: *mut JSContext) -> Memory {
+        let mut len: i64 = 0;
+        // SAFETY: `holders` is the installation's live array (func_data); JS_GetLength reads
+        // its `length` (an own data property of an array: no JS runs).
+        if unsafe { qjs::JS_GetLength(ctx, holders, &mut len) } < 0 {
+            // Not expected for an array; keep nothing more for good in this memory.
+            // SAFETY: clears the pending exception JS_GetLength raised.
+            unsafe { qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx)) };
+            len = i64::from(u32::MAX);
+        }
+        let holder_count = u32::try_from(len).unwrap_or(u32::MAX);
         Memory {
             id,
             calls: 0,
             layouts: [Layout::default(); LAYOUTS],
-            holder_props: 0,
-            holder_count: 0,
+            holder_props: (holder_count as usize).saturating_mul(LAYOUT_MAX_KEYS),
+            holder_count,
             vocab: vec![
                 Slot {
                     full: false,
@@ -680,7 +697,7 @@ impl<'a> Parser<'a> {
             memory: Some({
                 let mut m = match MEMORY.with(|c| c.take()) {
                     Some(m) if m.id.to_bits() == id.to_bits() => m,
-                    _ => Box::new(Memory::new(id)),
+                    _ => Box::new(Memory::new(id, data[DATA_HOLDERS], ctx)),
                 };
                 m.calls = m.calls.wrapping_add(1).max(1);
                 m

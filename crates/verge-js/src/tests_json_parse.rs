@@ -736,3 +736,83 @@ fn parse_timing() {
     "##);
     eprintln!("JSON.parse µs per call: {out}");
 }
+
+/// A runtime with the native `JSON.parse` (the original kept as `originalParse`) and a
+/// `round(n, tag)` that parses texts with repeated key sequences (so holder objects are made)
+/// and returns how many results differ from the original's.
+fn runtime_with_rounds() -> (rquickjs::Runtime, rquickjs::Context) {
+    let rt = rquickjs::Runtime::new().expect("runtime");
+    rt.set_max_stack_size(256 * 1024);
+    let ctx = rquickjs::Context::full(&rt).expect("context");
+    ctx.with(|ctx| {
+        let json: Object = ctx.globals().get("JSON").expect("JSON");
+        let original: Value = json.get("parse").expect("parse");
+        super::super::install(&ctx).expect("install");
+        ctx.globals().set("originalParse", original).expect("set");
+        ctx.eval::<(), _>(
+            r##"
+            globalThis.round = (n, tag) => {
+              let bad = 0;
+              for (let i = 0; i < 40; i++) {
+                const keys = [];
+                for (let j = 0; j < 6; j++) keys.push('"' + tag + ((n * 7 + i) % 13) + "_" + j + '":' + j);
+                const text = "[" + new Array(5).fill("{" + keys.join(",") + "}").join(",") + "]";
+                if (JSON.stringify(JSON.parse(text)) !== JSON.stringify(originalParse(text))) bad++;
+                const want = keys.map((k) => k.split(":")[0].slice(1, -1)).join();
+                if (Object.keys(JSON.parse(text)[2]).join() !== want) bad++;
+              }
+              return bad;
+            };
+            "##,
+        )
+        .expect("setup");
+    });
+    (rt, ctx)
+}
+
+#[test]
+fn installations_alternating_on_one_thread_match() {
+    // Each switch replaces the thread's memory: the next call of an installation starts a new
+    // one, which continues its holders array after the entries already there (see
+    // `Memory::new`). Runtimes are also dropped and made anew in between (fresh installation
+    // ids).
+    let mut rts: Vec<_> = (0..3).map(|_| runtime_with_rounds()).collect();
+    for n in 0..60 {
+        let k = (n * 5 + n / 3) % rts.len();
+        let (rt, ctx) = &rts[k];
+        ctx.with(|ctx| {
+            let f: rquickjs::Function = ctx.globals().get("round").expect("round");
+            let bad: i32 = f
+                .call((n as i32, format!("t{}", n % 4)))
+                .expect("round runs");
+            assert_eq!(bad, 0, "results differ in round {n}");
+        });
+        rt.run_gc();
+        if n % 17 == 16 {
+            rts.remove(0);
+            rts.push(runtime_with_rounds());
+        }
+    }
+}
+
+#[test]
+fn holders_stay_bounded_when_installations_alternate() {
+    // Two installations alternate on one thread, each call with key sequences never seen
+    // before: every call of one starts a fresh memory, and the holders array must still stop
+    // growing at its cap.
+    let rts: Vec<_> = (0..2).map(|_| runtime_with_rounds()).collect();
+    let mut counts = Vec::new();
+    for n in 0..400 {
+        let (rt, ctx) = &rts[n % 2];
+        ctx.with(|ctx| {
+            let f: rquickjs::Function = ctx.globals().get("round").expect("round");
+            let bad: i32 = f.call((n as i32, format!("u{n}_"))).expect("round runs");
+            assert_eq!(bad, 0, "results differ in round {n}");
+        });
+        rt.run_gc();
+        if n % 2 == 0 && (n == 300 || n == 398) {
+            counts.push(rt.memory_usage().obj_count);
+        }
+    }
+    assert_eq!(counts[0], counts[1], "kept memory grew: {counts:?}");
+}
