@@ -8,12 +8,16 @@ const S = () => streams || (streams = internal.streams);
 const { TypeError: $TypeError, RangeError: $RangeError, Symbol: $Symbol, Uint8Array: $Uint8Array,
         ArrayBuffer: $ArrayBuffer, JSON: $JSON, Promise: $Promise, DOMException: $DOMException } = globalThis;
 const isView = $ArrayBuffer.isView;
+const $Number = Number, isInteger = Number.isInteger;
 const encode = internal.encoding.encode;
 const decode = internal.encoding.decodeUtf8;
 const { Headers } = globalThis;
 // URL loads on first use (js/lazy.js); requests from the host carry their URL as a string.
 const urlClasses = () => internal.urlClasses;
 const headersFromFlat = internal.headersFromFlat;
+// Appends `content-type` unless the headers have one (one host call for has + set).
+const defaultContentType = internal.defaultContentType;
+const TEXT_PLAIN = "text/plain;charset=UTF-8";
 const copyHeaders = (h) => new Headers(h);
 const USED = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.";
 
@@ -40,7 +44,7 @@ const form = () => internal.form;
 // streams never build one.
 function extractBody(init) {
   if (init === null || init === undefined) return [null, null];
-  if (typeof init === "string") return [{ text: init }, "text/plain;charset=UTF-8"];
+  if (typeof init === "string") return [{ text: init }, TEXT_PLAIN];
   const b = copyBytes(init);
   if (b) return [{ bytes: b }, null];
   const F = form();
@@ -51,7 +55,7 @@ function extractBody(init) {
     if (S().isDisturbed(init) || S().isLocked(init)) throw new $TypeError("The ReadableStream used as a body has already been read or is locked.");
     return [{ stream: init }, null];
   }
-  return [{ text: String(init) }, "text/plain;charset=UTF-8"];
+  return [{ text: String(init) }, TEXT_PLAIN];
 }
 
 const kState = $Symbol("body");
@@ -176,7 +180,7 @@ class Request {
     }
     if (src !== null && (st[RQ_METHOD] === "GET" || st[RQ_METHOD] === "HEAD"))
       throw new $TypeError("Request with a GET or HEAD method cannot have a body.");
-    if (ctype !== null && !headers.has("content-type")) headers.set("content-type", ctype);
+    if (ctype !== null) defaultContentType(headers, ctype);
     this[kState] = { src, used: false };
   }
   get url() { return this.#s[RQ_URL]; }
@@ -221,18 +225,32 @@ class Response {
       this[kState] = { src: reader ? { reader } : null, used: false };
       return;
     }
-    init = init === undefined || init === null ? {} : init;
-    const status = init.status === undefined ? 200 : Number(init.status);
-    const ws = init.webSocket === undefined ? null : init.webSocket;
-    if (!(Number.isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && ws !== null))))
-      throw new $RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
-    const statusText = init.statusText === undefined ? "" : String(init.statusText);
+    // ResponseInit is read once per member, in the dictionary's (lexicographic) order, and
+    // converted as it is read; then the body is extracted; then the checks (the standard's
+    // order). No init, the common case, reads nothing.
+    let status = 200, statusIn, statusText = "", ws = null, cf, headers;
+    if (init !== undefined && init !== null) {
+      cf = init.cf;
+      const h = init.headers;
+      headers = h !== undefined ? new Headers(h) : new Headers();
+      statusIn = init.status;
+      if (statusIn !== undefined) status = $Number(statusIn);
+      const t = init.statusText;
+      if (t !== undefined) statusText = String(t);
+      const w = init.webSocket;
+      if (w !== undefined && w !== null) ws = w;
+    } else {
+      headers = new Headers();
+    }
+    let src = null, ctype = null;
+    if (typeof body === "string") { src = { text: body }; ctype = TEXT_PLAIN; }
+    else if (body !== null) { const e = extractBody(body); src = e[0]; ctype = e[1]; }
+    if (!(isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && ws !== null))))
+      throw new $RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${statusIn}).`);
     if (statusText !== "" && /[\r\n]/.test(statusText)) throw new $TypeError("Invalid statusText");
-    const headers = init.headers !== undefined ? new Headers(init.headers) : new Headers();
-    this.#s = [status, statusText, headers, "default", "", false, ws, init.cf];
-    const extracted = extractBody(body), src = extracted[0], ctype = extracted[1];
     if (src !== null && NULL_BODY.has(status)) throw new $TypeError(`Response with null body status (${status}) cannot have a body.`);
-    if (ctype !== null && !headers.has("content-type")) headers.set("content-type", ctype);
+    if (ctype !== null) defaultContentType(headers, ctype);
+    this.#s = [status, statusText, headers, "default", "", false, ws, cf];
     this[kState] = { src, used: false };
   }
   static json(data, init = undefined) {

@@ -115,6 +115,14 @@ impl Headers {
         &self.list
     }
 
+    /// Appends `value` under `lower_name` (a valid, lower-case name; the value already normal)
+    /// unless the name is present: a body's default `content-type`.
+    pub fn append_if_absent(&mut self, lower_name: &str, value: String) {
+        if !self.list.iter().any(|(n, _)| n == lower_name) {
+            self.list.push((lower_name.to_string(), value));
+        }
+    }
+
     /// Sets the guard.
     pub fn set_guard(&mut self, guard: Guard) {
         self.guard = guard;

@@ -259,6 +259,12 @@ impl verge_js::Extension for WebExtension {
             ),
         )?;
         internal.set(
+            "defaultContentType",
+            Func::from(|h: Class<'js, Headers>, value: String| {
+                h.borrow_mut().append_if_absent("content-type", value);
+            }),
+        )?;
+        internal.set(
             "setHeadersGuard",
             Func::from(|h: Class<'js, Headers>, immutable: bool| {
                 h.borrow_mut().set_guard(if immutable {
