@@ -83,6 +83,9 @@ fn url_pattern_intl_and_web_crypto_answer_over_http() {
         h["digest"],
         "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592"
     );
+    assert_eq!(h["keyClass"], "function");
+    assert_eq!(h["isKey"], true);
+    assert_eq!(h["keyTag"], "[object CryptoKey]");
 }
 
 #[test]

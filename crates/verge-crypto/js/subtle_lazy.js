@@ -1,4 +1,4 @@
-// Stands in for js/subtle.js until `crypto.subtle`, `crypto.DigestStream` or `SubtleCrypto` is
+// Stands in for js/subtle.js until `crypto.subtle`, `crypto.DigestStream`, `SubtleCrypto` or `CryptoKey` is
 // first used: most workers never touch Web Crypto, and loading it is most of this extension's
 // cost per isolate. The real definitions replace these accessors.
 "use strict";
@@ -21,6 +21,7 @@ function load() {
   state = 1;
   try {
     reflectDelete(globalThis, "SubtleCrypto");
+    reflectDelete(globalThis, "CryptoKey");
     reflectDelete(crypto, "subtle");
     reflectDelete(crypto, "DigestStream");
     internal.loadSubtle(internal);
@@ -28,6 +29,7 @@ function load() {
   } catch (e) {
     state = 0; // a later use tries again (the stand-ins that were removed come back)
     if ($Object.getOwnPropertyDescriptor(globalThis, "SubtleCrypto") === undefined) stand(globalThis, "SubtleCrypto", false);
+    if ($Object.getOwnPropertyDescriptor(globalThis, "CryptoKey") === undefined) stand(globalThis, "CryptoKey", false);
     if ($Object.getOwnPropertyDescriptor(crypto, "subtle") === undefined) stand(crypto, "subtle", true);
     if ($Object.getOwnPropertyDescriptor(crypto, "DigestStream") === undefined) stand(crypto, "DigestStream", false);
     throw e;
@@ -42,5 +44,6 @@ function stand(target, prop, enumerable) {
   });
 }
 stand(globalThis, "SubtleCrypto", false);
+stand(globalThis, "CryptoKey", false);
 stand(crypto, "subtle", true);
 stand(crypto, "DigestStream", false);

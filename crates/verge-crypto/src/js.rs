@@ -58,11 +58,12 @@ impl verge_js::Extension for CryptoExtension {
     }
 
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
-        Class::<CryptoKey>::define(&ctx.globals())?;
-        // The Rust operations and js/subtle.js load on first use (js/subtle_lazy.js).
+        // `CryptoKey`, the Rust operations and js/subtle.js load on first use
+        // (js/subtle_lazy.js).
         internal.set(
             "loadSubtle",
             Func::from(|ctx: Ctx<'js>, internal: Object<'js>| -> Result<()> {
+                Class::<CryptoKey>::define(&ctx.globals())?;
                 internal.set("subtle", ops(&ctx)?)?;
                 verge_js::bytecode::run_platform_file(&ctx, &internal, JS_FILE.0, JS_FILE.1)
             }),

@@ -71,10 +71,6 @@ fn rust_init<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> rquickjs::Result<()
     verge_web::host::install(ctx, internal, "b".into())?;
     verge_web::body::install(ctx, internal)?;
     verge_web::fetch::install(ctx, internal)?;
-    verge_web::websocket::install(ctx, internal)?;
-    verge_web::compression::install(ctx, internal)?;
-    verge_web::url_pattern::install(ctx, internal)?;
-    verge_web::intl::install(ctx, internal)?;
     verge_web::install_intl_loader(internal)?;
     Ok(())
 }

@@ -71,7 +71,13 @@ pub struct LazyFile {
     pub globals: &'static [&'static str],
     /// `internal` keys the file defines.
     pub internal_keys: &'static [&'static str],
+    /// The Rust operations only this file uses, installed on `internal` just before it runs
+    /// (so an isolate that never loads the file never makes their function objects).
+    pub install: Option<Installer>,
 }
+
+/// Installs Rust operations on `internal`.
+pub type Installer = for<'js> fn(&Ctx<'js>, &Object<'js>) -> Result<()>;
 
 /// Platform files loaded on first use, in dependency order (a file may use the ones before it).
 /// Streams alone are 60 % of the platform's bytecode; a worker that answers with strings
@@ -82,6 +88,7 @@ pub const LAZY_FILES: &[LazyFile] = &[
         source: include_str!("../js/url.js"),
         globals: &["URL", "URLSearchParams"],
         internal_keys: &["urlClasses"],
+        install: None,
     },
     LazyFile {
         name: "verge:web/event.js",
@@ -97,6 +104,7 @@ pub const LAZY_FILES: &[LazyFile] = &[
             "AbortController",
         ],
         internal_keys: &["events"],
+        install: None,
     },
     LazyFile {
         name: "verge:web/streams.js",
@@ -119,30 +127,35 @@ pub const LAZY_FILES: &[LazyFile] = &[
             "TextDecoderStream",
         ],
         internal_keys: &["streams"],
+        install: None,
     },
     LazyFile {
         name: "verge:web/form.js",
         source: include_str!("../js/form.js"),
         globals: &["Blob", "File", "FormData"],
         internal_keys: &["form"],
+        install: None,
     },
     LazyFile {
         name: "verge:web/websocket.js",
         source: include_str!("../js/websocket.js"),
         globals: &["WebSocket", "WebSocketPair"],
         internal_keys: &["ws"],
+        install: Some(websocket::install),
     },
     LazyFile {
         name: "verge:web/compression.js",
         source: include_str!("../js/compression.js"),
         globals: &["CompressionStream", "DecompressionStream"],
         internal_keys: &[],
+        install: Some(compression::install),
     },
     LazyFile {
         name: "verge:web/url_pattern.js",
         source: include_str!("../js/url_pattern.js"),
         globals: &["URLPattern"],
         internal_keys: &[],
+        install: Some(url_pattern::install),
     },
 ];
 
@@ -167,6 +180,7 @@ pub fn install_intl_loader<'js>(internal: &Object<'js>) -> Result<()> {
     internal.set(
         "loadIntl",
         Func::from(|ctx: Ctx<'js>, internal: Object<'js>| {
+            intl::install(&ctx, &internal)?;
             eval_platform_js(&ctx, &internal, "verge:web/intl.js", INTL_JS)
         }),
     )?;
@@ -179,6 +193,9 @@ pub fn install_intl_loader<'js>(internal: &Object<'js>) -> Result<()> {
                     &format!("no platform file {name}"),
                 ));
             };
+            if let Some(install) = file.install {
+                install(&ctx, &internal)?;
+            }
             eval_platform_js(&ctx, &internal, file.name, file.source)
         }),
     )
@@ -280,10 +297,6 @@ impl verge_js::Extension for WebExtension {
         host::install(ctx, internal, self.worker.clone())?;
         body::install(ctx, internal)?;
         fetch::install(ctx, internal)?;
-        websocket::install(ctx, internal)?;
-        compression::install(ctx, internal)?;
-        url_pattern::install(ctx, internal)?;
-        intl::install(ctx, internal)?;
         install_intl_loader(internal)?;
         eval_platform_js(ctx, internal, "verge:web/platform.js", platform_source())?;
         install_lazy_files(internal)
