@@ -6,9 +6,10 @@
 let streams = null;
 const S = () => streams || (streams = internal.streams);
 const { TypeError: $TypeError, RangeError: $RangeError, Symbol: $Symbol, Uint8Array: $Uint8Array,
-        ArrayBuffer: $ArrayBuffer, JSON: $JSON, Promise: $Promise, DOMException: $DOMException } = globalThis;
+        ArrayBuffer: $ArrayBuffer, JSON: $JSON, Promise: $Promise, DOMException: $DOMException,
+        Number: $Number } = globalThis;
 const isView = $ArrayBuffer.isView;
-const $Number = Number, isInteger = Number.isInteger;
+const isInteger = $Number.isInteger;
 const encode = internal.encoding.encode;
 const decode = internal.encoding.decodeUtf8;
 const { Headers } = globalThis;

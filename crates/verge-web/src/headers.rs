@@ -100,6 +100,18 @@ fn normalize_value_owned(name: &str, value: String) -> std::result::Result<Strin
     }
 }
 
+/// A validated pair: the name lower-cased and the value normalized, keeping the given strings
+/// where they are already normal. The name is checked first.
+fn normalize_pair(
+    mut name: String,
+    value: String,
+) -> std::result::Result<(String, String), HeaderError> {
+    check_name(&name)?;
+    let value = normalize_value_owned(&name, value)?;
+    name.make_ascii_lowercase();
+    Ok((name, value))
+}
+
 fn throw(ctx: &Ctx<'_>, e: HeaderError) -> rquickjs::Error {
     Exception::throw_type(ctx, &e.to_string())
 }
@@ -140,11 +152,7 @@ impl Headers {
         value: String,
     ) -> std::result::Result<(), HeaderError> {
         self.check_mutable()?;
-        check_name(&name)?;
-        let v = normalize_value_owned(&name, value)?;
-        let mut n = name;
-        n.make_ascii_lowercase();
-        self.list.push((n, v));
+        self.list.push(normalize_pair(name, value)?);
         Ok(())
     }
 
@@ -156,14 +164,9 @@ impl Headers {
         }
     }
 
-    /// The combined value of `name` (already lower-case).
-    pub fn get_lower(&self, name: &str) -> Option<String> {
-        self.get_ignoring_case(name)
-    }
-
-    /// The combined value of `name`, compared ASCII-case-insensitively (stored names are
+    /// The combined value of `name`, compared ignoring ASCII case (stored names are
     /// lower-case), so a lookup needs no lower-cased copy of the name.
-    fn get_ignoring_case(&self, name: &str) -> Option<String> {
+    pub fn combined_value(&self, name: &str) -> Option<String> {
         let mut out: Option<String> = None;
         for (n, v) in &self.list {
             if n.eq_ignore_ascii_case(name) {
@@ -192,7 +195,7 @@ impl Headers {
                         out.push((n.clone(), v.clone()));
                     }
                 }
-            } else if let Some(v) = self.get_lower(name) {
+            } else if let Some(v) = self.combined_value(name) {
                 out.push((name.to_string(), v));
             }
         }
@@ -269,7 +272,7 @@ impl Headers {
 
     fn get(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Option<String>> {
         check_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        Ok(self.get_ignoring_case(&name.0))
+        Ok(self.combined_value(&name.0))
     }
 
     fn get_set_cookie(&self) -> Vec<String> {
@@ -301,10 +304,7 @@ impl Headers {
 
     fn set(&mut self, ctx: Ctx<'_>, name: Coerced<String>, value: Coerced<String>) -> Result<()> {
         self.check_mutable().map_err(|e| throw(&ctx, e))?;
-        check_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        let v = normalize_value_owned(&name.0, value.0).map_err(|e| throw(&ctx, e))?;
-        let mut n = name.0;
-        n.make_ascii_lowercase();
+        let (n, v) = normalize_pair(name.0, value.0).map_err(|e| throw(&ctx, e))?;
         match self.list.iter().position(|(k, _)| *k == n) {
             Some(first) => {
                 self.list[first].1 = v;
@@ -428,9 +428,9 @@ mod tests {
         );
         h.try_append("X-Mixed-Case", " v ").unwrap();
         assert_eq!(h.list(), &[("x-mixed-case".into(), "v".into())]);
-        assert_eq!(h.get_ignoring_case("x-MIXED-case").as_deref(), Some("v"));
-        assert_eq!(h.get_lower("x-mixed-case").as_deref(), Some("v"));
-        assert_eq!(h.get_ignoring_case("x-mixed"), None);
+        assert_eq!(h.combined_value("x-MIXED-case").as_deref(), Some("v"));
+        assert_eq!(h.combined_value("x-mixed-case").as_deref(), Some("v"));
+        assert_eq!(h.combined_value("x-mixed"), None);
     }
 
     #[test]
@@ -450,7 +450,7 @@ mod tests {
                 ("set-cookie".into(), "b=2".into()),
             ]
         );
-        assert_eq!(h.get_lower("set-cookie").unwrap(), "a=1, b=2");
+        assert_eq!(h.combined_value("set-cookie").unwrap(), "a=1, b=2");
     }
 
     #[test]
