@@ -151,13 +151,20 @@ fn structured_clone_copies_deeply_and_rejects_functions() {
 #[test]
 fn timers_fire_in_order_and_can_be_cleared() {
     let out = js(r#"
+        // Waits for the events themselves, not for a fixed time: on a loaded machine a 1 ms
+        // interval may tick only once in 30 ms.
         const log = [];
         const t = setTimeout(() => log.push("cleared"), 5);
         clearTimeout(t);
-        setTimeout(() => log.push("b"), 10);
+        const b = new Promise((r) => setTimeout(() => { log.push("b"); r(); }, 10));
         setTimeout(() => log.push("a"), 1);
-        let n = 0; const i = setInterval(() => { if (++n === 3) clearInterval(i); }, 1);
-        await new Promise((r) => setTimeout(r, 30));
+        let n = 0;
+        const ticks = new Promise((r) => {
+          const i = setInterval(() => { if (++n === 3) { clearInterval(i); r(); } }, 1);
+        });
+        await Promise.all([b, ticks]);
+        // A cleared interval stays quiet.
+        await new Promise((r) => setTimeout(r, 5));
         return [log, n];
     "#);
     assert_eq!(out, r#"[["a","b"],3]"#);
@@ -170,7 +177,7 @@ fn abort_signals_fire_events() {
         c.signal.addEventListener("abort", (e) => { seen = e.type; });
         c.abort();
         const t = AbortSignal.timeout(1);
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => t.addEventListener("abort", r)); // the event, not a fixed wait
         return [c.signal.aborted, seen, c.signal.reason.name, t.aborted, t.reason.name];
     "#);
     assert_eq!(out, r#"[true,"abort","AbortError",true,"TimeoutError"]"#);
