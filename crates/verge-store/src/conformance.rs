@@ -1,8 +1,10 @@
 //! The backend test suite: every implementation of the store traits runs all of it.
 //!
-//! Each check is a plain function over the trait; [`kv_backend_tests!`](crate::kv_backend_tests)
-//! and [`sql_database_tests!`](crate::sql_database_tests) turn them into one `#[test]` each
-//! for a factory returning `(guard, backend)` (the guard keeps e.g. a temp dir alive).
+//! Each check is a plain function over the trait; [`kv_backend_tests!`](crate::kv_backend_tests),
+//! [`sql_database_tests!`](crate::sql_database_tests),
+//! [`durable_backend_tests!`](crate::durable_backend_tests) (object storage, the alarm index
+//! and migrations) and [`backends_tests!`](crate::backends_tests) turn them into one `#[test]`
+//! each for a factory returning `(guard, backend)` (the guard keeps e.g. a temp dir alive).
 //! Enabled with the `testing` feature.
 #![allow(
     clippy::missing_panics_doc,
@@ -352,6 +354,278 @@ pub mod sql {
     }
 }
 
+/// Checks for [`DurableBackend`](crate::durable::DurableBackend) implementations: the object
+/// stores it opens ([`ObjectStorage`](crate::durable::ObjectStorage)), its
+/// [`AlarmIndex`](crate::durable::AlarmIndex) and its migration record.
+pub mod durable {
+    use crate::durable::{
+        AlarmEntry, DurableBackend, ObjectBatch, ObjectListQuery, ObjectStorage, ObjectWrite,
+    };
+    use crate::sql::SqlValue;
+
+    fn put(k: &str, v: &str) -> ObjectWrite {
+        ObjectWrite::Put(k.into(), v.as_bytes().to_vec())
+    }
+
+    fn keys(s: &dyn ObjectStorage, q: ObjectListQuery) -> Vec<String> {
+        s.kv_list(&q)
+            .expect("list")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    fn commit(s: &dyn ObjectStorage, writes: Vec<ObjectWrite>) {
+        s.commit(&ObjectBatch {
+            writes,
+            alarm: None,
+        })
+        .expect("commit");
+    }
+
+    /// Committed KV writes are read back, in UTF-8 byte order, and survive reopening.
+    pub fn object_kv_commits_and_reopens(b: &dyn DurableBackend) {
+        let s = b.open_object("Counter", "aa01").expect("open");
+        assert_eq!(s.kv_get("missing").expect("get"), None);
+        commit(
+            s.as_ref(),
+            vec![
+                put("b", "2"),
+                put("\u{e9}", "3"),
+                put("a", "1"),
+                put("gone", "x"),
+            ],
+        );
+        commit(s.as_ref(), vec![ObjectWrite::Delete("gone".into())]);
+        assert_eq!(
+            keys(s.as_ref(), ObjectListQuery::default()),
+            ["a", "b", "\u{e9}"]
+        );
+        drop(s);
+        let s = b.open_object("Counter", "aa01").expect("reopen");
+        assert_eq!(s.kv_get("b").expect("get"), Some(b"2".to_vec()));
+        assert_eq!(s.kv_get("gone").expect("get"), None);
+    }
+
+    /// `start`, `startAfter`, `end`, `prefix`, `reverse` and `limit` select what Workers say.
+    pub fn object_list_ranges(b: &dyn DurableBackend) {
+        let s = b.open_object("Counter", "aa02").expect("open");
+        commit(
+            s.as_ref(),
+            ["a", "ab", "abc", "b", "ba", "c"]
+                .iter()
+                .map(|k| put(k, k))
+                .collect(),
+        );
+        let q = |f: fn(&mut ObjectListQuery)| {
+            let mut q = ObjectListQuery::default();
+            f(&mut q);
+            keys(s.as_ref(), q)
+        };
+        assert_eq!(q(|q| q.prefix = Some("ab".into())), ["ab", "abc"]);
+        assert_eq!(q(|q| q.start = Some("b".into())), ["b", "ba", "c"]);
+        assert_eq!(q(|q| q.start_after = Some("b".into())), ["ba", "c"]);
+        assert_eq!(q(|q| q.end = Some("ab".into())), ["a"]);
+        assert_eq!(
+            q(|q| {
+                q.reverse = true;
+                q.limit = Some(2);
+            }),
+            ["c", "ba"]
+        );
+        assert_eq!(
+            q(|q| {
+                q.start = Some("ab".into());
+                q.end = Some("b".into());
+                q.reverse = true;
+            }),
+            ["abc", "ab"]
+        );
+    }
+
+    /// `DeleteAll` clears the KV data; writes after it in the same batch stay.
+    pub fn object_delete_all_then_put(b: &dyn DurableBackend) {
+        let s = b.open_object("Counter", "aa03").expect("open");
+        commit(s.as_ref(), vec![put("a", "1"), put("b", "2")]);
+        commit(s.as_ref(), vec![ObjectWrite::DeleteAll, put("c", "3")]);
+        assert_eq!(keys(s.as_ref(), ObjectListQuery::default()), ["c"]);
+    }
+
+    /// The alarm is part of the commit: set, read back, deleted.
+    pub fn object_alarm_commits(b: &dyn DurableBackend) {
+        let s = b.open_object("Counter", "aa04").expect("open");
+        assert_eq!(s.alarm().expect("alarm"), None);
+        s.commit(&ObjectBatch {
+            writes: vec![],
+            alarm: Some(Some(1_700_000_000_000)),
+        })
+        .expect("commit");
+        assert_eq!(s.alarm().expect("alarm"), Some(1_700_000_000_000));
+        s.commit(&ObjectBatch {
+            writes: vec![],
+            alarm: Some(None),
+        })
+        .expect("commit");
+        assert_eq!(s.alarm().expect("alarm"), None);
+    }
+
+    /// SQL writes wait for the next commit, which makes them durable with the KV batch; a
+    /// rolled-back savepoint keeps nothing.
+    pub fn object_sql_joins_the_commit(b: &dyn DurableBackend) {
+        let s = b.open_object("Chat", "aa05").expect("open");
+        s.sql_exec("CREATE TABLE t (x INTEGER)", &[])
+            .expect("create");
+        s.sql_exec("INSERT INTO t VALUES (?)", &[SqlValue::Integer(7)])
+            .expect("insert");
+        assert!(s.sql_dirty());
+        commit(s.as_ref(), vec![put("k", "v")]);
+        assert!(!s.sql_dirty());
+        s.savepoint("sp").expect("savepoint");
+        s.sql_exec("INSERT INTO t VALUES (8)", &[]).expect("insert");
+        s.end_savepoint("sp", false).expect("rollback");
+        commit(s.as_ref(), vec![]);
+        drop(s);
+        let s = b.open_object("Chat", "aa05").expect("reopen");
+        let rows = s.sql_exec("SELECT x FROM t", &[]).expect("select").rows;
+        assert_eq!(rows, vec![vec![SqlValue::Integer(7)]]);
+        assert_eq!(s.kv_get("k").expect("get"), Some(b"v".to_vec()));
+        assert!(s.size_bytes().expect("size") > 0);
+    }
+
+    /// Objects are told apart by class and id; deleting a class keeps the others.
+    pub fn classes_and_ids_are_isolated(b: &dyn DurableBackend) {
+        for (class, id) in [("A", "01"), ("A", "02"), ("B", "01")] {
+            let s = b.open_object(class, id).expect("open");
+            commit(s.as_ref(), vec![put("who", &format!("{class}/{id}"))]);
+        }
+        let who = |class: &str, id: &str| {
+            b.open_object(class, id)
+                .expect("open")
+                .kv_get("who")
+                .expect("get")
+        };
+        assert_eq!(who("A", "02"), Some(b"A/02".to_vec()));
+        assert_eq!(who("B", "01"), Some(b"B/01".to_vec()));
+        b.delete_class("A").expect("delete class");
+        b.delete_class("never-existed")
+            .expect("deleting nothing is fine");
+        assert_eq!(who("A", "01"), None);
+        assert_eq!(who("B", "01"), Some(b"B/01".to_vec()));
+    }
+
+    /// The alarm index keeps one entry per object, reports what is due oldest first and the
+    /// next time after it, and `clear_if` removes an entry only while it is unchanged.
+    pub fn alarm_index_schedules(b: &dyn DurableBackend) {
+        let idx = b.alarms();
+        assert_eq!(idx.due(i64::MAX - 1).expect("due"), (vec![], None));
+        idx.set("A", "01", Some("one"), Some(300), 0).expect("set");
+        idx.set("A", "02", None, Some(100), 2).expect("set");
+        idx.set("B", "01", None, Some(900), 0).expect("set");
+        idx.set("A", "01", Some("one"), Some(200), 1)
+            .expect("replace");
+        let (due, next) = idx.due(250).expect("due");
+        let ids: Vec<(&str, &str, i64, u32)> = due
+            .iter()
+            .map(|e| (e.class.as_str(), e.id.as_str(), e.time, e.retry))
+            .collect();
+        assert_eq!(ids, [("A", "02", 100, 2), ("A", "01", 200, 1)]);
+        assert_eq!(next, Some(900));
+        assert_eq!(
+            idx.get("A", "01").expect("get"),
+            Some(AlarmEntry {
+                class: "A".into(),
+                id: "01".into(),
+                name: Some("one".into()),
+                time: 200,
+                retry: 1,
+            })
+        );
+        idx.clear_if("A", "01", 999).expect("clear_if");
+        assert!(
+            idx.get("A", "01").expect("get").is_some(),
+            "another time: kept"
+        );
+        idx.clear_if("A", "01", 200).expect("clear_if");
+        assert_eq!(idx.get("A", "01").expect("get"), None);
+        idx.set("B", "01", None, None, 0).expect("clear");
+        assert_eq!(idx.due(1_000).expect("due").0.len(), 1);
+    }
+
+    /// The migration record starts empty and keeps what was recorded, in order.
+    pub fn migrations_are_recorded(b: &dyn DurableBackend) {
+        assert!(b.applied_migrations().expect("read").is_empty());
+        let tags = vec!["v1".to_string(), "v2 \"quoted\"".to_string()];
+        b.record_migrations(&tags).expect("record");
+        assert_eq!(b.applied_migrations().expect("read"), tags);
+    }
+}
+
+/// Checks for [`Backends`](crate::Backends) implementations.
+pub mod backends {
+    use crate::Backends;
+    use crate::durable::{ObjectBatch, ObjectWrite};
+    use crate::kv::KvEntry;
+    use crate::sql::{Consistency, SqlStatement, SqlValue};
+
+    /// The same id gives the same store: what one worker writes, another reads.
+    pub fn same_id_same_store(b: &dyn Backends) {
+        let entry = KvEntry {
+            value: b"v".to_vec(),
+            expiration: None,
+            metadata: None,
+        };
+        b.kv()
+            .expect("kv")
+            .put("NS", b"k", entry.clone())
+            .expect("put");
+        assert_eq!(
+            b.kv().expect("kv").get("NS", b"k", 0).expect("get"),
+            Some(entry)
+        );
+        let db = b.d1("db-1").expect("d1");
+        db.execute_script("CREATE TABLE t (x); INSERT INTO t VALUES (1);", true)
+            .expect("script");
+        let count = vec![SqlStatement::new("SELECT count(*) AS n FROM t", vec![])];
+        let again = b.d1("db-1").expect("d1");
+        let out = again.batch(&count, Consistency::default()).expect("select");
+        assert_eq!(out[0].rows, vec![vec![SqlValue::Integer(1)]]);
+        let other = b.d1("db-2").expect("d1");
+        assert!(
+            other.batch(&count, Consistency::default()).is_err(),
+            "another id is another database"
+        );
+    }
+
+    /// Each worker has its own Durable Object state.
+    pub fn workers_have_their_own_objects(b: &dyn Backends) {
+        let a = b.durable("worker-a").expect("durable");
+        let s = a.open_object("C", "01").expect("open");
+        s.commit(&ObjectBatch {
+            writes: vec![ObjectWrite::Put("k".into(), b"a".to_vec())],
+            alarm: None,
+        })
+        .expect("commit");
+        let other = b.durable("worker-b").expect("durable");
+        assert_eq!(
+            other
+                .open_object("C", "01")
+                .expect("open")
+                .kv_get("k")
+                .expect("get"),
+            None
+        );
+        let again = b.durable("worker-a").expect("durable");
+        assert_eq!(
+            again
+                .open_object("C", "01")
+                .expect("open")
+                .kv_get("k")
+                .expect("get"),
+            Some(b"a".to_vec())
+        );
+    }
+}
+
 /// One `#[test]` per KV backend check, for `$factory: Fn() -> (guard, impl KvBackend)`.
 #[macro_export]
 macro_rules! kv_backend_tests {
@@ -387,6 +661,45 @@ macro_rules! sql_database_tests {
             fn $name() {
                 let (_guard, db) = ($factory)();
                 $crate::conformance::sql::$name(&db);
+            }
+        )*
+    };
+}
+
+/// One `#[test]` per Durable Object backend check, for
+/// `$factory: Fn() -> (guard, impl DurableBackend)`.
+#[macro_export]
+macro_rules! durable_backend_tests {
+    ($factory:expr) => {
+        $crate::durable_backend_tests!(@each $factory;
+            object_kv_commits_and_reopens, object_list_ranges, object_delete_all_then_put,
+            object_alarm_commits, object_sql_joins_the_commit, classes_and_ids_are_isolated,
+            alarm_index_schedules, migrations_are_recorded);
+    };
+    (@each $factory:expr; $($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                let (_guard, backend) = ($factory)();
+                $crate::conformance::durable::$name(&backend);
+            }
+        )*
+    };
+}
+
+/// One `#[test]` per [`Backends`](crate::Backends) check, for
+/// `$factory: Fn() -> (guard, impl Backends)`.
+#[macro_export]
+macro_rules! backends_tests {
+    ($factory:expr) => {
+        $crate::backends_tests!(@each $factory; same_id_same_store, workers_have_their_own_objects);
+    };
+    (@each $factory:expr; $($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                let (_guard, backends) = ($factory)();
+                $crate::conformance::backends::$name(&backends);
             }
         )*
     };

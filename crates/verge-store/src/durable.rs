@@ -8,6 +8,11 @@
 //!
 //! **Replication.** A replicated backend commits locally and appends the committed changes to
 //! a log before `commit` returns; a new owner replays the log before serving.
+//!
+//! A [`DurableBackend`] hands out the stores of one worker's objects, the [`AlarmIndex`] the
+//! alarm scheduler reads, and the record of applied migrations.
+
+use std::sync::Arc;
 
 use crate::StoreError;
 use crate::sql::{SqlError, SqlValue};
@@ -97,4 +102,55 @@ pub trait ObjectStorage: Send + Sync {
     fn alarm(&self) -> Result<Option<i64>, StoreError>;
     /// Bytes on disk.
     fn size_bytes(&self) -> Result<u64, StoreError>;
+}
+
+/// One scheduled alarm in an [`AlarmIndex`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmEntry {
+    /// The class's storage name.
+    pub class: String,
+    /// Object id (hex).
+    pub id: String,
+    /// The name the id was made from, if any.
+    pub name: Option<String>,
+    /// When (ms since the epoch).
+    pub time: i64,
+    /// Retries so far.
+    pub retry: u32,
+}
+
+/// The index of pending alarms of one worker's objects, read by the alarm scheduler so alarms
+/// fire after a restart without opening every object. The index is the scheduler's record
+/// (including retries in progress); each object's own storage holds the alarm its code sees.
+pub trait AlarmIndex: Send + Sync {
+    /// Sets (`Some`) or clears (`None`) an object's entry.
+    fn set(
+        &self,
+        class: &str,
+        id: &str,
+        name: Option<&str>,
+        time: Option<i64>,
+        retry: u32,
+    ) -> Result<(), StoreError>;
+    /// An object's entry.
+    fn get(&self, class: &str, id: &str) -> Result<Option<AlarmEntry>, StoreError>;
+    /// Removes an entry only if it is still the one scheduled for `time`.
+    fn clear_if(&self, class: &str, id: &str, time: i64) -> Result<(), StoreError>;
+    /// Entries due at `now` (oldest first), and the time of the next one after them.
+    fn due(&self, now: i64) -> Result<(Vec<AlarmEntry>, Option<i64>), StoreError>;
+}
+
+/// The Durable Object state of one worker: object stores, the alarm index, migrations.
+pub trait DurableBackend: Send + Sync {
+    /// Opens (creating) the store of object `id` of class `class` (the class's storage name).
+    /// Dropping every handle closes it.
+    fn open_object(&self, class: &str, id: &str) -> Result<Arc<dyn ObjectStorage>, StoreError>;
+    /// Deletes every object of `class` (a `deleted_classes` migration).
+    fn delete_class(&self, class: &str) -> Result<(), StoreError>;
+    /// The worker's alarm index.
+    fn alarms(&self) -> Arc<dyn AlarmIndex>;
+    /// Tags of the migrations applied so far, in order.
+    fn applied_migrations(&self) -> Result<Vec<String>, StoreError>;
+    /// Records the tags of every applied migration (replacing the previous record).
+    fn record_migrations(&self, tags: &[String]) -> Result<(), StoreError>;
 }

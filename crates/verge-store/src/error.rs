@@ -31,6 +31,17 @@ pub enum StoreError {
         /// Longest accepted id.
         max: usize,
     },
+    /// A file the store keeps is not in the format it wrote.
+    #[error("{path}: {message}")]
+    Corrupt {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The store was closed (its owner was evicted or reset) and takes no more calls.
+    #[error("the store is closed")]
+    Closed,
     /// A mutex guarding a connection was poisoned by a panic in another thread.
     #[error("storage lock poisoned: a thread panicked while holding it")]
     Poisoned,

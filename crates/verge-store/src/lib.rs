@@ -1,7 +1,9 @@
 //! Storage backends for verge bindings, behind one trait per binding.
 //!
 //! This crate owns *where bytes live*: [`KvBackend`] for Workers KV, [`SqlDatabase`] for
-//! D1, and their SQLite implementations under [`sqlite`] (a NATS JetStream backend will
+//! D1, [`durable::ObjectStorage`] and [`durable::AlarmIndex`] for Durable Objects, the
+//! [`Backends`] factory a deployment gets all of them from, and their SQLite implementations
+//! under [`sqlite`] (a NATS JetStream backend will
 //! implement the same traits later). It must not know the Workers API: key-length limits,
 //! TTL minimums, error messages and cursors belong to the binding cores (`verge-kv`,
 //! `verge-d1`), and no JavaScript type appears here. It also holds the [`Clock`] every core
@@ -19,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod backends;
 pub mod clock;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
@@ -29,6 +32,7 @@ pub mod memory;
 pub mod sql;
 pub mod sqlite;
 
+pub use backends::Backends;
 pub use clock::{
     Clock, ManualClock, OffsetFileClock, SystemClock, TEST_CLOCK_FILE_ENV, clock_from_env,
 };

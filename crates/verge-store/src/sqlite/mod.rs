@@ -14,13 +14,17 @@
 //! journal, its directory, then one WAL commit per statement), tens of milliseconds on a
 //! slow disk, paid by every fresh `.verge/` and by the first use of every Durable Object.
 
+mod alarms;
+mod backends;
 mod codes;
 mod database;
 mod durable;
 mod kv;
 
+pub use backends::{SqliteBackends, SqliteDurableBackend};
 pub use database::SqliteDatabase;
-pub use durable::{AlarmEntry, SqliteAlarmIndex, SqliteObjectStore};
+pub use alarms::SqliteAlarmIndex;
+pub use durable::SqliteObjectStore;
 pub use kv::SqliteKvStore;
 
 use std::path::Path;
