@@ -22,10 +22,18 @@ use crate::meter::{Metered, RequestMeter};
 /// A piece of the platform installed into every isolate: Web APIs, bindings, built-in modules.
 ///
 /// The phases follow Spin's factors: [`Extension::init`] runs once per isolate and defines
-/// globals; [`Extension::env`] adds this extension's bindings to the worker's `env`.
+/// globals; [`Extension::env`] adds this extension's bindings to the worker's `env`. An
+/// extension that uses what another defines (globals, `internal` keys; see `internal.d.ts`
+/// in verge-web) names it in [`Extension::requires`], and [`WorkerSpec::new`] refuses an
+/// assembly where it is missing or comes later.
 pub trait Extension: Send + Sync + 'static {
-    /// A short name for errors and logs.
+    /// A short name for errors and logs; unique within a worker.
     fn name(&self) -> &'static str;
+
+    /// Names of the extensions whose `init` must have run before this one's.
+    fn requires(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// Built-in modules `(specifier, ES module source)` this extension provides.
     fn modules(&self) -> Vec<(&'static str, &'static str)> {
@@ -99,25 +107,64 @@ pub(crate) fn next_test_id() -> u64 {
     NEXT_SPEC_ID.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Extensions assembled in an order that cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssemblyError {
+    /// An extension needs one that is not installed, or installed after it.
+    #[error("extension `{extension}` requires `{required}`, which {}", if *.installed_later { "is installed after it" } else { "is not installed" })]
+    MissingRequirement {
+        /// The extension.
+        extension: &'static str,
+        /// What it requires.
+        required: &'static str,
+        /// True when `required` is installed, but later.
+        installed_later: bool,
+    },
+    /// Two extensions with one name.
+    #[error("extension `{0}` is installed twice")]
+    Duplicate(&'static str),
+}
+
+/// Checks that every extension's requirements are installed before it, names unique.
+pub fn check_assembly(extensions: &[Arc<dyn Extension>]) -> Result<(), AssemblyError> {
+    for (i, ext) in extensions.iter().enumerate() {
+        if extensions[..i].iter().any(|e| e.name() == ext.name()) {
+            return Err(AssemblyError::Duplicate(ext.name()));
+        }
+        for &required in ext.requires() {
+            if !extensions[..i].iter().any(|e| e.name() == required) {
+                return Err(AssemblyError::MissingRequirement {
+                    extension: ext.name(),
+                    required,
+                    installed_later: extensions[i..].iter().any(|e| e.name() == required),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 impl WorkerSpec {
-    /// A worker version whose entry module is `main` (relative to `root`).
+    /// A worker version whose entry module is `main` (relative to `root`), with `extensions`
+    /// installed in order (checked by [`check_assembly`]).
     pub fn new(
         name: impl Into<String>,
         root: PathBuf,
         main: impl Into<String>,
         limits: WorkerLimits,
         extensions: Vec<Arc<dyn Extension>>,
-    ) -> Arc<Self> {
+    ) -> Result<Arc<Self>, AssemblyError> {
+        check_assembly(&extensions)?;
         let builtins: Vec<(&'static str, &'static str)> =
             extensions.iter().flat_map(|e| e.modules()).collect();
-        Arc::new(WorkerSpec {
+        Ok(Arc::new(WorkerSpec {
             id: NEXT_SPEC_ID.fetch_add(1, Ordering::Relaxed),
             name: name.into(),
             main: main.into(),
             source: Arc::new(ModuleSource::new(root, builtins)),
             limits,
             extensions,
-        })
+        }))
     }
 
     /// Unique id of this version within the process.
@@ -138,6 +185,17 @@ impl WorkerSpec {
     /// The entry module's name.
     pub fn main(&self) -> &str {
         &self.main
+    }
+
+    /// The project root modules are loaded from.
+    pub fn root(&self) -> &std::path::Path {
+        self.source.root()
+    }
+
+    /// Every module file of the project loaded so far by any isolate of this version: what a
+    /// reload must watch.
+    pub fn module_files(&self) -> Vec<PathBuf> {
+        self.source.files()
     }
 }
 
@@ -160,6 +218,16 @@ pub enum LoadError {
         "{module}: evaluating the global scope exceeded the startup CPU limit of {limit_ms} ms"
     )]
     StartupCpu {
+        /// The entry module.
+        module: String,
+        /// The limit.
+        limit_ms: u128,
+    },
+    /// Evaluating the modules did not finish (a top-level `await` that never settles).
+    #[error(
+        "{module}: evaluating the modules did not finish within {limit_ms} ms (a top-level await that never settles?)"
+    )]
+    StartupHung {
         /// The entry module.
         module: String,
         /// The limit.
@@ -347,40 +415,49 @@ impl Isolate {
         let startup = RequestMeter::new(format!("startup:{}", spec.name), limits::STARTUP_CPU);
         let main = spec.main.clone();
         let spec2 = spec.clone();
-        let loaded = Kicked {
-            driver: driver.clone(),
-            rejections: rejections.clone(),
-            worker: worker.clone(),
-            inner: Box::pin(Metered::new(
-                startup.clone(),
-                ctx.async_with(async move |ctx| {
-                    let r: rquickjs::Result<_> = async {
-                        let internal = Object::new(ctx.clone())?;
-                        for ext in &spec2.extensions {
-                            ext.init(&ctx, &internal)?;
+        let loaded = tokio::time::timeout(
+            limits::STARTUP_WALL_LIMIT,
+            Kicked {
+                driver: driver.clone(),
+                rejections: rejections.clone(),
+                worker: worker.clone(),
+                inner: Box::pin(Metered::new(
+                    startup.clone(),
+                    ctx.async_with(async move |ctx| {
+                        let r: rquickjs::Result<_> = async {
+                            let internal = Object::new(ctx.clone())?;
+                            for ext in &spec2.extensions {
+                                ext.init(&ctx, &internal)?;
+                            }
+                            let env = Object::new(ctx.clone())?;
+                            for ext in &spec2.extensions {
+                                ext.env(&ctx, &internal, &env)?;
+                            }
+                            let module = spec2.source.declare(&ctx, &spec2.main)?;
+                            let (module, promise) = module.eval()?;
+                            promise.into_future::<Value>().await?;
+                            let default: Value = module.get("default")?;
+                            let namespace = module.namespace()?;
+                            Ok((
+                                Persistent::save(&ctx, internal),
+                                Persistent::save(&ctx, env),
+                                default.into_object().map(|o| Persistent::save(&ctx, o)),
+                                Persistent::save(&ctx, namespace),
+                            ))
                         }
-                        let env = Object::new(ctx.clone())?;
-                        for ext in &spec2.extensions {
-                            ext.env(&ctx, &internal, &env)?;
-                        }
-                        let module = spec2.source.declare(&ctx, &spec2.main)?;
-                        let (module, promise) = module.eval()?;
-                        promise.into_future::<Value>().await?;
-                        let default: Value = module.get("default")?;
-                        let namespace = module.namespace()?;
-                        Ok((
-                            Persistent::save(&ctx, internal),
-                            Persistent::save(&ctx, env),
-                            default.into_object().map(|o| Persistent::save(&ctx, o)),
-                            Persistent::save(&ctx, namespace),
-                        ))
-                    }
-                    .await;
-                    r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))
-                }),
-            )),
-        }
+                        .await;
+                        r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))
+                    }),
+                )),
+            },
+        )
         .await;
+        let Ok(loaded) = loaded else {
+            return Err(LoadError::StartupHung {
+                module: main,
+                limit_ms: limits::STARTUP_WALL_LIMIT.as_millis(),
+            });
+        };
         if startup.exceeded() {
             return Err(LoadError::StartupCpu {
                 module: main,
@@ -558,7 +635,8 @@ mod tests {
                 "export function greet(n) { return 'hello ' + n; }",
             ),
         ]);
-        let spec = WorkerSpec::new("w", dir, "src/index.js", WorkerLimits::default(), vec![]);
+        let spec =
+            WorkerSpec::new("w", dir, "src/index.js", WorkerLimits::default(), vec![]).unwrap();
         block_on(async {
             let iso = Isolate::new(spec).await.unwrap();
             let hi: String = iso
@@ -572,7 +650,7 @@ mod tests {
     #[test]
     fn a_syntax_error_names_the_module_and_line() {
         let dir = project(&[("index.js", "export default {\n  fetch( {\n};")]);
-        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]).unwrap();
         let err = block_on(Isolate::new(spec)).unwrap_err().to_string();
         assert!(err.contains("index.js"), "{err}");
         assert!(err.contains("SyntaxError"), "{err}");
@@ -581,7 +659,7 @@ mod tests {
     #[test]
     fn a_missing_default_export_is_a_load_error() {
         let dir = project(&[("index.js", "export const x = 1;")]);
-        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]).unwrap();
         let err = block_on(Isolate::new(spec)).unwrap_err();
         assert!(matches!(err, LoadError::NoDefaultExport { .. }), "{err}");
     }
@@ -596,7 +674,7 @@ mod tests {
             cpu: Duration::from_millis(30),
             ..WorkerLimits::default()
         };
-        let spec = WorkerSpec::new("w", dir, "index.js", limits, vec![]);
+        let spec = WorkerSpec::new("w", dir, "index.js", limits, vec![]).unwrap();
         block_on(async {
             let iso = Isolate::new(spec).await.unwrap();
             let meter = RequestMeter::new("r", Duration::from_millis(30));
@@ -637,7 +715,7 @@ mod tests {
             "index.js",
             "const v = await Promise.resolve(41); export default { v: v + 1 };",
         )]);
-        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]).unwrap();
         block_on(async {
             let iso = Isolate::new(spec).await.unwrap();
             let v: i32 = iso
@@ -654,6 +732,39 @@ mod tests {
                 .await;
             assert_eq!(p, 5);
         });
+    }
+
+    struct Named(&'static str, &'static [&'static str]);
+    impl Extension for Named {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn requires(&self) -> &'static [&'static str] {
+            self.1
+        }
+    }
+
+    #[test]
+    fn extensions_must_follow_what_they_require() {
+        let web: Arc<dyn Extension> = Arc::new(Named("web", &[]));
+        let kv: Arc<dyn Extension> = Arc::new(Named("kv", &["web"]));
+        assert_eq!(check_assembly(&[web.clone(), kv.clone()]), Ok(()));
+        let e = check_assembly(&[kv.clone(), web.clone()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "extension `kv` requires `web`, which is installed after it"
+        );
+        let e = check_assembly(std::slice::from_ref(&kv)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "extension `kv` requires `web`, which is not installed"
+        );
+        assert_eq!(
+            check_assembly(&[web.clone(), web]),
+            Err(AssemblyError::Duplicate("web"))
+        );
+        let dir = project(&[("index.js", "export default {};")]);
+        assert!(WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![kv]).is_err());
     }
 
     #[test]

@@ -29,11 +29,14 @@ pub mod malloc;
 pub mod meter;
 pub mod promise;
 pub mod registry;
+pub mod string;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod threads;
 
 pub use error::{JsClass, JsException, ToJsClass, throw, throw_as, type_error};
-pub use isolate::{Extension, Isolate, LoadError, WorkerLimits, WorkerSpec};
+pub use isolate::{
+    AssemblyError, Extension, Isolate, LoadError, WorkerLimits, WorkerSpec, check_assembly,
+};
 pub use rquickjs;
 pub use threads::IsolateThreads;

@@ -15,6 +15,10 @@ pub const DEFAULT_MEMORY_BYTES: usize = 128 << 20;
 /// CPU budget for evaluating a module's global scope (Workers: 1 s startup limit).
 pub const STARTUP_CPU: Duration = Duration::from_secs(1);
 
+/// Wall-clock limit for evaluating a worker's modules: a top-level `await` that never settles
+/// fails the load instead of hanging it.
+pub const STARTUP_WALL_LIMIT: Duration = Duration::from_secs(10);
+
 /// QuickJS's own stack limit. Must stay well below [`THREAD_STACK_BYTES`] (see
 /// `notes/engine-spike.md` §4: a JS stack limit near the real stack aborts the process).
 pub const JS_STACK_BYTES: usize = 1 << 20;

@@ -65,6 +65,19 @@ impl ModuleSource {
         &self.root
     }
 
+    /// Every module file read so far, as paths under the root.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self
+            .cache
+            .lock()
+            .expect("module cache lock poisoned")
+            .keys()
+            .map(|name| self.root.join(name))
+            .collect();
+        files.sort();
+        files
+    }
+
     /// Reads (once) the module file `name`, relative to the root.
     pub fn read(&self, name: &str) -> std::io::Result<Arc<Vec<u8>>> {
         if let Some(hit) = self

@@ -14,7 +14,14 @@ pub fn run_js(extensions: Vec<Arc<dyn Extension>>, script: &str) -> Result<Strin
     std::fs::create_dir_all(&dir).expect("temp dir");
     let main = format!("t{}.js", crate::isolate::next_test_id());
     std::fs::write(dir.join(&main), "export default {};").expect("write module");
-    let spec = WorkerSpec::new("test", dir, main, WorkerLimits::default(), extensions);
+    let spec =
+        WorkerSpec::new("test", dir, main, WorkerLimits::default(), extensions).map_err(|e| {
+            JsException {
+                name: "AssemblyError".into(),
+                message: e.to_string(),
+                stack: None,
+            }
+        })?;
     let script = format!("(async () => {{ {script} }})().then(v => JSON.stringify(v))");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
