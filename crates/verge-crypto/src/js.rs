@@ -57,6 +57,11 @@ impl verge_js::Extension for CryptoExtension {
         "crypto"
     }
 
+    fn requires(&self) -> &'static [&'static str] {
+        // internal.defineGlobal (js/lazy.js).
+        &["web"]
+    }
+
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         // `CryptoKey`, the Rust operations and js/subtle.js load on first use
         // (js/subtle_lazy.js).

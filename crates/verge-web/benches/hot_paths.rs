@@ -1,5 +1,5 @@
 //! Criterion micro-benchmarks of verge's hot paths (issue 6):
-//! - `fetch/*`: request → JS `fetch` handler → response through `verge_web::http::invoke_fetch`
+//! - `fetch/*`: request → JS `fetch` handler → response through `verge_web::invoke::invoke_fetch`
 //!   on a warm isolate (hello text, ~1 KB JSON);
 //! - `headers/*`: `Headers` append/get/iterate of 20 headers from a JS loop;
 //! - `isolate_new/*`: `Isolate::new` for a fresh `WorkerSpec` (an unseen worker), with no
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rquickjs::{Ctx, Function, Object, Value};
-use verge_web::http::{IncomingRequest, OutgoingBody, invoke_fetch};
+use verge_web::invoke::{IncomingRequest, OutgoingBody, invoke_fetch};
 
 mod common;
 use common::*;

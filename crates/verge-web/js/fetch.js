@@ -382,6 +382,55 @@ internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   return [awaitResponse(r).then(undefined, errorParts), ctx];
 };
 internal.waitUntilCount = (ctx) => ExecutionContext.count(ctx);
+
+// A cron trigger's `scheduled(controller, env, ctx)`; the same envelope as internal.serve, with
+// [0] for a handler that finished.
+class ScheduledController {
+  #cron; #time; #retry = true;
+  constructor(token, cron, time) {
+    if (token !== kInternal) throw new $TypeError("Illegal constructor");
+    this.#cron = cron; this.#time = time;
+  }
+  get cron() { return this.#cron; }
+  get scheduledTime() { return this.#time; }
+  get type() { return "scheduled"; }
+  noRetry() { this.#retry = false; }
+  get [Symbol.toStringTag]() { return "ScheduledController"; }
+}
+const doneParts = () => [0];
+internal.runScheduled = (handler, env, cron, time) => {
+  const ctx = new ExecutionContext();
+  try {
+    const r = handler.scheduled(new ScheduledController(kInternal, cron, time), env, ctx);
+    if (r instanceof $Promise) return [promiseThen(r, doneParts, errorParts), ctx];
+    if (r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function")
+      return [promiseThen($Promise.resolve(r), doneParts, errorParts), ctx];
+  } catch (e) {
+    return [[-1, e], ctx];
+  }
+  return [[0], ctx];
+};
+// What a Durable Object's fetch (js/durable.js) needs of this file: the incoming Request, and
+// the parts of the Response it returns, read exactly as for the worker's own fetch handler.
+internal.incomingRequest = (method, url, headers, reader, cfJson) => new Request(kInternal, [method, url, headers, reader, cfJson]);
+internal.responseParts = responseParts;
+// A Request's or Response's body handed to the host (Rust reads it: invoke.rs, body.rs): null,
+// a string, bytes, a host stream as is, or a function pulling the next chunk of a JS stream
+// (internal.readChunk's results). The body is used from then on.
+internal.hostBody = (r) => {
+  const st = r[kState];
+  if (bodyUsed(st)) throw new $TypeError(USED);
+  const s = st.src;
+  if (s === null) return null;
+  st.used = true;
+  if (s.text !== undefined) return s.text;
+  if (s.bytes) return s.bytes;
+  if (s.reader) return s.reader;
+  const reader = S().getReader(bodyStream(st));
+  return () => internal.readChunk(reader);
+};
+// A Response made by the host (a Durable Object stub's result): body from a host stream.
+internal.hostResponse = (status, headers, reader) => new Response(kInternal, [status, "", headers, reader, "", false]);
 const promiseThen = Function.prototype.call.bind($Promise.prototype.then);
 const errorParts = (e) => [-1, e];
 function partsOrError(r) {

@@ -1,6 +1,6 @@
 //! Byte streams that cross between Rust and JS: incoming request bodies and `fetch()` response
 //! bodies are read by JS through a [`BodyReader`]; JS response bodies are pumped out by
-//! [`crate::http`].
+//! [`crate::invoke`].
 
 use std::cell::RefCell;
 use std::pin::Pin;
@@ -11,9 +11,11 @@ use futures::{Stream, StreamExt};
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
 use rquickjs::{Class, Ctx, Exception, JsLifetime, Object, Result, Value};
+use tokio::sync::mpsc;
 
-/// A stream of body chunks produced on the isolate thread.
-pub type ByteStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, String>>>>;
+/// A stream of body chunks. `Send`: a request body may cross to the isolate thread of the
+/// Durable Object it is for.
+pub type ByteStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, String>> + Send>>;
 
 /// A Rust byte stream handed to JS (`internal.readBody(reader)` pulls one chunk).
 #[derive(Trace, JsLifetime)]
@@ -30,6 +32,82 @@ impl BodyReader {
             inner: Rc::new(RefCell::new(Some(stream))),
         }
     }
+
+    /// Wraps the receiving end of a channel of chunks (an `Err` ends the body with an error).
+    pub fn from_channel(rx: mpsc::Receiver<std::result::Result<Bytes, String>>) -> Self {
+        Self::new(channel_stream(rx))
+    }
+
+    /// Takes the stream out (to hand it to another isolate thread); `None` once taken or read.
+    pub fn take(&self) -> Option<ByteStream> {
+        self.inner.borrow_mut().take()
+    }
+}
+
+/// The chunks of a channel as a [`ByteStream`].
+pub fn channel_stream(rx: mpsc::Receiver<std::result::Result<Bytes, String>>) -> ByteStream {
+    Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+/// Chunks a body pump keeps in flight (backpressure: the producer waits beyond this).
+const PUMP_CHUNKS: usize = 4;
+
+/// A body JS hands to the host (`internal.hostBody`): `null`, a string, bytes, a host stream
+/// (`BodyReader`, handed over without touching JS), or a function that pulls the next chunk of
+/// a JS stream (resolving to bytes, `undefined` at the end, or `[error]`), which is pumped
+/// into a channel as the receiver asks for more.
+pub fn outgoing_stream<'js>(ctx: &Ctx<'js>, body: Value<'js>) -> Result<Option<ByteStream>> {
+    if body.is_null() || body.is_undefined() {
+        return Ok(None);
+    }
+    if let Some(s) = body.as_string() {
+        let text = verge_js::string::to_usv(s)?;
+        return Ok(Some(crate::fetch::once(Bytes::from(text))));
+    }
+    if let Some(b) = verge_js::bytes::copy_bytes(&body) {
+        return Ok(Some(crate::fetch::once(Bytes::from(b))));
+    }
+    if let Some(reader) = body.as_object().and_then(Class::<BodyReader>::from_object) {
+        return Ok(reader.borrow().take());
+    }
+    let Some(pull) = body.as_function().cloned() else {
+        return Err(Exception::throw_type(
+            ctx,
+            "a body must be a string, bytes or a stream",
+        ));
+    };
+    let (tx, rx) = mpsc::channel(PUMP_CHUNKS);
+    let ctx2 = ctx.clone();
+    ctx.spawn(async move {
+        loop {
+            let next: Result<Value> = async {
+                let p: rquickjs::Promise = pull.call(())?;
+                p.into_future().await
+            }
+            .await;
+            let item = match next {
+                Ok(v) if v.is_undefined() => return,
+                Ok(v) => match v.as_array() {
+                    Some(err) => Err(describe(&err.get(0).unwrap_or(Value::new_undefined(ctx2.clone())))),
+                    None => verge_js::bytes::copy_bytes(&v).map(Bytes::from).ok_or_else(|| {
+                        "A ReadableStream used as a body must produce ArrayBuffer or ArrayBufferView chunks.".to_string()
+                    }),
+                },
+                Err(e) => Err(verge_js::JsException::from_error(&ctx2, e).to_string()),
+            };
+            let last = item.is_err();
+            if tx.send(item).await.is_err() || last {
+                return;
+            }
+        }
+    });
+    Ok(Some(channel_stream(rx)))
+}
+
+fn describe(v: &Value<'_>) -> String {
+    verge_js::JsException::from_value(v).to_string()
 }
 
 #[rquickjs::methods]

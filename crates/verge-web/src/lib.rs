@@ -1,6 +1,6 @@
 //! verge's Web platform: `Request`/`Response`/`Headers`, `fetch`, `URL`, encoding, streams,
-//! events, timers, `console`, `structuredClone`, `crypto.getRandomValues`, and the bridge that
-//! delivers an HTTP request to a worker's `fetch` handler ([`http::invoke_fetch`]).
+//! events, timers, `console`, `structuredClone`, `crypto.getRandomValues`, and the one path
+//! every event takes into a worker's JavaScript ([`invoke::invoke`]).
 //!
 //! State-holding classes whose data Rust reads on the hot path (`Headers`, `TextDecoder`) are
 //! Rust classes; APIs whose standards are written as JS algorithms (streams, events, bodies)
@@ -21,8 +21,8 @@ pub mod encoding;
 pub mod fetch;
 pub mod headers;
 pub mod host;
-pub mod http;
 pub mod intl;
+pub mod invoke;
 pub mod random;
 pub mod url;
 pub mod url_pattern;

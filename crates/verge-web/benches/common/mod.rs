@@ -43,6 +43,7 @@ pub fn platform() -> Vec<Arc<dyn Extension>> {
 /// A new worker version (fresh spec id: an unseen worker) for `main` in `dir`.
 pub fn spec(dir: &std::path::Path, main: &str, ext: Vec<Arc<dyn Extension>>) -> Arc<WorkerSpec> {
     WorkerSpec::new("b", dir.to_path_buf(), main, WorkerLimits::default(), ext)
+        .expect("extensions in order")
 }
 
 /// Creates an isolate (must run inside a `LocalSet`).

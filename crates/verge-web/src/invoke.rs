@@ -1,0 +1,666 @@
+//! The one way into a worker's JavaScript: every event — an HTTP request at the edge, a cron
+//! trigger, a Durable Object's fetch, RPC call, alarm or WebSocket message or close — is an [`Event`]
+//! delivered to a [`Target`] by [`invoke`].
+//!
+//! `invoke` owns what every event needs, so no event kind can miss it:
+//! - **metering**: the event's JS runs under a [`RequestMeter`] with the worker's CPU budget;
+//! - **limits**: a wall-clock limit per kind ([`Event::wall_limit`]), the isolate's memory cap;
+//! - **failure classification**: CPU and memory overruns become [`InvokeError::CpuExceeded`] /
+//!   [`InvokeError::MemoryExceeded`] (HTTP 503, error 1102) and poison the isolate, an exception
+//!   becomes [`InvokeError::Exception`] (500, error 1101) and says whether a Durable Object must
+//!   be reset;
+//! - **`waitUntil`**: work registered on the event's `ExecutionContext` runs on after the event
+//!   (even after a throw, a hang or a CPU overrun), charged to the same meter, and is cut off
+//!   [`verge_js::limits::WAIT_UNTIL_LIMIT`] after the event;
+//! - **after-request work**: the isolate's memory check ([`Isolate::after_request`]);
+//! - **streaming**: request bodies reach JS as a [`BodyReader`] pulled on demand, response bodies
+//!   leave as a channel pumped chunk by chunk ([`OutgoingBody::Stream`]), for every kind —
+//!   Durable Object fetch included — so no body is ever buffered whole.
+//!
+//! The JS side is one entry function per target (see `internal.d.ts`): `internal.serve` and
+//! `internal.runScheduled` for the worker's exports, `internal.objectEvent` (defined by the
+//! Durable Objects glue) for a live object. Each returns `[result, ctx]`; `result` is
+//! `[status, headers, bodyKind, body]` for a response, `[0, value]` for other events, or
+//! `[-1, error, reset, serialized]` for a failure — or a promise of one of these, which never
+//! rejects (a rejection read later would be reported as unhandled first).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rquickjs::{Array, CatchResultExt, Class, Ctx, Function, Object, Persistent, Promise, Value};
+use tokio::sync::mpsc;
+use verge_js::meter::RequestMeter;
+use verge_js::{Isolate, JsException};
+
+use crate::body::{BodyReader, ByteStream};
+use crate::headers::{Guard, Headers};
+
+/// Wall-clock limit of an alarm or a scheduled event (Workers: 15 minutes).
+pub const BACKGROUND_WALL_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+/// A request as the edge (or a Durable Object stub) hands it to a worker.
+pub struct IncomingRequest {
+    /// Request id (`cf-ray`), used in logs.
+    pub id: String,
+    /// Method, upper-case.
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header pairs; names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// Body, when the request has one.
+    pub body: Option<ByteStream>,
+    /// `request.cf` as JSON text.
+    pub cf_json: Option<String>,
+}
+
+/// A worker's response.
+pub struct OutgoingResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header pairs; names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: OutgoingBody,
+}
+
+/// A response body.
+pub enum OutgoingBody {
+    /// No body.
+    Empty,
+    /// A complete body.
+    Full(Bytes),
+    /// Chunks streamed from JS; an `Err` aborts the response.
+    Stream(mpsc::Receiver<Result<Bytes, String>>),
+    /// A `101` response: the client connection becomes this WebSocket endpoint.
+    WebSocket(crate::websocket::WsEndpoint),
+}
+
+/// A WebSocket message's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WsData {
+    /// A text frame.
+    Text(String),
+    /// A binary frame.
+    Binary(Vec<u8>),
+}
+
+/// Something that happens to a worker.
+pub enum Event {
+    /// An HTTP request (`fetch(request, env, ctx)`, or a Durable Object's `fetch(request)`).
+    Fetch(IncomingRequest),
+    /// A cron trigger (`scheduled(controller, env, ctx)`).
+    Scheduled {
+        /// The cron expression that fired.
+        cron: String,
+        /// When it was due (ms since the epoch).
+        scheduled_time: f64,
+    },
+    /// A Durable Object's alarm fired (`alarm(info)`).
+    Alarm {
+        /// Retries so far.
+        retry_count: u32,
+    },
+    /// An RPC call on a Durable Object stub (`stub.method(...args)`).
+    Rpc {
+        /// Method name.
+        method: String,
+        /// The serialized argument array.
+        args: String,
+    },
+    /// A message on a hibernatable WebSocket (`webSocketMessage(ws, message)`).
+    WebSocketMessage {
+        /// Socket id within the object.
+        socket: u64,
+        /// The message.
+        data: WsData,
+    },
+    /// A hibernatable WebSocket closed (`webSocketClose(ws, code, reason, wasClean)`).
+    WebSocketClose {
+        /// Socket id within the object.
+        socket: u64,
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+        /// False when the connection dropped without a close frame.
+        clean: bool,
+    },
+}
+
+impl Event {
+    /// The event's kind as the JS entry functions name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Fetch(_) => "fetch",
+            Event::Scheduled { .. } => "scheduled",
+            Event::Alarm { .. } => "alarm",
+            Event::Rpc { .. } => "rpc",
+            Event::WebSocketMessage { .. } => "ws-message",
+            Event::WebSocketClose { .. } => "ws-close",
+        }
+    }
+
+    /// How long the event may take to produce its result: the worker's wall-clock limit, or
+    /// [`BACKGROUND_WALL_LIMIT`] for alarms and cron triggers.
+    pub fn wall_limit(&self, limits: &verge_js::WorkerLimits) -> Duration {
+        match self {
+            Event::Alarm { .. } | Event::Scheduled { .. } => BACKGROUND_WALL_LIMIT,
+            _ => limits.wall,
+        }
+    }
+}
+
+/// What an event is delivered to.
+pub enum Target {
+    /// The worker's default export.
+    Worker,
+    /// A live object: the host record the Durable Objects glue made for it.
+    Object(Persistent<Object<'static>>),
+}
+
+/// What an event produced.
+pub enum Outcome {
+    /// A response (fetch events).
+    Response(OutgoingResponse),
+    /// A serialized value (RPC).
+    Value(String),
+    /// The handler finished (alarms, scheduled and WebSocket events).
+    Done,
+}
+
+/// Why an event produced no result. [`InvokeError::status`] gives the HTTP status and
+/// [`InvokeError::code`] Cloudflare's error code.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InvokeError {
+    /// The handler threw, or returned something it may not (the worker's fault).
+    #[error("{exception}")]
+    Exception {
+        /// What was thrown.
+        exception: JsException,
+        /// The thrown value serialized for another isolate (Durable Object calls).
+        serialized: Option<String>,
+        /// The live object that threw must be replaced (Durable Objects).
+        reset: bool,
+    },
+    /// The target does not handle this kind of event (`fetch`, `scheduled`, …).
+    #[error("Handler does not export a {0}() function.")]
+    NoHandler(&'static str),
+    /// The event exceeded its CPU time.
+    #[error("Worker exceeded CPU time limit.")]
+    CpuExceeded,
+    /// The isolate ran out of memory.
+    #[error("Worker exceeded memory limit.")]
+    MemoryExceeded,
+    /// No result within the wall-clock limit.
+    #[error("The script will never generate a response (no response within {0:?}).")]
+    Hung(Duration),
+    /// The worker could not be loaded.
+    #[error("{0}")]
+    Load(Arc<verge_js::LoadError>),
+    /// verge could not deliver the event (the target is gone, a thread stopped).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl InvokeError {
+    /// HTTP status for the client.
+    pub fn status(&self) -> u16 {
+        match self {
+            InvokeError::CpuExceeded | InvokeError::MemoryExceeded => 503,
+            InvokeError::Exception { .. }
+            | InvokeError::NoHandler(_)
+            | InvokeError::Hung(_)
+            | InvokeError::Load(_)
+            | InvokeError::Internal(_) => 500,
+        }
+    }
+
+    /// Cloudflare error code (1101 exception, 1102 resource limits).
+    pub fn code(&self) -> u16 {
+        match self {
+            InvokeError::CpuExceeded | InvokeError::MemoryExceeded => 1102,
+            InvokeError::Exception { .. }
+            | InvokeError::NoHandler(_)
+            | InvokeError::Hung(_)
+            | InvokeError::Load(_)
+            | InvokeError::Internal(_) => 1101,
+        }
+    }
+
+    /// True when the live object the event went to must be replaced: it threw where Workers
+    /// reset it, broke itself, or ran past a limit.
+    pub fn resets_object(&self) -> bool {
+        match self {
+            InvokeError::Exception { reset, .. } => *reset,
+            InvokeError::CpuExceeded | InvokeError::MemoryExceeded | InvokeError::Hung(_) => true,
+            InvokeError::NoHandler(_) | InvokeError::Load(_) | InvokeError::Internal(_) => false,
+        }
+    }
+
+    fn exception(exception: JsException) -> Self {
+        InvokeError::Exception {
+            exception,
+            serialized: None,
+            reset: false,
+        }
+    }
+}
+
+/// A result as JS produced it, before the host turns bodies into channels.
+enum Produced {
+    Response(u16, Vec<(String, String)>, BodyJs),
+    Value(String),
+    Done,
+}
+
+enum BodyJs {
+    Empty,
+    Full(Vec<u8>),
+    Stream(Persistent<Object<'static>>),
+    WebSocket(u64),
+}
+
+/// Delivers `event` to `target` on `iso` (which must live on this thread); `id` names the
+/// invocation in logs (a request's `cf-ray`).
+pub async fn invoke(
+    iso: Rc<Isolate>,
+    target: Target,
+    event: Event,
+    id: String,
+) -> Result<Outcome, InvokeError> {
+    let limits = iso.spec().limits();
+    let wall = event.wall_limit(&limits);
+    let meter = RequestMeter::new(id, limits.cpu);
+    // The event's ExecutionContext, kept whatever happens (waitUntil work may be registered at
+    // any time, even after a throw or while the handler hangs).
+    let exec_ctx: Rc<RefCell<Option<Persistent<Object<'static>>>>> = Rc::default();
+    let exec_ctx2 = exec_ctx.clone();
+    let iso2 = iso.clone();
+    let run = iso.run(
+        meter.clone(),
+        iso.context()
+            .async_with(async move |ctx| -> Result<Produced, InvokeError> {
+                let r: rquickjs::Result<Result<Produced, InvokeError>> = async {
+                    let kind = event.kind();
+                    let envelope = match enter(&ctx, &iso2, target, event)? {
+                        Ok(envelope) => envelope,
+                        Err(e) => return Ok(Err(e)),
+                    };
+                    let exec: Value = envelope.get(1)?;
+                    if let Some(exec) = exec.into_object() {
+                        *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec));
+                    }
+                    let result: Value = envelope.get(0)?;
+                    let result: Array = if result.is_promise() {
+                        result.get::<Promise>()?.into_future().await?
+                    } else {
+                        result.get()?
+                    };
+                    decode(&ctx, kind, result)
+                }
+                .await;
+                match r.catch(&ctx) {
+                    Ok(r) => r,
+                    Err(e) => Err(InvokeError::exception(
+                        verge_js::isolate::caught_to_exception(&ctx, e),
+                    )),
+                }
+            }),
+    );
+    let result = match tokio::time::timeout(wall, run).await {
+        Ok(r) => r,
+        Err(_) => Err(InvokeError::Hung(wall)),
+    };
+    let result = result.map_err(|e| classify(&iso, &meter, e));
+    let exec = exec_ctx.borrow_mut().take();
+    if let Some(exec) = exec {
+        spawn_wait_until(&iso, exec, meter.clone()).await;
+    }
+    iso.after_request(result.is_err()).await;
+    Ok(match result? {
+        Produced::Response(status, headers, body) => Outcome::Response(OutgoingResponse {
+            status,
+            headers,
+            body: match body {
+                BodyJs::Empty => OutgoingBody::Empty,
+                BodyJs::Full(b) => OutgoingBody::Full(Bytes::from(b)),
+                BodyJs::Stream(reader) => {
+                    OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter))
+                }
+                BodyJs::WebSocket(ticket) => match crate::websocket::take_ticket(ticket) {
+                    Some(ep) => OutgoingBody::WebSocket(ep),
+                    None => OutgoingBody::Empty,
+                },
+            },
+        }),
+        Produced::Value(v) => Outcome::Value(v),
+        Produced::Done => Outcome::Done,
+    })
+}
+
+/// [`invoke`] of a request on the worker's default export: its response.
+pub async fn invoke_fetch(
+    iso: Rc<Isolate>,
+    req: IncomingRequest,
+) -> Result<OutgoingResponse, InvokeError> {
+    let id = req.id.clone();
+    match invoke(iso, Target::Worker, Event::Fetch(req), id).await? {
+        Outcome::Response(r) => Ok(r),
+        Outcome::Value(_) | Outcome::Done => Err(InvokeError::Internal(
+            "a fetch event produced no response".into(),
+        )),
+    }
+}
+
+/// Calls the JS entry function for `event` on `target`; returns its `[result, ctx]`.
+fn enter<'js>(
+    ctx: &Ctx<'js>,
+    iso: &Isolate,
+    target: Target,
+    event: Event,
+) -> rquickjs::Result<Result<Array<'js>, InvokeError>> {
+    let internal = iso.internal(ctx)?;
+    match target {
+        Target::Worker => {
+            let exports = iso.exports(ctx)?;
+            match event {
+                Event::Fetch(req) => {
+                    if !exports.get::<_, Value>("fetch")?.is_function() {
+                        return Ok(Err(InvokeError::NoHandler("fetch")));
+                    }
+                    let env = iso.env(ctx)?;
+                    let (headers, reader) = request_parts(ctx, req.headers, req.body)?;
+                    let serve: Function = internal.get("serve")?;
+                    serve
+                        .call((
+                            exports,
+                            env,
+                            req.method,
+                            req.url,
+                            headers,
+                            reader,
+                            req.cf_json,
+                        ))
+                        .map(Ok)
+                }
+                Event::Scheduled {
+                    cron,
+                    scheduled_time,
+                } => {
+                    if !exports.get::<_, Value>("scheduled")?.is_function() {
+                        return Ok(Err(InvokeError::NoHandler("scheduled")));
+                    }
+                    let env = iso.env(ctx)?;
+                    let run: Function = internal.get("runScheduled")?;
+                    run.call((exports, env, cron, scheduled_time)).map(Ok)
+                }
+                other => Ok(Err(InvokeError::Internal(format!(
+                    "a {} event cannot be delivered to a worker's default export",
+                    other.kind()
+                )))),
+            }
+        }
+        Target::Object(host) => {
+            let host = host.restore(ctx)?;
+            let deliver: Function = internal.get("objectEvent")?;
+            let kind = event.kind();
+            match event {
+                Event::Fetch(req) => {
+                    let (headers, reader) = request_parts(ctx, req.headers, req.body)?;
+                    deliver.call((
+                        host,
+                        kind,
+                        req.method,
+                        req.url,
+                        headers,
+                        reader,
+                        req.cf_json,
+                    ))
+                }
+                Event::Rpc { method, args } => deliver.call((host, kind, method, args)),
+                Event::Alarm { retry_count } => deliver.call((host, kind, retry_count)),
+                Event::Scheduled { .. } => {
+                    return Ok(Err(InvokeError::Internal(
+                        "a scheduled event cannot be delivered to a Durable Object".into(),
+                    )));
+                }
+                Event::WebSocketMessage { socket, data } => {
+                    let data = match data {
+                        WsData::Text(t) => {
+                            rquickjs::String::from_str(ctx.clone(), &t)?.into_value()
+                        }
+                        WsData::Binary(b) => verge_js::bytes::new_array_buffer(ctx, b)?,
+                    };
+                    deliver.call((host, kind, socket as f64, data))
+                }
+                Event::WebSocketClose {
+                    socket,
+                    code,
+                    reason,
+                    clean,
+                } => deliver.call((host, kind, socket as f64, code, reason, clean)),
+            }
+            .map(Ok)
+        }
+    }
+}
+
+/// The request's headers as an immutable `Headers` and its body as a `BodyReader`.
+fn request_parts<'js>(
+    ctx: &Ctx<'js>,
+    headers: Vec<(String, String)>,
+    body: Option<ByteStream>,
+) -> rquickjs::Result<(Class<'js, Headers>, Option<Class<'js, BodyReader>>)> {
+    let headers = Class::instance(ctx.clone(), Headers::from_list(headers, Guard::Immutable))?;
+    let reader = match body {
+        Some(b) => Some(Class::instance(ctx.clone(), BodyReader::new(b))?),
+        None => None,
+    };
+    Ok((headers, reader))
+}
+
+/// Reads a settled result array (see the module docs).
+fn decode<'js>(
+    ctx: &Ctx<'js>,
+    kind: &'static str,
+    result: Array<'js>,
+) -> rquickjs::Result<Result<Produced, InvokeError>> {
+    let code: i32 = result.get(0)?;
+    if code < 0 {
+        let thrown: Value = result.get(1)?;
+        let reset: Option<bool> = result.get(2)?;
+        let serialized: Option<String> = result.get(3)?;
+        return Ok(Err(InvokeError::Exception {
+            exception: JsException::from_value(&thrown),
+            serialized,
+            reset: reset.unwrap_or(false),
+        }));
+    }
+    Ok(Ok(match kind {
+        "fetch" => {
+            let headers: Class<Headers> = result.get(1)?;
+            let headers = headers.borrow().sorted();
+            let body_kind: i32 = result.get(2)?;
+            let body = match body_kind {
+                1 => BodyJs::Full(result.get::<String>(3)?.into_bytes()),
+                2 => BodyJs::Full(verge_js::bytes::copy_bytes(&result.get(3)?).unwrap_or_default()),
+                3 => BodyJs::Stream(Persistent::save(ctx, result.get::<Object>(3)?)),
+                4 => BodyJs::WebSocket(result.get::<f64>(3)? as u64),
+                _ => BodyJs::Empty,
+            };
+            Produced::Response(code as u16, headers, body)
+        }
+        "rpc" => Produced::Value(result.get(1)?),
+        _ => Produced::Done,
+    }))
+}
+
+/// Turns CPU and memory overruns into their errors, and poisons the isolate after them.
+fn classify(iso: &Isolate, meter: &RequestMeter, e: InvokeError) -> InvokeError {
+    if meter.exceeded() {
+        iso.poison();
+        return InvokeError::CpuExceeded;
+    }
+    match e {
+        InvokeError::Exception { exception, .. } if exception.is_out_of_memory() => {
+            iso.poison();
+            InvokeError::MemoryExceeded
+        }
+        InvokeError::Exception { exception, .. } if exception.is_interrupt() => {
+            iso.poison();
+            InvokeError::CpuExceeded
+        }
+        other => other,
+    }
+}
+
+/// A JS handle with the isolate that owns it. Field order matters: when a task holding this
+/// is dropped before it ran (e.g. at thread shutdown), the handle must go before the isolate.
+struct Held<T> {
+    js: T,
+    iso: Rc<Isolate>,
+}
+
+/// Pumps a JS `ReadableStreamDefaultReader` into a channel, one chunk per turn, under the
+/// event's CPU meter. Backpressure: the channel holds a few chunks.
+fn spawn_pump(
+    iso: Rc<Isolate>,
+    reader: Persistent<Object<'static>>,
+    meter: Rc<RequestMeter>,
+) -> mpsc::Receiver<Result<Bytes, String>> {
+    let (tx, rx) = mpsc::channel(4);
+    let held = Held { js: reader, iso };
+    tokio::task::spawn_local(async move {
+        let held = held;
+        let iso = held.iso.clone();
+        let reader = held.js.clone();
+        loop {
+            let reader_js = reader.clone();
+            let iso2 = iso.clone();
+            let chunk = iso
+                .run(
+                    meter.clone(),
+                    iso.context()
+                        .async_with(async move |ctx| -> Result<Option<Vec<u8>>, String> {
+                            let r: rquickjs::Result<Option<Vec<u8>>> = async {
+                                let read: Function = iso2.internal(&ctx)?.get("readChunk")?;
+                                let p: Promise = read.call((reader_js.restore(&ctx)?,))?;
+                                let v: Value = p.into_future().await?;
+                                if v.is_undefined() {
+                                    return Ok(None);
+                                }
+                                if let Some(arr) = v.as_array() {
+                                    return Err(ctx.throw(arr.get(0)?));
+                                }
+                                Ok(Some(verge_js::bytes::copy_bytes(&v).unwrap_or_default()))
+                            }
+                            .await;
+                            r.catch(&ctx).map_err(|e| {
+                                verge_js::isolate::caught_to_exception(&ctx, e).to_string()
+                            })
+                        }),
+                )
+                .await;
+            match chunk {
+                Ok(Some(bytes)) => {
+                    if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
+                        cancel_reader(&iso, reader).await;
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(request = meter.id(), "response body stream failed: {e}");
+                    if meter.exceeded() {
+                        iso.poison();
+                    }
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+async fn cancel_reader(iso: &Rc<Isolate>, reader: Persistent<Object<'static>>) {
+    iso.context()
+        .with(|ctx| {
+            if let Ok(reader) = reader.restore(&ctx)
+                && let Ok(cancel) = reader.get::<_, Function>("cancel")
+            {
+                let _: rquickjs::Result<Value> = cancel.call((rquickjs::prelude::This(reader),));
+            }
+        })
+        .await;
+}
+
+/// Runs the event's `waitUntil` promises to completion under the event's meter, cut off
+/// [`verge_js::limits::WAIT_UNTIL_LIMIT`] after the event; logs rejections. Most events
+/// register none, and then nothing is spawned.
+async fn spawn_wait_until(
+    iso: &Rc<Isolate>,
+    exec: Persistent<Object<'static>>,
+    meter: Rc<RequestMeter>,
+) {
+    let iso2 = iso.clone();
+    let exec2 = exec.clone();
+    let pending = iso
+        .context()
+        .with(|ctx| -> rquickjs::Result<usize> {
+            let count: Function = iso2.internal(&ctx)?.get("waitUntilCount")?;
+            count.call((exec2.restore(&ctx)?,))
+        })
+        .await
+        .unwrap_or(1);
+    if pending == 0 {
+        return;
+    }
+    let held = Held {
+        js: exec,
+        iso: iso.clone(),
+    };
+    tokio::task::spawn_local(async move {
+        let held = held;
+        let iso = held.iso.clone();
+        let exec = held.js.clone();
+        let id = meter.id().to_string();
+        let iso2 = iso.clone();
+        let fut = iso.run(
+            meter.clone(),
+            iso.context().async_with(async move |ctx| {
+                let r: rquickjs::Result<Vec<String>> = async {
+                    let settle: Function = iso2.internal(&ctx)?.get("settleWaitUntil")?;
+                    let p: Value = settle.call((exec.restore(&ctx)?,))?;
+                    match p.into_promise() {
+                        Some(p) => p.into_future::<Vec<String>>().await,
+                        None => Ok(Vec::new()),
+                    }
+                }
+                .await;
+                match r.catch(&ctx) {
+                    Ok(errors) => errors,
+                    Err(e) => vec![verge_js::isolate::caught_to_exception(&ctx, e).to_string()],
+                }
+            }),
+        );
+        match tokio::time::timeout(verge_js::limits::WAIT_UNTIL_LIMIT, fut).await {
+            Ok(errors) => {
+                for e in errors {
+                    tracing::error!(request = %id, "waitUntil() promise rejected: {e}");
+                }
+            }
+            Err(_) => {
+                tracing::warn!(request = %id, "waitUntil() work cancelled after {:?}", verge_js::limits::WAIT_UNTIL_LIMIT)
+            }
+        }
+        if meter.exceeded() {
+            tracing::warn!(request = %id, "waitUntil() work stopped: the request's CPU time limit was exceeded");
+            iso.poison();
+        }
+    });
+}
