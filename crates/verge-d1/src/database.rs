@@ -528,7 +528,7 @@ impl D1Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::JsErrorClass;
+    use verge_js::JsClass;
     use verge_store::sqlite::SqliteDatabase;
 
     fn open(dir: &std::path::Path) -> D1Database {
@@ -545,7 +545,7 @@ mod tests {
 
     fn err_message<T: std::fmt::Debug>(r: Result<T, D1Error>) -> String {
         let e = r.expect_err("should fail");
-        assert_eq!(e.js_class(), JsErrorClass::Error);
+        assert_eq!(e.js_class(), JsClass::Error);
         e.to_string()
     }
 

@@ -2,18 +2,8 @@
 
 use std::path::PathBuf;
 
+use verge_js::JsClass;
 use verge_store::SqlError;
-
-/// The JavaScript class an error becomes when thrown into a Worker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsErrorClass {
-    /// `TypeError`
-    TypeError,
-    /// `RangeError`
-    RangeError,
-    /// `Error`
-    Error,
-}
 
 /// Everything a D1 operation can fail with. `Display` is the exact JS `message`;
 /// [`D1Error::cause_message`] is the message of the JS `cause`.
@@ -106,7 +96,7 @@ impl D1Error {
     }
 
     /// The JS class this error is thrown as (D1 throws plain `Error`s).
-    pub fn js_class(&self) -> JsErrorClass {
+    pub fn js_class(&self) -> JsClass {
         match self {
             Self::Sql(_)
             | Self::Type { .. }
@@ -118,7 +108,7 @@ impl D1Error {
             | Self::StatementTooLong { .. }
             | Self::MigrationIo { .. }
             | Self::Migration { .. }
-            | Self::InvalidMigrationsTable { .. } => JsErrorClass::Error,
+            | Self::InvalidMigrationsTable { .. } => JsClass::Error,
         }
     }
 

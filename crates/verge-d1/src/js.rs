@@ -16,21 +16,16 @@ use std::sync::Arc;
 use rquickjs::class::Trace;
 use rquickjs::function::{Opt, Rest};
 use rquickjs::{
-    Array, ArrayBuffer, Class, Coerced, Ctx, Function, JsLifetime, Object, Promise, Result, Type,
-    Value,
+    Array, ArrayBuffer, Class, Coerced, Ctx, JsLifetime, Object, Promise, Result, Type, Value,
 };
 use verge_js::{Extension, JsClass, ToJsClass, throw, throw_as};
 
-use crate::core::{D1Database, D1PreparedStatement, D1Result, D1Session, D1Value};
-use crate::error::{D1Error, JsErrorClass};
+use crate::database::{D1Database, D1PreparedStatement, D1Result, D1Session, D1Value};
+use crate::error::D1Error;
 
 impl ToJsClass for D1Error {
     fn js_class(&self) -> JsClass {
-        match D1Error::js_class(self) {
-            JsErrorClass::TypeError => JsClass::TypeError,
-            JsErrorClass::RangeError => JsClass::RangeError,
-            JsErrorClass::Error => JsClass::Error,
-        }
+        D1Error::js_class(self)
     }
 }
 
@@ -465,52 +460,24 @@ fn truthy(v: &Value<'_>) -> bool {
     }
 }
 
-/// Largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// A JS value as D1 binds it (workers-api.md §6, `stmt.bind`).
+/// A JS value as D1 binds it (workers-api.md §6, `stmt.bind`): the shared rules of
+/// [`crate::value::from_js`], plus arrays of byte numbers as BLOBs.
 fn to_d1_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Result<D1Value> {
-    let type_error = |type_name: &str| {
-        let shown = match v.type_of() {
-            Type::Symbol => "Symbol()".to_owned(),
-            _ => v.get::<Coerced<String>>().map(|c| c.0).unwrap_or_else(|_| {
-                let _ = ctx.catch();
-                "[object Object]".to_owned()
-            }),
-        };
-        throw_d1(ctx, &D1Error::type_error(type_name, shown))
-    };
-    match v.type_of() {
-        Type::Null => Ok(D1Value::Null),
-        Type::Bool => Ok(D1Value::Integer(i64::from(v.as_bool().unwrap_or(false)))),
-        Type::Int => Ok(D1Value::Integer(i64::from(v.as_int().unwrap_or(0)))),
-        Type::Float => Ok(number(v.as_float().unwrap_or(f64::NAN))),
-        Type::String => Ok(D1Value::Text(js_string(ctx, v)?)),
-        Type::Uninitialized | Type::Undefined => Err(type_error("undefined")),
-        Type::BigInt => Err(type_error("bigint")),
-        Type::Symbol => Err(type_error("symbol")),
-        Type::Function | Type::Constructor => Err(type_error("function")),
-        Type::Array => match v.as_array().and_then(byte_array) {
-            Some(bytes) => Ok(D1Value::Blob(bytes)),
-            None => Err(type_error("object")),
-        },
-        _ => match verge_js::bytes::copy_bytes(v) {
-            Some(bytes) => Ok(D1Value::Blob(bytes)),
-            None => Err(type_error("object")),
-        },
+    if let Some(bytes) = v.as_array().and_then(byte_array) {
+        return Ok(D1Value::Blob(bytes));
     }
-}
-
-/// An integer-valued number within the safe range binds as INTEGER, anything else as REAL.
-#[allow(
-    clippy::cast_possible_truncation,
-    reason = "checked: integral and within ±2^53"
-)]
-fn number(n: f64) -> D1Value {
-    if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
-        D1Value::Integer(n as i64)
-    } else {
-        D1Value::Real(n)
+    match crate::value::from_js(v)? {
+        Ok(value) => Ok(value),
+        Err(crate::value::Unsupported(type_name)) => {
+            let shown = match v.type_of() {
+                Type::Symbol => "Symbol()".to_owned(),
+                _ => v.get::<Coerced<String>>().map(|c| c.0).unwrap_or_else(|_| {
+                    let _ = ctx.catch();
+                    "[object Object]".to_owned()
+                }),
+            };
+            Err(throw_d1(ctx, &D1Error::type_error(type_name, shown)))
+        }
     }
 }
 
@@ -533,38 +500,9 @@ fn byte_array(array: &Array<'_>) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// A JS string as UTF-8; lone surrogates become U+FFFD.
-fn js_string<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Result<String> {
-    match v.as_string().map(rquickjs::String::to_string) {
-        Some(Ok(s)) => Ok(s),
-        _ => {
-            let f: Function = ctx.eval(
-                "(s) => { let o = ''; for (const c of s) { const u = c.codePointAt(0); o += (u >= 0xD800 && u <= 0xDFFF) ? '\\uFFFD' : c; } return o; }",
-            )?;
-            f.call((v.clone(),))
-        }
-    }
-}
-
 /// A column value: integers become (possibly imprecise) numbers, BLOBs arrays of byte numbers.
-#[allow(
-    clippy::cast_precision_loss,
-    reason = "D1 returns integers as JS numbers (precision lost above 2^53)"
-)]
 fn value_to_js<'js>(ctx: &Ctx<'js>, v: &D1Value) -> Result<Value<'js>> {
-    Ok(match v {
-        D1Value::Null => Value::new_null(ctx.clone()),
-        D1Value::Integer(i) => Value::new_number(ctx.clone(), *i as f64),
-        D1Value::Real(f) => Value::new_number(ctx.clone(), *f),
-        D1Value::Text(s) => rquickjs::String::from_str(ctx.clone(), s)?.into_value(),
-        D1Value::Blob(b) => {
-            let arr = Array::new(ctx.clone())?;
-            for (i, byte) in b.iter().enumerate() {
-                arr.set(i, i32::from(*byte))?;
-            }
-            arr.into_value()
-        }
-    })
+    crate::value::to_js(ctx, v, crate::value::BlobStyle::ByteArray)
 }
 
 /// A row as an object; a repeated column name keeps the later value, as in D1.

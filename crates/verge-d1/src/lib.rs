@@ -21,19 +21,20 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod core;
+pub mod database;
 pub mod error;
 pub mod js;
 pub mod limits;
 pub mod migrations;
 pub mod split;
 pub mod table;
+pub mod value;
 
-pub use crate::core::{
+pub use crate::database::{
     D1Database, D1ExecResult, D1Meta, D1PreparedStatement, D1RawResult, D1Result, D1Row, D1Session,
     D1Value, format_bookmark, parse_bookmark,
 };
-pub use crate::error::{D1Error, JsErrorClass};
+pub use crate::error::D1Error;
 pub use crate::js::D1Extension;
 pub use crate::migrations::{
     Migration, MigrationStatus, apply_migrations, migration_files, migrations_list,

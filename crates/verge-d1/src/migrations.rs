@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::{D1Database, D1Value};
+use crate::database::{D1Database, D1Value};
 use crate::error::D1Error;
 
 /// A migration file.

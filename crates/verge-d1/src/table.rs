@@ -1,6 +1,6 @@
 //! Box-drawn tables for CLI output (`verge d1 execute`), like wrangler's.
 
-use crate::core::D1Value;
+use crate::database::D1Value;
 
 /// A value as the table shows it.
 pub fn display_value(value: &D1Value) -> String {

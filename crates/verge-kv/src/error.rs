@@ -1,19 +1,9 @@
 //! KV errors, with the exact messages the Workers runtime produces (workers-api.md §4).
 
+use verge_js::JsClass;
 use verge_store::StoreError;
 
 use crate::limits::{MAX_BULK_KEYS, MAX_LIST_LIMIT};
-
-/// The JavaScript class an error becomes when thrown into a Worker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsErrorClass {
-    /// `TypeError`
-    TypeError,
-    /// `RangeError`
-    RangeError,
-    /// `Error`
-    Error,
-}
 
 /// The operation named in `KV <OP> failed: …` messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,11 +205,9 @@ pub enum KvError {
 
 impl KvError {
     /// The JS class this error is thrown as.
-    pub fn js_class(&self) -> JsErrorClass {
+    pub fn js_class(&self) -> JsClass {
         match self {
-            Self::EmptyKey | Self::DotKey { .. } | Self::UnknownType { .. } => {
-                JsErrorClass::TypeError
-            }
+            Self::EmptyKey | Self::DotKey { .. } | Self::UnknownType { .. } => JsClass::TypeError,
             Self::KeyTooLong { .. }
             | Self::KeyNotDecodable { .. }
             | Self::BulkKeyIllegal { .. }
@@ -237,7 +225,7 @@ impl KvError {
             | Self::ListLimitTooLarge { .. }
             | Self::InvalidCursor
             | Self::Backend { .. }
-            | Self::CorruptMetadata { .. } => JsErrorClass::Error,
+            | Self::CorruptMetadata { .. } => JsClass::Error,
         }
     }
 
@@ -300,11 +288,11 @@ mod tests {
 
     #[test]
     fn validation_errors_map_to_the_documented_classes() {
-        assert_eq!(KvError::EmptyKey.js_class(), JsErrorClass::TypeError);
+        assert_eq!(KvError::EmptyKey.js_class(), JsClass::TypeError);
         assert_eq!(
             KvError::DotKey { key: ".".into() }.js_class(),
-            JsErrorClass::TypeError
+            JsClass::TypeError
         );
-        assert_eq!(KvError::InvalidCursor.js_class(), JsErrorClass::Error);
+        assert_eq!(KvError::InvalidCursor.js_class(), JsClass::Error);
     }
 }

@@ -19,16 +19,14 @@ use rquickjs::{
 };
 use verge_js::{Extension, JsClass, ToJsClass, throw, throw_as};
 
-use crate::core::{KvGetOptions, KvListOptions, KvNamespace, KvPutOptions, KvValue, KvValueType};
-use crate::error::{JsErrorClass, KvError, KvOp};
+use crate::error::{KvError, KvOp};
+use crate::namespace::{
+    KvGetOptions, KvListOptions, KvNamespace, KvPutOptions, KvValue, KvValueType,
+};
 
 impl ToJsClass for KvError {
     fn js_class(&self) -> JsClass {
-        match KvError::js_class(self) {
-            JsErrorClass::TypeError => JsClass::TypeError,
-            JsErrorClass::RangeError => JsClass::RangeError,
-            JsErrorClass::Error => JsClass::Error,
-        }
+        KvError::js_class(self)
     }
 }
 
@@ -84,15 +82,12 @@ impl Extension for KvExtension {
     }
 }
 
-/// Spawns a task that calls [`KvNamespace::purge_expired`] every `every` on the given
-/// namespaces (the runtime passes one namespace per backend: a purge covers every namespace
-/// of its backend). Reads never see expired entries anyway; this only reclaims space.
-/// Must be called inside a tokio runtime; abort the handle to stop it.
-pub fn spawn_expiry(
-    namespaces: Vec<Arc<KvNamespace>>,
-    every: Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+/// Calls [`KvNamespace::purge_expired`] every `every` on the given namespaces, forever (the
+/// deployment passes one namespace per backend: a purge covers every namespace of its
+/// backend, and drops the future to stop it). Reads never see expired entries anyway; this
+/// only reclaims space. Runs inside a tokio runtime.
+pub async fn expiry_sweep(namespaces: Vec<Arc<KvNamespace>>, every: Duration) {
+    {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -112,7 +107,7 @@ pub fn spawn_expiry(
                 }
             }
         }
-    })
+    }
 }
 
 /// `env.<binding>`: the Workers `KvNamespace`.
@@ -370,8 +365,9 @@ fn key_arg<'js>(ctx: &Ctx<'js>, op: KvOp, key: &Value<'js>) -> Result<String> {
         .map_err(|_| throw(ctx, &KvError::KeyNotDecodable { op }))
 }
 
+/// `String(v)` as a USVString (lone surrogates become U+FFFD).
 fn coerce_string<'js>(v: Value<'js>) -> Result<String> {
-    Ok(v.get::<Coerced<String>>()?.0)
+    verge_js::string::value_to_usv(&v)
 }
 
 fn coerce_number<'js>(v: Value<'js>) -> Result<f64> {
@@ -459,10 +455,7 @@ fn put_value<'js>(
     if let Some(s) = value.as_string() {
         // A string with a lone surrogate is not UTF-8; it is stored with U+FFFD in its place,
         // as `TextEncoder` would encode it.
-        let text = match s.to_string() {
-            Ok(text) => text,
-            Err(_) => lossy_js_string(ctx, &value)?,
-        };
+        let text = verge_js::string::to_usv(s)?;
         return Ok(PutValue::Bytes(text.into_bytes()));
     }
     if let Some(bytes) = verge_js::bytes::copy_bytes(&value) {
@@ -479,12 +472,6 @@ fn put_value<'js>(
         }
     }
     Err(throw_as(ctx, JsClass::TypeError, PUT_VALUE_TYPES))
-}
-
-/// A JS string with lone surrogates, with each replaced by U+FFFD.
-fn lossy_js_string<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Result<String> {
-    let f: Function = ctx.eval("(s) => { let o = ''; for (const c of s) { const u = c.codePointAt(0); o += (u >= 0xD800 && u <= 0xDFFF) ? '\\uFFFD' : c; } return o; }")?;
-    f.call((value.clone(),))
 }
 
 fn list_options<'js>(_ctx: &Ctx<'js>, arg: Option<Value<'js>>) -> Result<KvListOptions> {
@@ -964,7 +951,7 @@ mod tests {
     }
 
     #[test]
-    fn spawn_expiry_purges_on_its_interval() {
+    fn expiry_sweep_purges_on_its_interval() {
         use verge_store::KvBackend as _;
         let store = Arc::new(MemoryKvStore::new());
         let clock = Arc::new(ManualClock::new(NOW_MS));
@@ -986,7 +973,7 @@ mod tests {
             .build()
             .expect("rt");
         let purged = rt.block_on(async {
-            let handle = spawn_expiry(vec![kv.clone()], Duration::from_secs(3600));
+            let handle = tokio::spawn(expiry_sweep(vec![kv.clone()], Duration::from_secs(3600)));
             let mut purged = false;
             for _ in 0..400 {
                 if store.get("ns", b"k", 0).expect("get").is_none() {

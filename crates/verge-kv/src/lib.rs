@@ -22,14 +22,14 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod core;
 pub mod error;
 pub mod js;
 pub mod limits;
+pub mod namespace;
 
-pub use crate::core::{
+pub use crate::error::{KvError, KvOp, js_number};
+pub use crate::js::{KvExtension, expiry_sweep};
+pub use crate::namespace::{
     KvGetOptions, KvListKey, KvListOptions, KvListResult, KvNamespace, KvPutOptions, KvValue,
     KvValueType, decode_cursor, encode_cursor, validate_key,
 };
-pub use crate::error::{JsErrorClass, KvError, KvOp, js_number};
-pub use crate::js::{KvExtension, spawn_expiry};

@@ -474,9 +474,9 @@ impl KvNamespace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::JsErrorClass;
     use proptest::prelude::*;
     use serde_json::json;
+    use verge_js::JsClass;
     use verge_store::ManualClock;
     use verge_store::memory::MemoryKvStore;
     use verge_store::sqlite::SqliteKvStore;
@@ -520,7 +520,7 @@ mod tests {
             .expect("put");
     }
 
-    fn message<T: std::fmt::Debug>(r: Result<T, KvError>) -> (JsErrorClass, String) {
+    fn message<T: std::fmt::Debug>(r: Result<T, KvError>) -> (JsClass, String) {
         let e = r.expect_err("should fail");
         (e.js_class(), e.to_string())
     }
@@ -676,12 +676,12 @@ mod tests {
         let kv = &f.kv;
         assert_eq!(
             message(kv.get("", &opts())),
-            (JsErrorClass::TypeError, "Key name cannot be empty.".into())
+            (JsClass::TypeError, "Key name cannot be empty.".into())
         );
         assert_eq!(
             message(kv.delete("..")),
             (
-                JsErrorClass::TypeError,
+                JsClass::TypeError,
                 "\"..\" is not allowed as a key name.".into()
             )
         );
@@ -689,7 +689,7 @@ mod tests {
         assert_eq!(
             message(kv.get(&long, &opts())),
             (
-                JsErrorClass::Error,
+                JsClass::Error,
                 "KV GET failed: 414 UTF-8 encoded length of 514 exceeds key length limit of 512."
                     .into()
             )
@@ -803,7 +803,7 @@ mod tests {
         assert_eq!(
             message(KvValueType::parse("banana")),
             (
-                JsErrorClass::TypeError,
+                JsClass::TypeError,
                 "Unknown response type. Possible types are \"text\", \"arrayBuffer\", \"json\", and \"stream\"."
                     .into()
             )
