@@ -119,14 +119,15 @@ function makeStub(ns, id) {
       const req = new Request(input, init);
       const flat = [];
       for (const [k, v] of req.headers) flat.push(k, v);
-      const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());
-      const res = await ops.call(RT, ns, hex, name, "fetch", [req.method, req.url, flat, body]);
+      // The body streams to the object (js/fetch.js internal.hostBody, body.rs outgoing_stream).
+      const res = await ops.fetch(RT, ns, hex, name, [req.method, req.url, flat], internal.hostBody(req));
       if (!res[0]) throw remoteError(res);
-      const [status, headers, bytes, ticket] = res[1];
+      const status = res[1], headers = res[2], reader = res[3], ticket = res[4];
       const pairs = []; for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
       if (ticket !== undefined && ticket !== null) return new Response(null, { status: 101, headers: pairs, webSocket: internal.ws.fromTicket(ticket) });
       const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
-      return new Response(nullBody ? null : bytes, { status: status === 101 ? 200 : status, headers: pairs });
+      if (nullBody && reader) internal.cancelBody(reader);
+      return internal.hostResponse(status === 101 ? 200 : status, new Headers(pairs), nullBody ? null : reader);
     },
   };
   return new $Proxy(target, {
@@ -134,7 +135,7 @@ function makeStub(ns, id) {
       if (prop in t) return t[prop];
       if (typeof prop !== "string" || prop === "then") return undefined;
       return async (...args) => {
-        const res = await ops.call(RT, ns, hex, name, "rpc", [prop, serialize(args)]);
+        const res = await ops.rpc(RT, ns, hex, name, prop, serialize(args));
         if (!res[0]) throw remoteError(res);
         return deserialize(res[1]);
       };
@@ -382,10 +383,20 @@ class DurableObjectState {
   get id() { return this.#id; }
   get storage() { return this.#storage; }
   waitUntil(p) { this.#host.waitUntil.push($Promise.resolve(p).catch((e) => internal.reportError(e))); }
+  // The object takes no other event until `fn` settles; one that has not settled after
+  // ops.blockConcurrencyLimitMs resets the object (its queued events fail), as on Workers.
   blockConcurrencyWhile(fn) {
+    const host = this.#host;
     const p = (async () => fn())();
-    const gate = p.then(() => {}, (e) => { this.#host.broken = e; });
-    this.#host.blocking = this.#host.blocking ? $Promise.all([this.#host.blocking, gate]) : gate;
+    let settled = false, timedOut = false;
+    const done = p.then(() => { settled = true; }, (e) => { settled = true; if (!timedOut) host.broken = e; });
+    const limit = internal.sleep(ops.blockConcurrencyLimitMs).then(() => {
+      if (settled) return;
+      timedOut = true;
+      if (host.broken === null) host.broken = new $Error("A call to blockConcurrencyWhile() in a Durable Object waited for too long. The call was canceled and the Durable Object was reset.");
+    });
+    const gate = $Promise.race([done, limit]);
+    host.blocking = host.blocking ? $Promise.all([host.blocking, gate]) : gate;
     return p;
   }
   abort(reason = undefined) { this.#host.broken = reason ?? new $Error("Durable Object was aborted"); }
@@ -483,65 +494,66 @@ async function acquireTurn(host) {
   while (host.blocking) { const b = host.blocking; await b; if (host.blocking === b) host.blocking = null; }
   return release;
 }
-async function deliver(host, kind, payload) {
+async function deliver(host, kind, a, b, c, d, e) {
   const release = await acquireTurn(host);
-  const work = handle(host, kind, payload);
+  const work = handle(host, kind, a, b, c, d, e);
   internal.nextTurn().then(release);
   return work;
 }
-async function handle(host, kind, payload) {
+// One event, as the host's invoke path reads it (verge-web src/invoke.rs): the response's
+// parts for a fetch, [0, value] otherwise, [-1, error, reset, serialized] for a failure.
+async function handle(host, kind, a, b, c, d, e) {
   try {
     if (host.broken) throw host.broken;
     const obj = host.obj;
-    let value = null;
+    let value = DONE;
     if (kind === "fetch") {
       if (typeof obj.fetch !== "function") throw new $TypeError("The Durable Object does not define a fetch() method.");
-      const [method, url, flat, body] = payload;
-      const pairs = []; for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
-      const req = new Request(url, { method, headers: pairs, body: method === "GET" || method === "HEAD" ? null : body });
-      const r = await obj.fetch(req);
+      const r = await obj.fetch(internal.incomingRequest(a, b, c, d, e));
       if (!(r instanceof Response)) throw new $TypeError("The Durable Object's fetch() must return a Response.");
-      const out = []; for (const [k, v] of r.headers) out.push(k, v);
-      if (r.webSocket) value = [101, out, new Uint8Array(0), internal.ws.handOver(r.webSocket)];
-      else value = [r.status, out, new Uint8Array(await r.arrayBuffer())];
+      value = internal.responseParts(r);
     } else if (kind === "rpc") {
-      const [method, args] = payload;
+      const method = a;
       if (RESERVED.has(method) || method.startsWith("#")) throw new $TypeError(`"${method}" cannot be called over RPC.`);
       const fn = obj[method];
       if (typeof fn !== "function" || $Object.prototype[method] === fn) {
         throw new $TypeError(`The RPC receiver does not implement the method "${method}".`);
       }
-      value = serialize(await fn.apply(obj, deserialize(args)));
+      value = [0, serialize(await fn.apply(obj, deserialize(b)))];
     } else if (kind === "ws-message") {
-      const [id, data] = payload;
-      const ws = socketFor(host, id);
+      const ws = socketFor(host, a);
       if (typeof obj.webSocketMessage !== "function") throw new $TypeError("The Durable Object accepted a WebSocket but has no webSocketMessage() handler.");
-      await obj.webSocketMessage(ws, data);
+      await obj.webSocketMessage(ws, b);
     } else if (kind === "ws-close") {
-      const [id, code, reason, clean] = payload;
-      const ws = socketFor(host, id);
+      const ws = socketFor(host, a);
       internal.ws.markClosed(ws);
-      host.sockets.delete(id);
-      if (typeof obj.webSocketClose === "function") await obj.webSocketClose(ws, code, reason, clean);
+      host.sockets.delete(a);
+      if (typeof obj.webSocketClose === "function") await obj.webSocketClose(ws, b, c, d);
     } else if (kind === "alarm") {
       if (typeof obj.alarm !== "function") throw new $TypeError("The Durable Object has an alarm set but no alarm() handler.");
-      const retryCount = payload;
       host.storage.deleteAlarm();
-      await obj.alarm({ retryCount, isRetry: retryCount > 0 });
+      await obj.alarm({ retryCount: a, isRetry: a > 0 });
+    } else {
+      throw new $TypeError(`unknown Durable Object event ${kind}`);
     }
     // Output gate: nothing leaves the object before the writes it follows are durable.
     await host.storage[kSync]();
     if (host.broken) throw host.broken;
-    return [true, value, false];
-  } catch (e) {
+    return value;
+  } catch (err) {
+    // What the failed event wrote is durable (or failed) before the host looks at the
+    // object's state again (the alarm scheduler reads the alarm it left).
+    try { await host.storage[kSync](); } catch {}
     let s = null;
-    try { s = serialize(e); } catch { s = serialize(new $Error(describe(e))); }
+    try { s = serialize(err); } catch { s = serialize(new $Error(describe(err))); }
     const reset = kind === "fetch" || host.broken !== null;
-    return [false, s, reset, describe(e)];
+    return [-1, err, reset, s];
   }
 }
+const DONE = [0];
+internal.objectEvent = (host, kind, a, b, c, d, e) => [deliver(host, kind, a, b, c, d, e), null];
 internal.durable = {
-  create, deliver,
+  create,
   makeNamespace: (ns, cls) => new DurableObjectNamespace(kHex, ns, cls),
 };
 for (const [n, v] of $Object.entries({ WebSocketRequestResponsePair, DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor })) {

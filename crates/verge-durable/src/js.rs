@@ -1,5 +1,5 @@
 //! The JS glue: `DurableObjectNamespace`, stubs, `DurableObjectState`, storage (js/durable.js)
-//! over Rust host operations.
+//! over Rust host operations, and the [`ObjectHost`] that constructs instances for the runtime.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -9,12 +9,21 @@ use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
-use rquickjs::{Array, Class, Ctx, Exception, Function, JsLifetime, Object, Result, Value};
+use rquickjs::{
+    Array, CatchResultExt, Class, Ctx, Exception, Function, JsLifetime, Object, Persistent, Result,
+    Value,
+};
+use verge_d1::value::{BlobStyle, Unsupported};
+use verge_js::{Isolate, WorkerSpec, throw};
 use verge_store::SqlValue;
 use verge_store::durable::ObjectListQuery;
+use verge_web::body::BodyReader;
+use verge_web::invoke::{Event, IncomingRequest, InvokeError, Outcome, OutgoingBody};
 
-use crate::core::{ObjectCore, Snapshot};
-use crate::runtime::{DurableRuntime, Event, Outcome};
+use crate::error::DurableError;
+use crate::limits::{MAX_ATTACHMENT, MAX_TAG_LEN, MAX_TAGS};
+use crate::object::{ObjectCore, Snapshot};
+use crate::runtime::{DurableRuntime, ObjectHost};
 
 type CommitChain = Shared<LocalBoxFuture<'static, std::result::Result<(), String>>>;
 
@@ -66,46 +75,26 @@ impl StorageHandle {
     }
 }
 
-fn store_err(ctx: &Ctx<'_>, e: impl std::fmt::Display) -> rquickjs::Error {
-    Exception::throw_message(ctx, &format!("Durable Object storage: {e}"))
+fn store_err(ctx: &Ctx<'_>, e: verge_store::StoreError) -> rquickjs::Error {
+    let e = match e {
+        verge_store::StoreError::Closed => DurableError::Closed,
+        other => DurableError::Storage(other.to_string()),
+    };
+    throw(ctx, &e)
 }
 
-fn to_js<'js>(ctx: &Ctx<'js>, v: &SqlValue) -> Result<Value<'js>> {
-    Ok(match v {
-        SqlValue::Null => Value::new_null(ctx.clone()),
-        SqlValue::Integer(i) => Value::new_number(ctx.clone(), *i as f64),
-        SqlValue::Real(f) => Value::new_number(ctx.clone(), *f),
-        SqlValue::Text(s) => rquickjs::String::from_str(ctx.clone(), s)?.into_value(),
-        SqlValue::Blob(b) => verge_js::bytes::new_array_buffer(ctx, b.clone())?,
-    })
-}
-
+/// A `sql.exec` binding: the rules D1 shares ([`verge_d1::value::from_js`]), with `undefined`
+/// bound as NULL.
 fn from_js(ctx: &Ctx<'_>, v: Value<'_>) -> Result<SqlValue> {
-    if v.is_null() || v.is_undefined() {
+    if v.is_undefined() {
         return Ok(SqlValue::Null);
     }
-    if let Some(b) = v.as_bool() {
-        return Ok(SqlValue::Integer(i64::from(b)));
-    }
-    if let Some(i) = v.as_int() {
-        return Ok(SqlValue::Integer(i64::from(i)));
-    }
-    if let Some(f) = v.as_float() {
-        if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
-            return Ok(SqlValue::Integer(f as i64));
+    match verge_d1::value::from_js(&v)? {
+        Ok(value) => Ok(value),
+        Err(Unsupported(type_name)) => {
+            Err(throw(ctx, &DurableError::BadBinding(type_name.to_string())))
         }
-        return Ok(SqlValue::Real(f));
     }
-    if let Some(s) = v.as_string() {
-        return Ok(SqlValue::Text(s.to_string()?));
-    }
-    if let Some(b) = verge_js::bytes::copy_bytes(&v) {
-        return Ok(SqlValue::Blob(b));
-    }
-    Err(Exception::throw_type(
-        ctx,
-        &format!("Unsupported SQL binding type: {}", v.type_name()),
-    ))
 }
 
 #[rquickjs::methods(rename_all = "camelCase")]
@@ -175,22 +164,30 @@ impl StorageHandle {
         for v in params.iter::<Value>() {
             bound.push(from_js(&ctx, v?)?);
         }
-        let out = self.core.storage().sql_exec(&query, &bound);
+        let storage = self.core.storage().map_err(|e| store_err(&ctx, e))?;
+        let out = storage.sql_exec(&query, &bound);
         // Any statement that may write opens the store's write transaction, whatever the
         // query starts with, where in a multi-statement query the write is, or whether a
         // later statement failed; the next commit COMMITs it.
-        if out.as_ref().is_ok_and(|o| o.rows_written > 0) || self.core.storage().sql_dirty() {
+        if out.as_ref().is_ok_and(|o| o.rows_written > 0) || storage.sql_dirty() {
             self.core.note_sql_write();
         }
-        let out =
-            out.map_err(|e| Exception::throw_message(&ctx, &format!("{}: {}", e.message, e.code)))?;
+        let out = out.map_err(|e| {
+            throw(
+                &ctx,
+                &DurableError::Sql {
+                    message: e.message,
+                    code: e.code,
+                },
+            )
+        })?;
         let o = Object::new(ctx.clone())?;
         o.set("columns", out.columns)?;
         let rows = Array::new(ctx.clone())?;
         for (i, r) in out.rows.iter().enumerate() {
             let row = Array::new(ctx.clone())?;
             for (j, v) in r.iter().enumerate() {
-                row.set(j, to_js(&ctx, v)?)?;
+                row.set(j, verge_d1::value::to_js(&ctx, v, BlobStyle::ArrayBuffer)?)?;
             }
             rows.set(i, row)?;
         }
@@ -206,16 +203,18 @@ impl StorageHandle {
         self.core.wait_for_commits();
         self.core
             .storage()
+            .map_err(|e| store_err(&ctx, e))?
             .savepoint(&name)
-            .map_err(|e| Exception::throw_message(&ctx, &e.message))
+            .map_err(|e| throw(&ctx, &DurableError::Savepoint(e.message)))
     }
 
     fn end_savepoint(&self, ctx: Ctx<'_>, name: String, commit: bool) -> Result<()> {
         self.core.note_sql_write();
         self.core
             .storage()
+            .map_err(|e| store_err(&ctx, e))?
             .end_savepoint(&name, commit)
-            .map_err(|e| Exception::throw_message(&ctx, &e.message))
+            .map_err(|e| throw(&ctx, &DurableError::Savepoint(e.message)))
     }
 
     fn snapshot(&self) -> usize {
@@ -310,33 +309,32 @@ impl StorageHandle {
         port: Class<'_, verge_web::websocket::WsPort>,
         tags: Vec<String>,
     ) -> Result<f64> {
-        if tags.len() > crate::sockets::MAX_TAGS {
-            return Err(Exception::throw_range(
+        if tags.len() > MAX_TAGS {
+            return Err(throw(
                 &ctx,
-                &format!(
-                    "A WebSocket can have at most {} tags; got {}.",
-                    crate::sockets::MAX_TAGS,
-                    tags.len()
-                ),
+                &DurableError::TooManyTags {
+                    got: tags.len(),
+                    max: MAX_TAGS,
+                },
             ));
         }
-        if let Some(t) = tags.iter().find(|t| t.len() > crate::sockets::MAX_TAG_LEN) {
-            return Err(Exception::throw_range(
+        if let Some(t) = tags.iter().find(|t| t.len() > MAX_TAG_LEN) {
+            return Err(throw(
                 &ctx,
-                &format!(
-                    "WebSocket tags must be at most {} characters; got {}.",
-                    crate::sockets::MAX_TAG_LEN,
-                    t.len()
-                ),
+                &DurableError::TagTooLong {
+                    got: t.len(),
+                    max: MAX_TAG_LEN,
+                },
             ));
         }
         let ep = port
             .borrow()
             .take_endpoint()
-            .ok_or_else(|| Exception::throw_type(&ctx, "This WebSocket is already connected."))?;
-        let rt = self.rt.upgrade().ok_or_else(|| {
-            Exception::throw_message(&ctx, "the Durable Object runtime was unloaded")
-        })?;
+            .ok_or_else(|| throw(&ctx, &DurableError::AlreadyConnected))?;
+        let rt = self
+            .rt
+            .upgrade()
+            .ok_or_else(|| throw(&ctx, &DurableError::Unloaded))?;
         Ok(crate::sockets::adopt(&rt, self.key(), self.name.clone(), ep, tags) as f64)
     }
 
@@ -344,9 +342,10 @@ impl StorageHandle {
         let msg = if let Some(s) = data.as_string() {
             verge_web::websocket::WsMsg::Text(s.to_string()?)
         } else {
-            verge_web::websocket::WsMsg::Binary(verge_js::bytes::copy_bytes(&data).ok_or_else(
-                || Exception::throw_type(&ctx, "WebSocket send() expects a string or bytes"),
-            )?)
+            verge_web::websocket::WsMsg::Binary(
+                verge_js::bytes::copy_bytes(&data)
+                    .ok_or_else(|| throw(&ctx, &DurableError::BadMessage))?,
+            )
         };
         Ok(crate::sockets::send(&self.key(), sock as u64, msg))
     }
@@ -373,15 +372,14 @@ impl StorageHandle {
 
     fn ws_set_attachment(&self, ctx: Ctx<'_>, sock: f64, value: Option<String>) -> Result<()> {
         if let Some(v) = &value
-            && v.len() > crate::sockets::MAX_ATTACHMENT
+            && v.len() > MAX_ATTACHMENT
         {
-            return Err(Exception::throw_range(
+            return Err(throw(
                 &ctx,
-                &format!(
-                    "A WebSocket attachment may be at most {} bytes serialized; got {}.",
-                    crate::sockets::MAX_ATTACHMENT,
-                    v.len()
-                ),
+                &DurableError::AttachmentTooLarge {
+                    got: v.len(),
+                    max: MAX_ATTACHMENT,
+                },
             ));
         }
         crate::sockets::set_attachment(&self.key(), sock as u64, value);
@@ -400,7 +398,7 @@ impl StorageHandle {
         Ok(self
             .core
             .storage()
-            .size_bytes()
+            .and_then(|s| s.size_bytes())
             .map_err(|e| store_err(&ctx, e))? as f64)
     }
 }
@@ -423,8 +421,8 @@ fn commit<'js>(ctx: Ctx<'js>, h: Class<'js, StorageHandle>) -> Result<Value<'js>
         if !core.dirty() {
             return Ok(());
         }
+        let storage = core.storage().map_err(|e| e.to_string())?;
         let pending = core.take_batch();
-        let storage = core.storage().clone();
         let guard = core.commit_guard();
         let pending = tokio::task::spawn_blocking(move || {
             let r = ObjectCore::commit(storage.as_ref(), &pending).map(|()| pending);
@@ -455,7 +453,7 @@ fn commit<'js>(ctx: Ctx<'js>, h: Class<'js, StorageHandle>) -> Result<Value<'js>
             Err(e) => {
                 let err = Exception::from_message(
                     ctx2.clone(),
-                    &format!("Durable Object storage commit failed: {e}"),
+                    &DurableError::Commit(e.clone()).to_string(),
                 );
                 let _: Result<()> = match err {
                     Ok(err) => reject.call((err,)),
@@ -487,7 +485,7 @@ fn id_from_name(
     let b = rt.borrow();
     let n =
         b.rt.namespace(ns)
-            .ok_or_else(|| Exception::throw_type(&ctx, "unknown namespace"))?;
+            .ok_or_else(|| throw(&ctx, &DurableError::UnknownNamespace(ns)))?;
     Ok(n.key.id_from_name(&name))
 }
 
@@ -495,7 +493,7 @@ fn new_unique_id(ctx: Ctx<'_>, rt: Class<'_, RuntimeHandle>, ns: usize) -> Resul
     let b = rt.borrow();
     let n =
         b.rt.namespace(ns)
-            .ok_or_else(|| Exception::throw_type(&ctx, "unknown namespace"))?;
+            .ok_or_else(|| throw(&ctx, &DurableError::UnknownNamespace(ns)))?;
     Ok(n.key.new_unique_id())
 }
 
@@ -508,96 +506,212 @@ fn validate_id(
     let b = rt.borrow();
     let n =
         b.rt.namespace(ns)
-            .ok_or_else(|| Exception::throw_type(&ctx, "unknown namespace"))?;
+            .ok_or_else(|| throw(&ctx, &DurableError::UnknownNamespace(ns)))?;
     n.key
         .validate(&id)
-        .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))
+        .map_err(|e| throw(&ctx, &DurableError::InvalidId(e.to_string())))
 }
 
-async fn call<'js>(
+/// `stub.method(...args)`: `[true, serialized result]` or
+/// `[false, serialized error | null, thrown by the object?, message]`.
+async fn rpc<'js>(
     ctx: Ctx<'js>,
     rt: Class<'js, RuntimeHandle>,
     ns: usize,
     id: String,
     name: Option<String>,
-    kind: String,
-    payload: Array<'js>,
+    method: String,
+    args: String,
 ) -> Result<Array<'js>> {
     let runtime = rt.borrow().rt.clone();
-    let event = match kind.as_str() {
-        "fetch" => {
-            let flat: Vec<String> = payload.get(2)?;
-            let body: Value = payload.get(3)?;
-            Event::Fetch {
-                method: payload.get(0)?,
-                url: payload.get(1)?,
-                headers: flat
-                    .chunks(2)
-                    .filter_map(|c| {
-                        if let [k, v] = c {
-                            Some((k.clone(), v.clone()))
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-                body: if body.is_null() || body.is_undefined() {
-                    None
-                } else {
-                    verge_js::bytes::copy_bytes(&body)
-                },
-            }
+    let out = Array::new(ctx.clone())?;
+    match runtime
+        .call(ns, id, name, Event::Rpc { method, args })
+        .await
+    {
+        Ok(Outcome::Value(s)) => {
+            out.set(0, true)?;
+            out.set(1, s)?;
         }
-        "rpc" => Event::Rpc {
-            method: payload.get(0)?,
-            args: payload.get(1)?,
-        },
+        Ok(_) => {
+            out.set(0, true)?;
+        }
+        Err(e) => failure(&out, e)?,
+    }
+    Ok(out)
+}
+
+fn failure(out: &Array<'_>, e: InvokeError) -> Result<()> {
+    out.set(0, false)?;
+    match e {
+        InvokeError::Exception {
+            exception,
+            serialized,
+            ..
+        } => {
+            out.set(1, serialized)?;
+            out.set(2, true)?;
+            out.set(3, exception.to_string())?;
+        }
         other => {
-            return Err(Exception::throw_type(
-                &ctx,
-                &format!("unknown Durable Object event kind {other}"),
-            ));
+            out.set(1, Value::new_null(out.ctx().clone()))?;
+            out.set(2, false)?;
+            out.set(3, other.to_string())?;
         }
+    }
+    Ok(())
+}
+
+/// `stub.fetch(request)`: the request's body is streamed to the object (a host stream is
+/// handed over as is; a JS stream is pumped chunk by chunk), and so is the response's.
+/// Returns `[true, status, flatHeaders, BodyReader | null, webSocketTicket?]` or a failure
+/// as [`rpc`] does. `head` is `[method, url, flatHeaders]`.
+async fn fetch<'js>(
+    ctx: Ctx<'js>,
+    rt: Class<'js, RuntimeHandle>,
+    ns: usize,
+    id: String,
+    name: Option<String>,
+    head: Array<'js>,
+    body: Value<'js>,
+) -> Result<Array<'js>> {
+    let runtime = rt.borrow().rt.clone();
+    let method: String = head.get(0)?;
+    let url: String = head.get(1)?;
+    let headers: Vec<String> = head.get(2)?;
+    let body = verge_web::body::outgoing_stream(&ctx, body)?;
+    let req = IncomingRequest {
+        id: verge_js::meter::current_request_id().unwrap_or_default(),
+        method,
+        url,
+        headers: headers
+            .chunks(2)
+            .filter_map(|c| match c {
+                [k, v] => Some((k.clone(), v.clone())),
+                _ => None,
+            })
+            .collect(),
+        body,
+        cf_json: None,
     };
     let out = Array::new(ctx.clone())?;
-    match runtime.call(ns, id, name, event).await {
-        Ok(Outcome::Fetch {
-            status,
-            headers,
-            body,
-            websocket,
-        }) => {
-            let arr = Array::new(ctx.clone())?;
-            arr.set(0, status)?;
-            arr.set(
-                1,
-                headers
+    match runtime.call(ns, id, name, Event::Fetch(req)).await {
+        Ok(Outcome::Response(r)) => {
+            out.set(0, true)?;
+            out.set(1, r.status)?;
+            out.set(
+                2,
+                r.headers
                     .into_iter()
                     .flat_map(|(k, v)| [k, v])
                     .collect::<Vec<_>>(),
             )?;
-            arr.set(2, verge_js::bytes::new_u8_array(&ctx, body)?)?;
-            if let Some(ep) = websocket {
-                arr.set(3, verge_web::websocket::file_ticket(ep) as f64)?;
+            match r.body {
+                OutgoingBody::Empty => out.set(3, Value::new_null(ctx.clone()))?,
+                OutgoingBody::Full(b) => out.set(
+                    3,
+                    Class::instance(ctx.clone(), BodyReader::new(verge_web::fetch::once(b)))?,
+                )?,
+                OutgoingBody::Stream(rx) => out.set(
+                    3,
+                    Class::instance(ctx.clone(), BodyReader::from_channel(rx))?,
+                )?,
+                OutgoingBody::WebSocket(ep) => {
+                    out.set(3, Value::new_null(ctx.clone()))?;
+                    out.set(4, verge_web::websocket::file_ticket(ep) as f64)?;
+                }
             }
-            out.set(0, true)?;
-            out.set(1, arr)?;
         }
-        Ok(Outcome::Rpc(s)) => {
-            out.set(0, true)?;
-            out.set(1, s)?;
+        Ok(_) => {
+            return Err(Exception::throw_internal(
+                &ctx,
+                "a Durable Object fetch produced no response",
+            ));
         }
-        Ok(Outcome::Alarm) => {
-            out.set(0, true)?;
-        }
-        Err(e) => {
-            out.set(0, false)?;
-            out.set(1, e.serialized)?;
-            out.set(2, e.remote)?;
-            out.set(3, e.message)?;
-        }
+        Err(e) => failure(&out, e)?,
     }
     Ok(out)
+}
+
+/// Constructs instances for the runtime: `internal.durable.create(Class, id, name, storage,
+/// env, sqlite)` under a meter of its own.
+struct JsHost;
+
+impl ObjectHost for JsHost {
+    fn construct(
+        &self,
+        rt: &Arc<DurableRuntime>,
+        iso: &Rc<Isolate>,
+        ns: usize,
+        id: &str,
+        name: Option<&str>,
+        core: Rc<ObjectCore>,
+    ) -> LocalBoxFuture<'static, std::result::Result<Persistent<Object<'static>>, InvokeError>>
+    {
+        let Some(n) = rt.namespace(ns) else {
+            return futures::future::ready(Err(InvokeError::Internal(
+                DurableError::UnknownNamespace(ns).to_string(),
+            )))
+            .boxed_local();
+        };
+        let handle = StorageHandle::new(
+            core,
+            Arc::downgrade(rt),
+            ns,
+            id.to_string(),
+            name.map(str::to_string),
+        );
+        let class_name = n.config.class_name.clone();
+        let sqlite = n.config.sqlite;
+        let (id_s, name_s) = (id.to_string(), name.map(str::to_string));
+        let iso = iso.clone();
+        let meter = verge_js::meter::RequestMeter::new(
+            format!("do-ctor:{}", &id[..8.min(id.len())]),
+            iso.spec().limits().cpu,
+        );
+        async move {
+            let iso2 = iso.clone();
+            let host = iso
+                .run(
+                    meter.clone(),
+                    iso.context().async_with(async move |ctx| {
+                        let r: Result<Object> = (|| {
+                            let ns_obj = iso2.module_namespace(&ctx)?;
+                            let class: Value = ns_obj.get(class_name.as_str())?;
+                            if !class.is_constructor() {
+                                return Err(Exception::throw_type(
+                                    &ctx,
+                                    &format!("Durable Object class {class_name} is not exported by the worker's main module"),
+                                ));
+                            }
+                            let durable: Object = iso2.internal(&ctx)?.get("durable")?;
+                            let create: Function = durable.get("create")?;
+                            let env = iso2.env(&ctx)?;
+                            let handle = Class::instance(ctx.clone(), handle)?;
+                            create.call((class, id_s, name_s, handle, env, sqlite))
+                        })();
+                        match r.catch(&ctx) {
+                            Ok(o) => Ok(Persistent::save(&ctx, o)),
+                            Err(e) => Err(verge_js::isolate::caught_to_exception(&ctx, e)),
+                        }
+                    }),
+                )
+                .await;
+            match host {
+                Ok(h) => Ok(h),
+                Err(_) if meter.exceeded() => {
+                    iso.poison();
+                    Err(InvokeError::CpuExceeded)
+                }
+                Err(exception) => Err(InvokeError::Exception {
+                    exception,
+                    serialized: None,
+                    reset: true,
+                }),
+            }
+        }
+        .boxed_local()
+    }
 }
 
 /// The Durable Objects extension of one worker version.
@@ -616,11 +730,21 @@ impl DurableExtension {
     pub fn runtime(&self) -> &Arc<DurableRuntime> {
         &self.rt
     }
+
+    /// Tells the runtime that `spec` hosts its classes (once the worker version exists).
+    pub fn bind(&self, spec: &Arc<WorkerSpec>) {
+        self.rt.bind(spec, Arc::new(JsHost));
+    }
 }
 
 impl verge_js::Extension for DurableExtension {
     fn name(&self) -> &'static str {
         "durable"
+    }
+
+    fn requires(&self) -> &'static [&'static str] {
+        // internal.defineGlobal (js/lazy.js), Request, Response, internal.ws, internal.incomingRequest, internal.responseParts, internal.hostBody, internal.hostResponse (js/fetch.js).
+        &["web"]
     }
 
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
@@ -637,7 +761,12 @@ impl verge_js::Extension for DurableExtension {
         ops.set("idFromName", Func::from(id_from_name))?;
         ops.set("newUniqueId", Func::from(new_unique_id))?;
         ops.set("validateId", Func::from(validate_id))?;
-        ops.set("call", Func::from(Async(call)))?;
+        ops.set(
+            "blockConcurrencyLimitMs",
+            crate::limits::BLOCK_CONCURRENCY_LIMIT.as_millis() as f64,
+        )?;
+        ops.set("rpc", Func::from(Async(rpc)))?;
+        ops.set("fetch", Func::from(Async(fetch)))?;
         ops.set("commit", Func::from(commit))?;
         internal.set("durableOps", ops)?;
         verge_web::eval_platform_js(

@@ -1,9 +1,15 @@
 //! Durable Objects: single-owner stateful actors with transactional storage and alarms.
 //!
 //! This crate owns placement (one live instance per id, on the isolate thread chosen by
-//! hashing the id), event delivery with input and output gates, the storage API over a
-//! [`verge_store::durable::ObjectStorage`] backend, alarms, and the Workers-shaped JS glue
-//! (`js/durable.js`). It must not open SQLite itself: the store crate does.
+//! hashing the id, at most [`limits::max_live_per_thread`] per thread), event delivery
+//! through verge-web's one invoke path with input and output gates, the storage API over a
+//! [`verge_store::durable::DurableBackend`], alarms and their retries, migrations, and the
+//! Workers-shaped JS glue (`js/durable.js`). It must not open SQLite or files itself: the
+//! store crate does.
+//!
+//! Modules depend one way: `object` (storage semantics, no JS) ← `runtime` (placement,
+//! delivery; instances are made through the [`runtime::ObjectHost`] trait) ← `alarms`,
+//! `sockets` ← `js` (the glue, which implements `ObjectHost`).
 //!
 //! ```
 //! use verge_durable::id::NamespaceKey;
@@ -13,11 +19,17 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod core;
+pub mod alarms;
+pub mod error;
 pub mod id;
 pub mod js;
+pub mod limits;
+pub mod migrations;
+pub mod object;
 pub mod runtime;
 pub mod sockets;
 
+pub use error::DurableError;
 pub use js::DurableExtension;
-pub use runtime::{DurableRuntime, NamespaceConfig};
+pub use migrations::Migration;
+pub use runtime::{DurableRuntime, NamespaceConfig, RuntimeOptions};

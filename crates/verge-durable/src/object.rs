@@ -35,7 +35,8 @@ impl PendingCommit {
 
 /// The storage state of one live object.
 pub struct ObjectCore {
-    storage: Arc<dyn ObjectStorage>,
+    /// The backend; `None` once the object is evicted or reset ([`ObjectCore::close`]).
+    storage: RefCell<Option<Arc<dyn ObjectStorage>>>,
     /// Writes not yet known durable: key → (sequence, value or tombstone).
     overlay: RefCell<Overlay>,
     /// Sequence of an uncommitted `deleteAll`, if any.
@@ -108,7 +109,7 @@ impl ObjectCore {
     /// The core over `storage`.
     pub fn new(storage: Arc<dyn ObjectStorage>) -> Self {
         ObjectCore {
-            storage,
+            storage: RefCell::new(Some(storage)),
             overlay: RefCell::default(),
             delete_all: Cell::new(None),
             cache: RefCell::default(),
@@ -150,9 +151,15 @@ impl ObjectCore {
         }
     }
 
-    /// The backend.
-    pub fn storage(&self) -> &Arc<dyn ObjectStorage> {
-        &self.storage
+    /// The backend, unless the object was closed.
+    pub fn storage(&self) -> Result<Arc<dyn ObjectStorage>, StoreError> {
+        self.storage.borrow().clone().ok_or(StoreError::Closed)
+    }
+
+    /// Lets go of the backend (the object was evicted or reset): its files close once the
+    /// commits already running finish, and every later storage call fails.
+    pub fn close(&self) {
+        self.storage.borrow_mut().take();
     }
 
     fn next_seq(&self) -> u64 {
@@ -172,7 +179,7 @@ impl ObjectCore {
         if let Some(v) = self.cache.borrow().get(key) {
             return Ok(v.clone());
         }
-        let v = self.storage.kv_get(key)?;
+        let v = self.storage()?.kv_get(key)?;
         self.cache.borrow_mut().insert(key.to_string(), v.clone());
         Ok(v)
     }
@@ -200,8 +207,8 @@ impl ObjectCore {
             context: "durable deleteAll",
             message: e.message,
         };
-        let tables = self
-            .storage
+        let storage = self.storage()?;
+        let tables = storage
             .sql_exec("SELECT name FROM sqlite_master WHERE type = 'table'", &[])
             .map_err(err)?;
         for row in tables.rows {
@@ -211,7 +218,7 @@ impl ObjectCore {
             if t.starts_with("sqlite_") || t.to_ascii_lowercase().starts_with("_cf_") {
                 continue;
             }
-            self.storage
+            storage
                 .sql_exec(
                     &format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\"")),
                     &[],
@@ -250,7 +257,7 @@ impl ObjectCore {
                 limit: q.limit.map(|l| l + extra),
                 ..q.clone()
             };
-            for (k, v) in self.storage.kv_list(&backend_q)? {
+            for (k, v) in self.storage()?.kv_list(&backend_q)? {
                 merged.insert(k, Some(v));
             }
         }
@@ -285,7 +292,7 @@ impl ObjectCore {
         match self.alarm_view.get() {
             Some(a) => Ok(a),
             None => {
-                let a = self.storage.alarm()?;
+                let a = self.storage()?.alarm()?;
                 self.alarm_view.set(Some(a));
                 Ok(a)
             }
@@ -497,11 +504,14 @@ mod tests {
         let (_d, c) = core();
         c.put("a", b"1".to_vec());
         assert_eq!(c.get("a").unwrap(), Some(b"1".to_vec()));
-        assert_eq!(c.storage().kv_get("a").unwrap(), None);
+        assert_eq!(c.storage().unwrap().kv_get("a").unwrap(), None);
         let p = c.take_batch();
-        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        ObjectCore::commit(c.storage().unwrap().as_ref(), &p).unwrap();
         c.committed(&p);
-        assert_eq!(c.storage().kv_get("a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(
+            c.storage().unwrap().kv_get("a").unwrap(),
+            Some(b"1".to_vec())
+        );
         assert!(!c.dirty());
     }
 
@@ -512,7 +522,7 @@ mod tests {
             c.put(k, k.as_bytes().to_vec());
         }
         let p = c.take_batch();
-        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        ObjectCore::commit(c.storage().unwrap().as_ref(), &p).unwrap();
         c.committed(&p);
         assert!(c.delete("b").unwrap());
         assert!(!c.delete("zz").unwrap());
@@ -540,7 +550,7 @@ mod tests {
         let (_d, c) = core();
         c.put("a", b"1".to_vec());
         let p = c.take_batch();
-        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        ObjectCore::commit(c.storage().unwrap().as_ref(), &p).unwrap();
         c.committed(&p);
         c.delete_all().unwrap();
         c.put("b", b"2".to_vec());
@@ -550,9 +560,9 @@ mod tests {
             vec!["b"]
         );
         let p = c.take_batch();
-        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        ObjectCore::commit(c.storage().unwrap().as_ref(), &p).unwrap();
         c.committed(&p);
-        assert_eq!(c.storage().kv_get("a").unwrap(), None);
+        assert_eq!(c.storage().unwrap().kv_get("a").unwrap(), None);
         assert_eq!(c.get("b").unwrap(), Some(b"2".to_vec()));
     }
 
@@ -570,7 +580,7 @@ mod tests {
 
     fn commit_all(c: &ObjectCore) {
         let p = c.take_batch();
-        ObjectCore::commit(c.storage().as_ref(), &p).unwrap();
+        ObjectCore::commit(c.storage().unwrap().as_ref(), &p).unwrap();
         c.committed(&p);
     }
 
@@ -607,9 +617,12 @@ mod tests {
         assert_eq!(c.get("old").unwrap(), Some(b"0".to_vec()));
         assert_eq!(c.alarm().unwrap(), Some(5), "B's alarm survives");
         commit_all(&c);
-        assert_eq!(c.storage().kv_get("b").unwrap(), Some(b"2".to_vec()));
-        assert_eq!(c.storage().kv_get("t").unwrap(), None);
-        assert_eq!(c.storage().alarm().unwrap(), Some(5));
+        assert_eq!(
+            c.storage().unwrap().kv_get("b").unwrap(),
+            Some(b"2".to_vec())
+        );
+        assert_eq!(c.storage().unwrap().kv_get("t").unwrap(), None);
+        assert_eq!(c.storage().unwrap().alarm().unwrap(), Some(5));
     }
 
     #[test]
@@ -620,7 +633,7 @@ mod tests {
         c.put("b", b"2".to_vec());
         commit_all(&c);
         assert_eq!(
-            c.storage().kv_get("t").unwrap(),
+            c.storage().unwrap().kv_get("t").unwrap(),
             None,
             "not committed early"
         );
@@ -629,8 +642,15 @@ mod tests {
         assert!(c.txn_end(t, true));
         assert!(c.dirty());
         commit_all(&c);
-        assert_eq!(c.storage().kv_get("t").unwrap(), None, "rolled back before");
-        assert_eq!(c.storage().kv_get("u").unwrap(), Some(b"3".to_vec()));
+        assert_eq!(
+            c.storage().unwrap().kv_get("t").unwrap(),
+            None,
+            "rolled back before"
+        );
+        assert_eq!(
+            c.storage().unwrap().kv_get("u").unwrap(),
+            Some(b"3".to_vec())
+        );
         // An ended transaction's handle reaches the storage itself.
         c.txn_put(t, "late", b"4".to_vec());
         assert_eq!(c.get("late").unwrap(), Some(b"4".to_vec()));
@@ -639,7 +659,7 @@ mod tests {
     #[test]
     fn delete_all_drops_sql_tables_at_once_and_keeps_later_ones() {
         let (_d, c) = core();
-        let s = c.storage().clone();
+        let s = c.storage().unwrap();
         s.sql_exec("CREATE TABLE old (x); INSERT INTO old VALUES (1)", &[])
             .unwrap();
         commit_all(&c);

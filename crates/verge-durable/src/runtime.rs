@@ -1,9 +1,13 @@
 //! Placement and delivery: one live instance per object id, on the isolate thread chosen by
-//! hashing the id; idle eviction; the alarm scheduler.
+//! hashing the id; events enter the instance through verge-web's one invoke path; idle and
+//! least-recently-used instances are evicted and their storage closed.
+//!
+//! This module knows nothing of the JS glue: an instance is made by the [`ObjectHost`] the
+//! runtime was built with (the glue in `js.rs` implements it), so the layering is
+//! `runtime` ← `sockets` ← `js`, with no way back.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
@@ -11,18 +15,16 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
-use rquickjs::{CatchResultExt, Class, Function, Object, Persistent, Promise, Value};
+use rquickjs::{Object, Persistent};
 use sha2::{Digest, Sha256};
-use verge_js::meter::RequestMeter;
 use verge_js::{Isolate, IsolateThreads, WorkerSpec};
-use verge_store::sqlite::{SqliteAlarmIndex, SqliteObjectStore};
+use verge_store::Clock;
+use verge_store::durable::{AlarmIndex, DurableBackend, ObjectStorage};
+use verge_web::invoke::{Event, InvokeError, Outcome, Target};
 
-use crate::core::ObjectCore;
+use crate::error::DurableError;
 use crate::id::NamespaceKey;
-use crate::js::StorageHandle;
-
-/// Retries of a failing alarm handler (Workers: 6, backoff from 2 s).
-pub const MAX_ALARM_RETRIES: u32 = 6;
+use crate::object::ObjectCore;
 
 /// A Durable Object namespace as configured (`durable_objects.bindings`).
 #[derive(Debug, Clone)]
@@ -42,92 +44,39 @@ pub(crate) struct Namespace {
     pub(crate) key: NamespaceKey,
 }
 
-/// An event delivered to an object.
-#[derive(Debug)]
-pub enum Event {
-    /// `stub.fetch(request)`.
-    Fetch {
-        /// Method.
-        method: String,
-        /// Absolute URL.
-        url: String,
-        /// Header pairs.
-        headers: Vec<(String, String)>,
-        /// Body bytes.
-        body: Option<Vec<u8>>,
-    },
-    /// `stub.method(...args)`.
-    Rpc {
-        /// Method name.
-        method: String,
-        /// Serialized argument array.
-        args: String,
-    },
-    /// The alarm fired.
-    Alarm {
-        /// Retries so far.
-        retry_count: u32,
-    },
-    /// A message on a hibernatable WebSocket.
-    WsMessage {
-        /// Socket id within the object.
-        socket: u64,
-        /// Text frame.
-        text: Option<String>,
-        /// Binary frame.
-        binary: Option<Vec<u8>>,
-    },
-    /// A hibernatable WebSocket closed.
-    WsClose {
-        /// Socket id within the object.
-        socket: u64,
-        /// Close code.
-        code: u16,
-        /// Close reason.
-        reason: String,
-        /// False when the connection dropped without a close frame.
-        clean: bool,
-    },
+/// How the runtime makes the JS side of an instance: implemented by the glue (`js.rs`).
+pub trait ObjectHost: Send + Sync {
+    /// Constructs the object's class in `iso` over `core`; returns the host record that
+    /// [`Target::Object`] events are delivered to.
+    fn construct(
+        &self,
+        rt: &Arc<DurableRuntime>,
+        iso: &Rc<Isolate>,
+        ns: usize,
+        id: &str,
+        name: Option<&str>,
+        core: Rc<ObjectCore>,
+    ) -> LocalBoxFuture<'static, Result<Persistent<Object<'static>>, InvokeError>>;
 }
 
-/// What an event produced.
-#[derive(Debug)]
-pub enum Outcome {
-    /// A response.
-    Fetch {
-        /// Status.
-        status: u16,
-        /// Header pairs.
-        headers: Vec<(String, String)>,
-        /// Body.
-        body: Vec<u8>,
-        /// The client end of a WebSocket accepted by the object (`101` responses).
-        websocket: Option<verge_web::websocket::WsEndpoint>,
-    },
-    /// A serialized RPC result.
-    Rpc(String),
-    /// The alarm handler finished.
-    Alarm,
+/// Options of a [`DurableRuntime`].
+#[derive(Clone)]
+pub struct RuntimeOptions {
+    /// Evict instances idle for this long (their storage stays).
+    pub idle: Duration,
+    /// Most live instances per isolate thread; beyond it the least recently used idle one is
+    /// evicted (each holds open files).
+    pub max_live_per_thread: usize,
+    /// The clock alarms are scheduled by.
+    pub clock: Arc<dyn Clock>,
 }
 
-/// Why an event failed.
-#[derive(Debug, Clone)]
-pub struct CallError {
-    /// The message.
-    pub message: String,
-    /// The serialized JS error, when the object's code threw.
-    pub serialized: Option<String>,
-    /// True when thrown by the object's code.
-    pub remote: bool,
-}
-
-impl CallError {
-    fn infra(message: impl Into<String>) -> Self {
-        CallError {
-            message: message.into(),
-            serialized: None,
-            remote: false,
-        }
+impl std::fmt::Debug for RuntimeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeOptions")
+            .field("idle", &self.idle)
+            .field("max_live_per_thread", &self.max_live_per_thread)
+            .finish_non_exhaustive()
     }
 }
 
@@ -138,12 +87,13 @@ pub struct DurableRuntime {
     uid: u64,
     worker: String,
     threads: Arc<IsolateThreads>,
-    dir: PathBuf,
+    backend: Arc<dyn DurableBackend>,
     pub(crate) namespaces: Vec<Namespace>,
     spec: OnceLock<Weak<WorkerSpec>>,
-    idle: Duration,
-    alarms: SqliteAlarmIndex,
-    alarm_wake: tokio::sync::Notify,
+    host: OnceLock<Arc<dyn ObjectHost>>,
+    pub(crate) options: RuntimeOptions,
+    pub(crate) alarms: Arc<dyn AlarmIndex>,
+    pub(crate) alarm_wake: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for DurableRuntime {
@@ -154,38 +104,15 @@ impl std::fmt::Debug for DurableRuntime {
     }
 }
 
-/// Errors opening Durable Object state.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// The state directory or alarm index could not be opened.
-    #[error("Durable Object state in {path}: {message}")]
-    State {
-        /// Where.
-        path: String,
-        /// What.
-        message: String,
-    },
-}
-
 impl DurableRuntime {
-    /// The Durable Objects of worker `worker`, with state under `<state_dir>/do/<worker>/`.
+    /// The Durable Objects of worker `worker`, with state from `backend`.
     pub fn new(
         worker: &str,
         namespaces: Vec<NamespaceConfig>,
-        state_dir: PathBuf,
+        backend: Arc<dyn DurableBackend>,
         threads: Arc<IsolateThreads>,
-        idle: Duration,
-    ) -> Result<Arc<Self>, SetupError> {
-        let dir = state_dir.join("do").join(sanitize(worker));
-        std::fs::create_dir_all(&dir).map_err(|e| SetupError::State {
-            path: dir.display().to_string(),
-            message: e.to_string(),
-        })?;
-        let alarms =
-            SqliteAlarmIndex::open(&dir.join("alarms.sqlite")).map_err(|e| SetupError::State {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-            })?;
+        options: RuntimeOptions,
+    ) -> Arc<Self> {
         let namespaces = namespaces
             .into_iter()
             .map(|c| Namespace {
@@ -193,17 +120,18 @@ impl DurableRuntime {
                 config: c,
             })
             .collect();
-        Ok(Arc::new(DurableRuntime {
+        Arc::new(DurableRuntime {
             uid: NEXT_RUNTIME.fetch_add(1, Ordering::Relaxed),
             worker: worker.to_string(),
             threads,
-            dir,
+            alarms: backend.alarms(),
+            backend,
             namespaces,
             spec: OnceLock::new(),
-            idle,
-            alarms,
+            host: OnceLock::new(),
+            options,
             alarm_wake: tokio::sync::Notify::new(),
-        }))
+        })
     }
 
     /// This runtime's process-unique number.
@@ -211,18 +139,26 @@ impl DurableRuntime {
         self.uid
     }
 
-    /// Tells the runtime which worker version hosts its classes (once, after the spec exists).
-    pub fn bind_spec(&self, spec: &Arc<WorkerSpec>) {
-        let _ = self.spec.set(Arc::downgrade(spec));
+    /// The worker whose classes these are.
+    pub fn worker(&self) -> &str {
+        &self.worker
     }
 
-    /// Deletes all objects of a class (a `deleted_classes` migration).
-    pub fn delete_class_storage(&self, storage_class: &str) -> std::io::Result<()> {
-        let d = self.dir.join(sanitize(storage_class));
-        if d.exists() {
-            std::fs::remove_dir_all(d)?;
-        }
-        Ok(())
+    /// The configured namespaces, in binding order.
+    pub fn namespaces(&self) -> impl Iterator<Item = &NamespaceConfig> {
+        self.namespaces.iter().map(|n| &n.config)
+    }
+
+    /// Tells the runtime which worker version hosts its classes and how instances are made
+    /// (once, after the spec exists).
+    pub fn bind(&self, spec: &Arc<WorkerSpec>, host: Arc<dyn ObjectHost>) {
+        let _ = self.spec.set(Arc::downgrade(spec));
+        let _ = self.host.set(host);
+    }
+
+    /// Milliseconds since the epoch, by the runtime's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.options.clock.now_ms() as i64
     }
 
     pub(crate) fn namespace(&self, ns: usize) -> Option<&Namespace> {
@@ -242,140 +178,65 @@ impl DurableRuntime {
         id: String,
         name: Option<String>,
         event: Event,
-    ) -> Result<Outcome, CallError> {
+    ) -> Result<Outcome, InvokeError> {
         let k = self.thread_for(&id);
         let (tx, rx) = tokio::sync::oneshot::channel();
         let rt = self.clone();
         let sent = self.threads.spawn_on(k, move || async move {
-            let r = deliver(rt, ns, id, name, event).await;
+            let r = deliver(&rt, ns, &id, name, event).await;
             let _ = tx.send(r);
         });
         if !sent {
-            return Err(CallError::infra(
-                "the Durable Object's isolate thread has stopped",
+            return Err(InvokeError::Internal(
+                "the Durable Object's isolate thread has stopped".into(),
             ));
         }
         rx.await.unwrap_or_else(|_| {
-            Err(CallError::infra(
-                "the Durable Object was reset while handling the call",
+            Err(InvokeError::Internal(
+                "the Durable Object was reset while handling the call".into(),
             ))
         })
     }
 
-    /// Records a committed alarm change in the node's index and wakes the scheduler.
+    /// Records a committed alarm change in the index and wakes the scheduler.
     pub(crate) fn alarm_changed(&self, ns: usize, id: &str, name: Option<&str>, time: Option<i64>) {
         let Some(n) = self.namespace(ns) else { return };
         if let Err(e) = self.alarms.set(&n.config.storage_class, id, name, time, 0) {
-            tracing::error!("alarm index: {e}");
+            tracing::error!(worker = %self.worker, "alarm index: {e}");
         }
         self.alarm_wake.notify_one();
     }
 
-    /// Runs the alarm scheduler until the runtime is dropped. Spawn it on any tokio runtime.
-    pub async fn run_alarms(weak: Weak<DurableRuntime>) {
-        loop {
-            let Some(rt) = weak.upgrade() else { return };
-            let now = now_ms();
-            let (due, next) = match rt.alarms.due(now) {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::error!("alarm index: {e}");
-                    (Vec::new(), None)
-                }
-            };
-            for entry in due {
-                let Some(ns) = rt
-                    .namespaces
-                    .iter()
-                    .position(|n| n.config.storage_class == entry.class)
-                else {
-                    let _ = rt.alarms.set(&entry.class, &entry.id, None, None, 0);
-                    continue;
-                };
-                // Moved forward now so the scheduler does not fire it twice while it runs.
-                let _ = rt.alarms.set(
-                    &entry.class,
-                    &entry.id,
-                    entry.name.as_deref(),
-                    Some(i64::MAX),
-                    entry.retry,
-                );
-                let rt2 = rt.clone();
-                tokio::spawn(async move {
-                    let r = rt2
-                        .call(
-                            ns,
-                            entry.id.clone(),
-                            entry.name.clone(),
-                            Event::Alarm {
-                                retry_count: entry.retry,
-                            },
-                        )
-                        .await;
-                    match r {
-                        Ok(_) => {
-                            let _ = rt2.alarms.clear_if(&entry.class, &entry.id, i64::MAX);
-                        }
-                        Err(e) if entry.retry < MAX_ALARM_RETRIES => {
-                            let delay = 2_000i64 << entry.retry;
-                            tracing::warn!(id = %entry.id, retry = entry.retry + 1, "alarm() failed, retrying in {delay} ms: {}", e.message);
-                            let _ = rt2.alarms.set(
-                                &entry.class,
-                                &entry.id,
-                                entry.name.as_deref(),
-                                Some(now_ms() + delay),
-                                entry.retry + 1,
-                            );
-                            rt2.alarm_wake.notify_one();
-                        }
-                        Err(e) => {
-                            tracing::error!(id = %entry.id, "alarm() failed {} times, giving up: {}", MAX_ALARM_RETRIES + 1, e.message);
-                            let _ = rt2.alarms.clear_if(&entry.class, &entry.id, i64::MAX);
-                        }
-                    }
-                });
-            }
-            let wait = next
-                .map(|t| Duration::from_millis((t - now_ms()).clamp(1, 1000) as u64))
-                .unwrap_or(Duration::from_secs(1));
-            // Holding `rt` for at most a second: once the version is replaced it drops here.
-            let wake = rt.alarm_wake.notified();
-            tokio::select! {
-                _ = wake => {}
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
+    fn open_storage(&self, ns: usize, id: &str) -> Result<Arc<dyn ObjectStorage>, DurableError> {
+        let n = self
+            .namespace(ns)
+            .ok_or(DurableError::UnknownNamespace(ns))?;
+        self.backend
+            .open_object(&n.config.storage_class, id)
+            .map_err(|e| DurableError::Storage(e.to_string()))
     }
-}
-
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// Wall-clock milliseconds (shifted by the test clock hook when set).
-pub fn now_ms() -> i64 {
-    verge_store::clock_from_env().now_ms() as i64
 }
 
 /// A live object on this thread.
 pub(crate) struct Instance {
     iso: Rc<Isolate>,
     host: Persistent<Object<'static>>,
+    core: Rc<ObjectCore>,
     inflight: Cell<u32>,
     last_used: Cell<Instant>,
 }
 
+impl Instance {
+    /// Closes the object's storage: JS still holding its handles gets an error from then on,
+    /// and the files are closed now rather than when the garbage collector gets to them.
+    fn close(&self) {
+        self.core.close();
+    }
+}
+
 type Key = (u64, usize, String);
 
-type Creating = Shared<LocalBoxFuture<'static, Result<Rc<Instance>, CallError>>>;
+type Creating = Shared<LocalBoxFuture<'static, Result<Rc<Instance>, InvokeError>>>;
 
 thread_local! {
     static INSTANCES: RefCell<HashMap<Key, Rc<Instance>>> = RefCell::new(HashMap::new());
@@ -385,12 +246,22 @@ thread_local! {
 }
 
 fn remove_instance(key: &Key, inst: &Rc<Instance>) {
-    INSTANCES.with(|m| {
+    let removed = INSTANCES.with(|m| {
         let mut m = m.borrow_mut();
         if m.get(key).is_some_and(|cur| Rc::ptr_eq(cur, inst)) {
-            m.remove(key);
+            m.remove(key)
+        } else {
+            None
         }
     });
+    if let Some(i) = removed {
+        i.close();
+    }
+}
+
+/// Live instances on this thread (for tests and metrics).
+pub fn live_instances() -> usize {
+    INSTANCES.with(|m| m.borrow().len())
 }
 
 async fn instance(
@@ -398,7 +269,7 @@ async fn instance(
     ns: usize,
     id: &str,
     name: Option<&str>,
-) -> Result<Rc<Instance>, CallError> {
+) -> Result<Rc<Instance>, InvokeError> {
     let key: Key = (rt.uid, ns, id.to_string());
     if let Some(i) = INSTANCES.with(|m| m.borrow().get(&key).cloned()) {
         return Ok(i);
@@ -424,82 +295,73 @@ async fn create_instance(
     ns: usize,
     id: &str,
     name: Option<&str>,
-) -> Result<Rc<Instance>, CallError> {
+) -> Result<Rc<Instance>, InvokeError> {
     let key: Key = (rt.uid, ns, id.to_string());
-    let spec =
-        rt.spec.get().and_then(Weak::upgrade).ok_or_else(|| {
-            CallError::infra("the worker hosting this Durable Object was unloaded")
-        })?;
+    let spec = rt
+        .spec
+        .get()
+        .and_then(Weak::upgrade)
+        .ok_or_else(|| InvokeError::Internal(DurableError::Unloaded.to_string()))?;
+    let host = rt
+        .host
+        .get()
+        .cloned()
+        .ok_or_else(|| InvokeError::Internal(DurableError::Unloaded.to_string()))?;
     let iso = verge_js::registry::isolate_for(&spec)
         .await
-        .map_err(|e| CallError::infra(e.to_string()))?;
+        .map_err(InvokeError::Load)?;
     if let Some(i) = INSTANCES.with(|m| m.borrow().get(&key).cloned()) {
         return Ok(i);
     }
-    let n = rt
-        .namespace(ns)
-        .ok_or_else(|| CallError::infra("unknown Durable Object namespace"))?;
-    let path = rt
-        .dir
-        .join(sanitize(&n.config.storage_class))
-        .join(format!("{id}.sqlite"));
-    let store = SqliteObjectStore::open(&path)
-        .map_err(|e| CallError::infra(format!("opening Durable Object storage: {e}")))?;
-    let core = Rc::new(ObjectCore::new(Arc::new(store)));
-    let handle = StorageHandle::new(
-        core,
-        Arc::downgrade(rt),
-        ns,
-        id.to_string(),
-        name.map(str::to_string),
-    );
-    let class_name = n.config.class_name.clone();
-    let sqlite = n.config.sqlite;
-    let (id_s, name_s) = (id.to_string(), name.map(str::to_string));
-    let iso2 = iso.clone();
-    let meter = RequestMeter::new(
-        format!("do-ctor:{}", &id[..8.min(id.len())]),
-        spec.limits().cpu,
-    );
-    let host = iso
-        .run(
-            meter,
-            iso.context().async_with(async move |ctx| -> Result<Persistent<Object<'static>>, CallError> {
-                let r: rquickjs::Result<Object> = (|| {
-                    let ns_obj = iso2.module_namespace(&ctx)?;
-                    let class: Value = ns_obj.get(class_name.as_str())?;
-                    if !class.is_constructor() {
-                        return Err(rquickjs::Exception::throw_type(
-                            &ctx,
-                            &format!("Durable Object class {class_name} is not exported by the worker's main module"),
-                        ));
-                    }
-                    let internal = iso2.internal(&ctx)?;
-                    let durable: Object = internal.get("durable")?;
-                    let create: Function = durable.get("create")?;
-                    let env = iso2.env(&ctx)?;
-                    let handle = Class::instance(ctx.clone(), handle)?;
-                    create.call((class, id_s, name_s, handle, env, sqlite))
-                })();
-                match r.catch(&ctx) {
-                    Ok(o) => Ok(Persistent::save(&ctx, o)),
-                    Err(e) => {
-                        let ex = verge_js::isolate::caught_to_exception(&ctx, e);
-                        Err(CallError { message: ex.to_string(), serialized: None, remote: true })
-                    }
-                }
-            }),
-        )
-        .await?;
+    make_room(rt.options.max_live_per_thread);
+    let storage = rt
+        .open_storage(ns, id)
+        .map_err(|e| InvokeError::Internal(e.to_string()))?;
+    let core = Rc::new(ObjectCore::new(storage));
+    let js = host
+        .construct(rt, &iso, ns, id, name, core.clone())
+        .await
+        .inspect_err(|_| core.close())?;
     let inst = Rc::new(Instance {
         iso,
-        host,
+        host: js,
+        core,
         inflight: Cell::new(0),
         last_used: Cell::new(Instant::now()),
     });
     INSTANCES.with(|m| m.borrow_mut().insert(key, inst.clone()));
-    start_sweeper(rt.idle);
+    start_sweeper(rt.options.idle);
     Ok(inst)
+}
+
+/// Evicts least recently used idle instances until a new one fits under `max`.
+fn make_room(max: usize) {
+    let evicted: Vec<Rc<Instance>> = INSTANCES.with(|m| {
+        let mut m = m.borrow_mut();
+        let mut out = Vec::new();
+        while m.len() >= max.max(1) {
+            let lru = m
+                .iter()
+                .filter(|(_, i)| i.inflight.get() == 0)
+                .min_by_key(|(_, i)| i.last_used.get())
+                .map(|(k, _)| k.clone());
+            match lru.and_then(|k| m.remove(&k)) {
+                Some(i) => out.push(i),
+                None => {
+                    tracing::warn!(
+                        live = m.len(),
+                        max,
+                        "every live Durable Object on this thread is busy; going over the limit"
+                    );
+                    break;
+                }
+            }
+        }
+        out
+    });
+    for i in evicted {
+        i.close();
+    }
 }
 
 fn start_sweeper(idle: Duration) {
@@ -510,183 +372,48 @@ fn start_sweeper(idle: Duration) {
     tokio::task::spawn_local(async move {
         loop {
             tokio::time::sleep(every).await;
-            INSTANCES.with(|m| {
-                m.borrow_mut().retain(|_, inst| {
-                    inst.inflight.get() > 0 || inst.last_used.get().elapsed() < idle
-                });
+            let evicted: Vec<Rc<Instance>> = INSTANCES.with(|m| {
+                let mut m = m.borrow_mut();
+                let stale: Vec<Key> = m
+                    .iter()
+                    .filter(|(_, i)| i.inflight.get() == 0 && i.last_used.get().elapsed() >= idle)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                stale.iter().filter_map(|k| m.remove(k)).collect()
             });
+            for i in evicted {
+                i.close();
+            }
         }
     });
 }
 
 /// Delivers an event to an object that lives on this thread.
-pub(crate) async fn deliver_local(
+pub(crate) async fn deliver(
     rt: &Arc<DurableRuntime>,
     ns: usize,
     id: &str,
     name: Option<String>,
     event: Event,
-) -> Result<Outcome, CallError> {
-    deliver(rt.clone(), ns, id.to_string(), name, event).await
-}
-
-async fn deliver(
-    rt: Arc<DurableRuntime>,
-    ns: usize,
-    id: String,
-    name: Option<String>,
-    event: Event,
-) -> Result<Outcome, CallError> {
-    let inst = instance(&rt, ns, &id, name.as_deref()).await?;
-    let key: Key = (rt.uid, ns, id.clone());
+) -> Result<Outcome, InvokeError> {
+    let inst = instance(rt, ns, id, name.as_deref()).await?;
+    let key: Key = (rt.uid, ns, id.to_string());
     inst.inflight.set(inst.inflight.get() + 1);
-    let cpu = inst.iso.spec().limits().cpu;
-    let meter = RequestMeter::new(format!("do:{}", &id[..8.min(id.len())]), cpu);
-    let iso2 = inst.iso.clone();
-    let host = inst.host.clone();
-    let result = inst
-        .iso
-        .run(
-            meter.clone(),
-            inst.iso.context().async_with(
-                async move |ctx| -> Result<(Result<Outcome, CallError>, bool), CallError> {
-                    let r: rquickjs::Result<(Result<Outcome, CallError>, bool)> = async {
-                        let internal = iso2.internal(&ctx)?;
-                        let durable: Object = internal.get("durable")?;
-                        let deliver: Function = durable.get("deliver")?;
-                        let host = host.restore(&ctx)?;
-                        let (kind, payload): (&str, Value) = match event {
-                            Event::Fetch {
-                                method,
-                                url,
-                                headers,
-                                body,
-                            } => {
-                                let flat: Vec<String> =
-                                    headers.into_iter().flat_map(|(k, v)| [k, v]).collect();
-                                let arr = rquickjs::Array::new(ctx.clone())?;
-                                arr.set(0, method)?;
-                                arr.set(1, url)?;
-                                arr.set(2, flat)?;
-                                match body {
-                                    Some(b) => {
-                                        arr.set(3, verge_js::bytes::new_u8_array(&ctx, b)?)?
-                                    }
-                                    None => arr.set(3, Value::new_null(ctx.clone()))?,
-                                }
-                                ("fetch", arr.into_value())
-                            }
-                            Event::Rpc { method, args } => {
-                                let arr = rquickjs::Array::new(ctx.clone())?;
-                                arr.set(0, method)?;
-                                arr.set(1, args)?;
-                                ("rpc", arr.into_value())
-                            }
-                            Event::Alarm { retry_count } => (
-                                "alarm",
-                                Value::new_number(ctx.clone(), f64::from(retry_count)),
-                            ),
-                            Event::WsMessage {
-                                socket,
-                                text,
-                                binary,
-                            } => {
-                                let arr = rquickjs::Array::new(ctx.clone())?;
-                                arr.set(0, socket as f64)?;
-                                match (text, binary) {
-                                    (Some(t), _) => arr.set(1, t)?,
-                                    (None, Some(b)) => {
-                                        arr.set(1, verge_js::bytes::new_array_buffer(&ctx, b)?)?
-                                    }
-                                    (None, None) => arr.set(1, "")?,
-                                }
-                                ("ws-message", arr.into_value())
-                            }
-                            Event::WsClose {
-                                socket,
-                                code,
-                                reason,
-                                clean,
-                            } => {
-                                let arr = rquickjs::Array::new(ctx.clone())?;
-                                arr.set(0, socket as f64)?;
-                                arr.set(1, code)?;
-                                arr.set(2, reason)?;
-                                arr.set(3, clean)?;
-                                ("ws-close", arr.into_value())
-                            }
-                        };
-                        let p: Promise = deliver.call((host, kind, payload))?;
-                        let res: rquickjs::Array = p.into_future().await?;
-                        let ok: bool = res.get(0)?;
-                        let reset: bool = res.get(2)?;
-                        if !ok {
-                            let serialized: String = res.get(1)?;
-                            let message: String = res.get(3)?;
-                            return Ok((
-                                Err(CallError {
-                                    message,
-                                    serialized: Some(serialized),
-                                    remote: true,
-                                }),
-                                reset,
-                            ));
-                        }
-                        let out = match kind {
-                            "fetch" => {
-                                let v: rquickjs::Array = res.get(1)?;
-                                let status: u16 = v.get(0)?;
-                                let flat: Vec<String> = v.get(1)?;
-                                let body: Value = v.get(2)?;
-                                let headers = flat.chunks(2).filter_map(|c| match c {
-                                    [k, v] => Some((k.clone(), v.clone())),
-                                    _ => None,
-                                });
-                                let ticket: Option<f64> = v.get(3)?;
-                                Outcome::Fetch {
-                                    status,
-                                    headers: headers.collect(),
-                                    body: verge_js::bytes::copy_bytes(&body).unwrap_or_default(),
-                                    websocket: ticket
-                                        .and_then(|t| verge_web::websocket::take_ticket(t as u64)),
-                                }
-                            }
-                            "rpc" => Outcome::Rpc(res.get(1)?),
-                            _ => Outcome::Alarm,
-                        };
-                        Ok((Ok(out), reset))
-                    }
-                    .await;
-                    match r.catch(&ctx) {
-                        Ok(x) => Ok(x),
-                        Err(e) => {
-                            let ex = verge_js::isolate::caught_to_exception(&ctx, e);
-                            Err(CallError::infra(ex.to_string()))
-                        }
-                    }
-                },
-            ),
-        )
-        .await;
+    let label = verge_js::meter::current_request_id()
+        .unwrap_or_else(|| format!("do:{}", &id[..8.min(id.len())]));
+    let result = verge_web::invoke::invoke(
+        inst.iso.clone(),
+        Target::Object(inst.host.clone()),
+        event,
+        label,
+    )
+    .await;
     inst.inflight.set(inst.inflight.get() - 1);
     inst.last_used.set(Instant::now());
-    if meter.exceeded() {
-        inst.iso.poison();
+    if let Err(e) = &result
+        && e.resets_object()
+    {
         remove_instance(&key, &inst);
-        return Err(CallError::infra(
-            "Durable Object exceeded its CPU time limit and was reset.",
-        ));
     }
-    match result {
-        Ok((r, reset)) => {
-            if reset {
-                remove_instance(&key, &inst);
-            }
-            r
-        }
-        Err(e) => {
-            remove_instance(&key, &inst);
-            Err(e)
-        }
-    }
+    result
 }

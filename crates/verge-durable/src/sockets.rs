@@ -7,16 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
+use verge_web::invoke::{Event, WsData};
 use verge_web::websocket::{WsEndpoint, WsMsg};
 
-use crate::runtime::{DurableRuntime, Event};
-
-/// Most tags per socket (Workers: 10), and their length (256).
-pub const MAX_TAGS: usize = 10;
-/// Longest tag.
-pub const MAX_TAG_LEN: usize = 256;
-/// Largest serialized attachment (Workers: 16,384 bytes).
-pub const MAX_ATTACHMENT: usize = 16_384;
+use crate::runtime::DurableRuntime;
 
 pub(crate) struct Socket {
     tx: mpsc::UnboundedSender<WsMsg>,
@@ -75,16 +69,14 @@ pub(crate) fn adopt(
                         let _ = tx.send(WsMsg::Text(res));
                         continue;
                     }
-                    Event::WsMessage {
+                    Event::WebSocketMessage {
                         socket: sock,
-                        text: Some(t),
-                        binary: None,
+                        data: WsData::Text(t),
                     }
                 }
-                Some(WsMsg::Binary(b)) => Event::WsMessage {
+                Some(WsMsg::Binary(b)) => Event::WebSocketMessage {
                     socket: sock,
-                    text: None,
-                    binary: Some(b),
+                    data: WsData::Binary(b),
                 },
                 Some(WsMsg::Close(code, reason)) => {
                     // The runtime completes the close handshake (web_socket_auto_reply_to_close).
@@ -92,23 +84,23 @@ pub(crate) fn adopt(
                         if code == 1005 { 1000 } else { code },
                         reason.clone(),
                     ));
-                    Event::WsClose {
+                    Event::WebSocketClose {
                         socket: sock,
                         code,
                         reason,
                         clean: true,
                     }
                 }
-                None => Event::WsClose {
+                None => Event::WebSocketClose {
                     socket: sock,
                     code: 1006,
                     reason: String::new(),
                     clean: false,
                 },
             };
-            let closing = matches!(event, Event::WsClose { .. });
-            if let Err(e) = crate::runtime::deliver_local(&rt, ns, &id, name.clone(), event).await {
-                tracing::warn!(object = %id, "WebSocket event handler failed: {}", e.message);
+            let closing = matches!(event, Event::WebSocketClose { .. });
+            if let Err(e) = crate::runtime::deliver(&rt, ns, &id, name.clone(), event).await {
+                tracing::warn!(object = %id, "WebSocket event handler failed: {e}");
             }
             if closing {
                 remove(&key, sock);
