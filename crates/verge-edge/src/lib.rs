@@ -1,8 +1,10 @@
-//! verge's HTTP front: the server on every isolate thread, routing a request to a worker,
-//! request ids (`cf-ray`), the edge headers and `request.cf`, and error pages.
+//! verge's HTTP front: the server on every isolate thread, the request pipeline (request id,
+//! URL, edge steps, the deployment's worker, response framing, logging), the edge headers and
+//! `request.cf`, and error pages.
 //!
-//! The edge owns HTTP; it must not know how JS runs (that is `verge-js`) nor what a binding
-//! does. Algorithms with no hyper types (request ids) live in their own modules.
+//! The edge owns HTTP; it must not know how JS runs (that is `verge-js`), how workers are
+//! assembled (that is `verge-worker`) nor what a binding does. Algorithms with no hyper
+//! types (request ids) live in their own modules.
 //!
 //! ```
 //! let id = verge_edge::request_id::new_ray_id("DEV");
@@ -10,9 +12,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod pipeline;
+pub mod request;
 pub mod request_id;
-pub mod router;
+pub mod response;
 pub mod server;
+pub mod steps;
 
-pub use router::Router;
-pub use server::{EdgeConfig, Listeners, serve};
+pub use pipeline::EdgeConfig;
+pub use server::{Listeners, Server, serve};

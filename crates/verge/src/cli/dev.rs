@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use verge_js::{Extension, IsolateThreads, WorkerLimits, WorkerSpec};
+use verge_js::IsolateThreads;
+use verge_worker::{Deployment, DeploymentOptions, WorkerSource};
 
-use super::ProjectArgs;
-use super::watch::{Change, ProjectWatcher};
+use super::watch::FileWatcher;
 
 /// Arguments of `verge dev`.
 #[derive(clap::Args, Debug, Clone)]
@@ -22,9 +22,10 @@ pub struct DevArgs {
     /// Address to listen on (default: `dev.ip` from the config, else 127.0.0.1).
     #[arg(long)]
     pub ip: Option<IpAddr>,
-    /// Path to the wrangler config file.
+    /// Path to a wrangler config file. Repeat to run several workers in one process: the
+    /// first serves HTTP, the others are reachable through bindings.
     #[arg(long, short = 'c')]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// Environment from `[env.<name>]` to use.
     #[arg(long, short = 'e')]
     pub env: Option<String>,
@@ -49,17 +50,10 @@ pub struct DevArgs {
     /// Evict Durable Objects idle for this long (ms); their storage stays.
     #[arg(long, default_value_t = 30_000)]
     pub do_idle_ms: u64,
-}
-
-impl DevArgs {
-    fn project(&self) -> ProjectArgs {
-        ProjectArgs {
-            dir: self.dir.clone().unwrap_or_else(|| PathBuf::from(".")),
-            config: self.config.clone(),
-            env: self.env.clone(),
-            persist_to: self.persist_to.clone(),
-        }
-    }
+    /// Serve `GET /__scheduled?cron=…`, which runs the worker's `scheduled()` handler (as
+    /// `wrangler dev --test-scheduled`).
+    #[arg(long)]
+    pub test_scheduled: bool,
 }
 
 fn default_cf() -> serde_json::Map<String, serde_json::Value> {
@@ -100,122 +94,122 @@ fn load_cf(path: &Path) -> anyhow::Result<serde_json::Map<String, serde_json::Va
     }
 }
 
-/// Everything built from one read of the project: the worker version to serve.
-struct Build {
-    spec: Arc<WorkerSpec>,
-    port: Option<u16>,
-    ip: Option<String>,
-    kv_sweep: Vec<Arc<verge_kv::KvNamespace>>,
-    durable: Option<Arc<verge_durable::DurableRuntime>>,
+/// Raises the soft limit of open files to the hard limit (each live Durable Object holds three
+/// files, each connection one); returns the limit now in force.
+fn raise_nofile_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::debug!("cannot raise the open-files limit: {e}");
+            rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .map(|(soft, _)| soft)
+                .unwrap_or(1024)
+        }
+    }
 }
 
-fn build(
-    args: &DevArgs,
-    project: &ProjectArgs,
-    threads: &Arc<IsolateThreads>,
-) -> anyhow::Result<Build> {
-    let loaded = project.load()?;
-    let config = loaded.config;
-    let config_dir = loaded
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let config_dir = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
-    let main = std::fs::canonicalize(&config.main)
-        .with_context(|| format!("main module {}", config.main.display()))?;
-    let root = if main.starts_with(&config_dir) {
-        config_dir
-    } else {
-        main.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let main_name = main
-        .strip_prefix(&root)
-        .map(|p| {
-            p.components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
+/// SIGTERM and SIGINT, registered once (from then on they no longer kill the process: verge
+/// stops itself, draining what is in flight).
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        Ok(Signals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("listening for SIGTERM")?,
         })
-        .unwrap_or_else(|_| main.to_string_lossy().into_owned());
-
-    let cpu_ms = args
-        .cpu_ms
-        .or(config.limits.cpu_ms)
-        .unwrap_or(verge_js::limits::DEFAULT_CPU_MS);
-    let memory_bytes = config
-        .limits
-        .memory_mb
-        .map(|mb| (mb as usize) << 20)
-        .unwrap_or(verge_js::limits::DEFAULT_MEMORY_BYTES);
-    let limits = WorkerLimits {
-        cpu: Duration::from_millis(cpu_ms),
-        memory_bytes,
-        ..WorkerLimits::default()
-    };
-
-    let state_dir = project.state_dir();
-    std::fs::create_dir_all(&state_dir)
-        .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
-    let mut extensions: Vec<Arc<dyn Extension>> = vec![
-        Arc::new(verge_web::WebExtension::new(config.name.clone())),
-        Arc::new(verge_crypto::CryptoExtension::new()),
-        Arc::new(verge_web::VarsExtension::new(config.vars.clone())),
-    ];
-    let idle = Duration::from_millis(args.do_idle_ms);
-    let bindings = super::bindings::build(&config, &state_dir, threads, idle)?;
-    extensions.extend(bindings.extensions);
-    let spec = WorkerSpec::new(config.name.clone(), root, main_name, limits, extensions);
-    if let Some(d) = &bindings.durable {
-        d.bind_spec(&spec);
     }
-    Ok(Build {
-        spec,
-        port: config.dev.port,
-        ip: config.dev.ip,
-        kv_sweep: bindings.kv_sweep,
-        durable: bindings.durable,
-    })
-}
 
-/// Loads an isolate for `spec` on thread 0 to surface load errors before serving it (thread 0
-/// then serves with that isolate).
-fn validate(threads: &IsolateThreads, spec: &Arc<WorkerSpec>) -> anyhow::Result<()> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let spec2 = spec.clone();
-    threads.spawn_on(0, move || async move {
-        let r = verge_js::registry::isolate_for(&spec2)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string());
-        let _ = tx.send(r);
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => bail!("{e}"),
-        Err(_) => bail!("loading the worker timed out"),
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
+
+/// How long a stop may wait for in-flight requests before exiting anyway (SIGTERM must end
+/// verge within 10 s).
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// Runs `verge dev`.
 pub fn run(args: DevArgs) -> anyhow::Result<()> {
-    let project = args.project();
     let n = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     });
+    let nofile = raise_nofile_limit();
     let threads = Arc::new(IsolateThreads::start(n).context("starting isolate threads")?);
-    let first = build(&args, &project, &threads)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(args, n, nofile, threads))
+}
 
-    let ip: IpAddr = match (args.ip, first.ip.as_deref()) {
+async fn serve(
+    args: DevArgs,
+    n: usize,
+    nofile: u64,
+    threads: Arc<IsolateThreads>,
+) -> anyhow::Result<()> {
+    let mut signals = Signals::new()?;
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let sources: Vec<WorkerSource> = if args.config.is_empty() {
+        vec![WorkerSource {
+            dir: dir.clone(),
+            config: None,
+            env: args.env.clone(),
+        }]
+    } else {
+        args.config
+            .iter()
+            .map(|c| WorkerSource {
+                dir: dir.clone(),
+                config: Some(c.clone()),
+                env: args.env.clone(),
+            })
+            .collect()
+    };
+    let state_dir = args
+        .persist_to
+        .clone()
+        .unwrap_or_else(|| dir.join(".verge"));
+    let backends = Arc::new(
+        verge_store::sqlite::SqliteBackends::new(&state_dir)
+            .with_context(|| format!("creating the state directory {}", state_dir.display()))?,
+    );
+    let options = DeploymentOptions {
+        cpu_ms: args.cpu_ms,
+        do_idle: Duration::from_millis(args.do_idle_ms),
+        max_live_objects_per_thread: verge_durable::limits::max_live_per_thread(nofile, n),
+        clock: verge_store::clock_from_env(),
+    };
+    let deployment = Deployment::new(
+        sources,
+        backends,
+        threads.clone(),
+        options,
+        Box::new(|w| eprintln!("warning: {w}")),
+    )?;
+    let http = deployment.http_worker();
+    let ip: IpAddr = match (args.ip, http.dev().ip.as_deref()) {
         (Some(ip), _) => ip,
         (None, Some("localhost")) | (None, None) => IpAddr::from([127, 0, 0, 1]),
         (None, Some(s)) => s
             .parse()
             .with_context(|| format!("dev.ip {s:?} is not an IP address"))?,
     };
-    let port = args.port.or(first.port).unwrap_or(8787);
+    let port = args.port.or(http.dev().port).unwrap_or(8787);
     let cf = match &args.cf {
         Some(p) => load_cf(p)?,
         None => default_cf(),
@@ -225,114 +219,64 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     // until the worker has loaded, so no request ever sees a worker that fails to start.
     let listeners = verge_edge::Listeners::bind(SocketAddr::new(ip, port), threads.len())
         .with_context(|| format!("listening on {ip}:{port}"))?;
-    validate(&threads, &first.spec).context("loading the worker")?;
-
-    let router = Arc::new(verge_edge::Router::new(first.spec.clone()));
+    tokio::select! {
+        r = deployment.load() => r.context("loading the worker")?,
+        _ = signals.recv() => {
+            println!("verge dev: shutting down");
+            return Ok(());
+        }
+    }
     let edge = verge_edge::EdgeConfig {
         addr: SocketAddr::new(ip, port),
         colo: args.colo.clone(),
         cf,
         expose_errors: true,
     };
-    let addr = verge_edge::serve(&threads, listeners, edge, router.clone());
+    let mut steps: Vec<Box<dyn verge_edge::steps::Step>> = Vec::new();
+    if args.test_scheduled {
+        steps.push(Box::new(verge_edge::steps::TestScheduled));
+    }
+    let server = verge_edge::serve(&threads, listeners, edge, deployment.clone(), steps);
     // Watch before announcing the address, so no edit made after startup is missed (requests
     // are already being served meanwhile).
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Change>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
     let mut watcher = if args.no_reload {
         None
     } else {
-        Some(ProjectWatcher::start(
-            &project.dir,
-            &project.state_dir(),
-            tx,
-        )?)
+        Some(FileWatcher::start(deployment.watched_files(), tx).context("watching the project")?)
     };
     println!(
-        "verge dev: serving {} on http://{addr} ({n} isolate threads)",
-        first.spec.name()
+        "verge dev: serving {} on http://{} ({n} isolate threads)",
+        http.name(),
+        server.local_addr()
     );
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let kv_sweep = first.kv_sweep;
-    let durable = first.durable;
-    rt.block_on(async move {
-        if let Some(d) = durable {
-            tokio::spawn(verge_durable::DurableRuntime::run_alarms(Arc::downgrade(
-                &d,
-            )));
-        }
-        let _sweep = (!kv_sweep.is_empty())
-            .then(|| verge_kv::spawn_expiry(kv_sweep, super::bindings::KV_EXPIRY_SWEEP));
-        loop {
-            tokio::select! {
-                _ = shutdown_signal() => break,
-                Some(change) = rx.recv() => {
-                    // Debounce: editors write several events per save.
-                    tokio::time::sleep(Duration::from_millis(150)).await;
-                    let mut appeared = change.appeared;
-                    while let Ok(c) = rx.try_recv() {
-                        appeared.extend(c.appeared);
-                    }
-                    if let Some(w) = &mut watcher {
-                        w.watch_appeared(&appeared);
-                    }
-                    reload(&args, &project, &threads, &router);
+    loop {
+        tokio::select! {
+            _ = signals.recv() => break,
+            Some(mut changed) = rx.recv() => {
+                // Debounce: editors write several events per save.
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                while let Ok(more) = rx.try_recv() {
+                    changed.extend(more);
+                }
+                let reload = deployment.reload(&changed);
+                tokio::select! {
+                    _ = reload => {}
+                    _ = signals.recv() => break,
+                }
+                if let Some(w) = &mut watcher {
+                    w.set_files(deployment.watched_files());
                 }
             }
         }
-        println!("verge dev: shutting down");
-        anyhow::Ok(())
-    })
-}
-
-fn reload(
-    args: &DevArgs,
-    project: &ProjectArgs,
-    threads: &Arc<IsolateThreads>,
-    router: &verge_edge::Router,
-) {
-    let next = match build(args, project, threads) {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!("reload failed, still serving the previous version: {e:#}");
-            return;
-        }
-    };
-    if let Err(e) = validate(threads, &next.spec) {
-        tracing::error!("reload failed, still serving the previous version: {e:#}");
-        return;
     }
-    if let Some(d) = &next.durable {
-        tokio::spawn(verge_durable::DurableRuntime::run_alarms(Arc::downgrade(d)));
+    println!("verge dev: shutting down");
+    let _ = std::io::stdout().flush();
+    if !server.shutdown(DRAIN_DEADLINE).await {
+        tracing::warn!("requests still in flight after {DRAIN_DEADLINE:?}; stopping anyway");
     }
-    let old = router.replace(next.spec);
-    let old_id = old.id();
-    threads.broadcast(move || async move { verge_js::registry::evict(old_id) });
-    tracing::info!("reloaded {}", old.name());
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    deployment.shutdown();
+    Ok(())
 }

@@ -1,6 +1,5 @@
 //! Command-line front: argument types shared by the subcommands.
 
-pub mod bindings;
 pub mod d1;
 pub mod dev;
 pub mod kv;

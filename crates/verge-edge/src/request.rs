@@ -1,0 +1,138 @@
+//! The request a worker sees: its absolute URL, the edge headers (`cf-connecting-ip`,
+//! `cf-ipcountry`, `x-forwarded-for`, …) and `request.cf`, built from the HTTP request.
+
+use std::rc::Rc;
+
+use futures::StreamExt;
+use http::request::Parts;
+use http_body::Body as _;
+use hyper::body::Incoming;
+use verge_web::body::ByteStream;
+use verge_web::invoke::IncomingRequest;
+
+use crate::pipeline::Shared;
+
+/// What the edge knows of a request before the worker runs.
+#[derive(Debug)]
+pub struct EdgeRequest {
+    /// The request id (`cf-ray`).
+    pub ray: String,
+    /// The absolute URL the worker sees.
+    pub url: String,
+    /// The client's address.
+    pub ip: Rc<str>,
+    /// `http://` + host length: where the path starts in [`EdgeRequest::url`].
+    path_at: usize,
+}
+
+impl EdgeRequest {
+    pub(crate) fn new(parts: &mut Parts, shared: &Shared, ray: String, ip: Rc<str>) -> Self {
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+            .unwrap_or_else(|| shared.config.addr.to_string());
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let mut url = String::with_capacity(7 + host.len() + path.len());
+        url.push_str("http://");
+        url.push_str(&host);
+        let path_at = url.len();
+        url.push_str(path);
+        EdgeRequest {
+            ray,
+            url,
+            ip,
+            path_at,
+        }
+    }
+
+    /// The path and query of the URL.
+    pub fn path(&self) -> &str {
+        &self.url[self.path_at..]
+    }
+}
+
+fn request_body(body: Incoming) -> Option<ByteStream> {
+    if body.is_end_stream() {
+        return None;
+    }
+    let stream = http_body_util::BodyStream::new(body).filter_map(|frame| async move {
+        match frame {
+            Ok(f) => f.into_data().ok().map(Ok),
+            Err(e) => Some(Err(e.to_string())),
+        }
+    });
+    Some(Box::pin(stream))
+}
+
+/// The request for the worker: edge headers added, client-sent `cf-*` ones dropped.
+pub(crate) fn worker_request(
+    edge: &EdgeRequest,
+    parts: &Parts,
+    body: Incoming,
+    shared: &Shared,
+) -> IncomingRequest {
+    let protocol = match parts.version {
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
+    let ip = &edge.ip;
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 6);
+    let mut accept_encoding = None;
+    let mut forwarded_for = None;
+    for (name, value) in &parts.headers {
+        let n = name.as_str();
+        if n.starts_with("cf-") || n == "x-real-ip" || n == "x-forwarded-proto" {
+            continue; // set by the edge below; clients may not forge them
+        }
+        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if n == "accept-encoding" {
+            accept_encoding = Some(v.clone());
+        }
+        if n == "x-forwarded-for" {
+            forwarded_for = Some(v);
+            continue;
+        }
+        headers.push((n.to_string(), v));
+    }
+    headers.push(("cf-connecting-ip".into(), ip.to_string()));
+    headers.push(("cf-ipcountry".into(), shared.country.clone()));
+    headers.push(("cf-ray".into(), edge.ray.clone()));
+    headers.push(("cf-visitor".into(), r#"{"scheme":"http"}"#.into()));
+    headers.push(("x-forwarded-proto".into(), "http".into()));
+    headers.push(("x-real-ip".into(), ip.to_string()));
+    headers.push((
+        "x-forwarded-for".into(),
+        match forwarded_for {
+            Some(f) => format!("{f}, {ip}"),
+            None => ip.to_string(),
+        },
+    ));
+    let mut cf_json = shared.cf_prefix.clone();
+    if cf_json.len() > 1 {
+        cf_json.push(',');
+    }
+    cf_json.push_str("\"httpProtocol\":\"");
+    cf_json.push_str(protocol); // a constant without characters to escape
+    cf_json.push('"');
+    if let Some(ae) = accept_encoding {
+        cf_json.push_str(",\"clientAcceptEncoding\":");
+        cf_json.push_str(&serde_json::to_string(&ae).unwrap_or_else(|_| "\"\"".into()));
+    }
+    cf_json.push('}');
+    IncomingRequest {
+        id: edge.ray.clone(),
+        method: parts.method.as_str().to_string(),
+        url: edge.url.clone(),
+        headers,
+        body: request_body(body),
+        cf_json: Some(cf_json),
+    }
+}

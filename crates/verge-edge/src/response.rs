@@ -1,0 +1,159 @@
+//! Response framing: a worker's response (or an edge error) as an HTTP response, and the
+//! WebSocket handshake when the worker answers `101`.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
+use hyper_util::rt::TokioIo;
+use verge_web::invoke::{InvokeError, OutgoingBody, OutgoingResponse};
+
+/// Response body type of the edge.
+pub type EdgeBody = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// A plain-text response.
+pub fn full(status: StatusCode, text: String) -> Response<EdgeBody> {
+    let mut r = Response::new(
+        Full::new(Bytes::from(text))
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+    );
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=UTF-8"),
+    );
+    r
+}
+
+fn empty() -> EdgeBody {
+    http_body_util::Empty::new()
+        .map_err(|e: Infallible| match e {})
+        .boxed_unsync()
+}
+
+/// The worker's response as an HTTP response (a `101` completes the WebSocket handshake).
+pub(crate) fn from_worker(
+    out: OutgoingResponse,
+    parts: &mut Parts,
+    ray: &str,
+) -> Response<EdgeBody> {
+    let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body: EdgeBody = match out.body {
+        OutgoingBody::Empty => empty(),
+        OutgoingBody::Full(b) => Full::new(b)
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+        OutgoingBody::WebSocket(ep) => {
+            let key = parts.headers.get("sec-websocket-key").cloned();
+            let on_upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+            return websocket_response(out.headers, key, on_upgrade, ep, ray);
+        }
+        OutgoingBody::Stream(rx) => {
+            let s = futures::stream::unfold(rx, |mut rx| async move {
+                rx.recv()
+                    .await
+                    .map(|item| (item.map(Frame::data).map_err(std::io::Error::other), rx))
+            });
+            StreamBody::new(s).boxed_unsync()
+        }
+    };
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    append_headers(r.headers_mut(), out.headers);
+    r
+}
+
+fn append_headers(map: &mut HeaderMap, headers: Vec<(String, String)>) {
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            map.append(n, v);
+        }
+    }
+}
+
+/// The error page for an event that produced no response (Cloudflare's error codes).
+pub(crate) fn error_response(e: &InvokeError, ray: &str, expose: bool) -> Response<EdgeBody> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let title = match e.code() {
+        1102 => "Worker exceeded resource limits",
+        _ => "Worker threw exception",
+    };
+    match e {
+        InvokeError::Exception { .. }
+        | InvokeError::Load(_)
+        | InvokeError::NoHandler(_)
+        | InvokeError::Hung(_)
+        | InvokeError::Internal(_) => {
+            tracing::error!(request = %ray, "{title}: {e}")
+        }
+        InvokeError::CpuExceeded | InvokeError::MemoryExceeded => {
+            tracing::warn!(request = %ray, "{title}: {e}")
+        }
+    }
+    let mut text = format!("error code: {}\n{title}\nRay ID: {ray}\n", e.code());
+    if expose {
+        text.push('\n');
+        text.push_str(&e.to_string());
+        text.push('\n');
+    }
+    full(status, text)
+}
+
+/// Answers a worker's `101` response: completes the WebSocket handshake with the client and
+/// pumps frames between the connection and the worker's endpoint.
+fn websocket_response(
+    headers: Vec<(String, String)>,
+    key: Option<HeaderValue>,
+    on_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    ep: verge_web::websocket::WsEndpoint,
+    ray: &str,
+) -> Response<EdgeBody> {
+    let (Some(key), Some(on_upgrade)) = (key, on_upgrade) else {
+        tracing::warn!(request = %ray, "the worker answered 101 with a WebSocket to a request that is not a WebSocket upgrade");
+        return full(
+            StatusCode::UPGRADE_REQUIRED,
+            "The worker returned a WebSocket, but the request was not a WebSocket upgrade (missing Upgrade: websocket / Sec-WebSocket-Key).\n".into(),
+        );
+    };
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let mut r = Response::new(empty());
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    append_headers(r.headers_mut(), headers);
+    let h = r.headers_mut();
+    h.insert(http::header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(
+        http::header::CONNECTION,
+        HeaderValue::from_static("Upgrade"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&accept) {
+        h.insert("sec-websocket-accept", v);
+    }
+    let ray = ray.to_string();
+    tokio::task::spawn_local(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => pump_websocket(TokioIo::new(upgraded), ep).await,
+            Err(e) => tracing::warn!(request = %ray, "WebSocket upgrade failed: {e}"),
+        }
+    });
+    r
+}
+
+async fn pump_websocket<S>(io: S, ep: verge_web::websocket::WsEndpoint)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+    let mut config = WebSocketConfig::default();
+    config.max_message_size = Some(verge_web::websocket::MAX_MESSAGE_BYTES);
+    let socket =
+        tokio_tungstenite::WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+    verge_web::websocket::pump(socket, ep).await;
+}

@@ -1,0 +1,273 @@
+//! The parts a worker is assembled from, in install order: the Web platform first, then one
+//! entry per binding kind — the single list [`PARTS`], as Spin lists its factors.
+//!
+//! A part's *configure* phase runs once per worker version: it reads its section of the
+//! config, asks the deployment's [`Backends`] for the state it needs, and returns the
+//! [`Extension`] that *inits* every isolate (defines classes) and *prepares* `env`, plus the
+//! background [`Task`]s it needs. Adding a binding kind is one `impl Part` and one line in
+//! [`PARTS`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use verge_config::WorkerConfig;
+use verge_js::{Extension, IsolateThreads, WorkerSpec};
+use verge_store::Backends;
+
+use crate::deployment::DeploymentOptions;
+
+/// How often expired KV keys are purged from disk (reads never return them regardless).
+pub const KV_EXPIRY_SWEEP: Duration = Duration::from_secs(60);
+
+/// Every part, in install order.
+pub static PARTS: &[&dyn Part] = &[&Web, &Crypto, &Vars, &Kv, &D1, &DurableObjects];
+
+/// What a part may use while configuring one worker version.
+pub struct Configure<'a> {
+    /// The worker's name.
+    pub worker: &'a str,
+    /// The worker's validated config.
+    pub config: &'a WorkerConfig,
+    /// Where state lives.
+    pub backends: &'a dyn Backends,
+    /// The node's isolate threads.
+    pub threads: &'a Arc<IsolateThreads>,
+    /// Deployment-wide settings.
+    pub options: &'a DeploymentOptions,
+}
+
+/// A part configured for one worker version.
+#[derive(Default)]
+pub struct Configured {
+    /// The extension to install, if the worker uses this part.
+    pub extension: Option<Arc<dyn Extension>>,
+    /// Background work.
+    pub tasks: Vec<Task>,
+    /// Called once the worker version exists (a part that must know its spec).
+    pub on_spec: Vec<OnSpec>,
+    /// What the part leaves out, for the user (each names the config field).
+    pub warnings: Vec<String>,
+}
+
+/// A callback given the worker version once it exists.
+pub type OnSpec = Box<dyn FnOnce(&Arc<WorkerSpec>) + Send>;
+
+/// How long a background task lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskScope {
+    /// As long as the worker version that made it serves (stopped on reload).
+    Version,
+    /// As long as the deployment: started once per key, kept across reloads.
+    Deployment,
+}
+
+/// Background work a part needs (an alarm scheduler, an expiry sweep).
+pub struct Task {
+    /// Names the task in logs; a [`TaskScope::Deployment`] task runs once per key.
+    pub key: String,
+    /// Its lifetime.
+    pub scope: TaskScope,
+    /// The work.
+    pub future: BoxFuture<'static, ()>,
+}
+
+/// A part failed to configure.
+#[derive(Debug, thiserror::Error)]
+#[error("{part}: {message}")]
+pub struct ConfigureError {
+    /// The part (and binding) at fault, e.g. `d1_databases (DB)`.
+    pub part: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// One piece of a worker: the Web platform or a binding kind.
+pub trait Part: Sync {
+    /// The config section or platform piece it covers (for errors).
+    fn name(&self) -> &'static str;
+    /// The configure phase (see the module docs).
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError>;
+}
+
+fn installed(extension: impl Extension) -> Result<Configured, ConfigureError> {
+    Ok(Configured {
+        extension: Some(Arc::new(extension)),
+        ..Configured::default()
+    })
+}
+
+struct Web;
+impl Part for Web {
+    fn name(&self) -> &'static str {
+        "web"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        installed(verge_web::WebExtension::new(cx.worker))
+    }
+}
+
+struct Crypto;
+impl Part for Crypto {
+    fn name(&self) -> &'static str {
+        "crypto"
+    }
+    fn configure(&self, _cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        installed(verge_crypto::CryptoExtension::new())
+    }
+}
+
+struct Vars;
+impl Part for Vars {
+    fn name(&self) -> &'static str {
+        "vars"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        installed(verge_web::VarsExtension::new(cx.config.vars.clone()))
+    }
+}
+
+struct Kv;
+impl Part for Kv {
+    fn name(&self) -> &'static str {
+        "kv_namespaces"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        if cx.config.kv_namespaces.is_empty() {
+            return Ok(Configured::default());
+        }
+        let store = cx.backends.kv().map_err(|e| ConfigureError {
+            part: self.name().into(),
+            message: format!("opening KV state: {e}"),
+        })?;
+        let bindings: Vec<_> = cx
+            .config
+            .kv_namespaces
+            .iter()
+            .map(|ns| {
+                (
+                    ns.binding.clone(),
+                    Arc::new(verge_kv::KvNamespace::new(
+                        store.clone(),
+                        ns.id.clone(),
+                        cx.options.clock.clone(),
+                    )),
+                )
+            })
+            .collect();
+        // One purge covers every namespace of the store.
+        let sweep = verge_kv::expiry_sweep(vec![bindings[0].1.clone()], KV_EXPIRY_SWEEP);
+        Ok(Configured {
+            extension: Some(Arc::new(verge_kv::KvExtension::new(bindings))),
+            tasks: vec![Task {
+                key: "kv-expiry".into(),
+                scope: TaskScope::Deployment,
+                future: Box::pin(sweep),
+            }],
+            ..Configured::default()
+        })
+    }
+}
+
+struct D1;
+impl Part for D1 {
+    fn name(&self) -> &'static str {
+        "d1_databases"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        if cx.config.d1_databases.is_empty() {
+            return Ok(Configured::default());
+        }
+        let mut bindings = Vec::new();
+        for db in &cx.config.d1_databases {
+            let sql = cx
+                .backends
+                .d1(&db.database_id)
+                .map_err(|e| ConfigureError {
+                    part: format!("{} ({})", self.name(), db.binding),
+                    message: format!("opening D1 database {}: {e}", db.database_id),
+                })?;
+            bindings.push((db.binding.clone(), Arc::new(verge_d1::D1Database::new(sql))));
+        }
+        installed(verge_d1::D1Extension::new(bindings))
+    }
+}
+
+struct DurableObjects;
+impl Part for DurableObjects {
+    fn name(&self) -> &'static str {
+        "durable_objects"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        let config = cx.config;
+        let local: Vec<_> = config
+            .durable_objects
+            .iter()
+            .filter(|b| b.script_name.is_none())
+            .collect();
+        let warnings: Vec<String> = config
+            .durable_objects
+            .iter()
+            .filter(|b| b.script_name.is_some())
+            .map(|b| format!("durable_objects binding {}: classes of other workers (script_name) are not supported yet; env.{} is left out", b.name, b.name))
+            .collect();
+        if local.is_empty() {
+            return Ok(Configured {
+                warnings,
+                ..Configured::default()
+            });
+        }
+        let err = |message: String| ConfigureError {
+            part: self.name().into(),
+            message,
+        };
+        let migrations: Vec<verge_durable::Migration> = config
+            .migrations
+            .iter()
+            .map(|m| verge_durable::Migration {
+                tag: m.tag.clone(),
+                new_sqlite_classes: m.new_sqlite_classes.clone(),
+                renamed_classes: m.renamed_classes.clone(),
+                deleted_classes: m.deleted_classes.clone(),
+            })
+            .collect();
+        let backend = cx
+            .backends
+            .durable(cx.worker)
+            .map_err(|e| err(format!("opening Durable Object state: {e}")))?;
+        verge_durable::migrations::apply(backend.as_ref(), &migrations)
+            .map_err(|e| err(format!("migrations: {e}")))?;
+        let namespaces = local
+            .iter()
+            .map(|b| verge_durable::NamespaceConfig {
+                binding: b.name.clone(),
+                class_name: b.class_name.clone(),
+                storage_class: verge_durable::migrations::storage_class(&migrations, &b.class_name),
+                sqlite: verge_durable::migrations::is_sqlite_class(&migrations, &b.class_name),
+            })
+            .collect();
+        let rt = verge_durable::DurableRuntime::new(
+            cx.worker,
+            namespaces,
+            backend,
+            cx.threads.clone(),
+            verge_durable::RuntimeOptions {
+                idle: cx.options.do_idle,
+                max_live_per_thread: cx.options.max_live_objects_per_thread,
+                clock: cx.options.clock.clone(),
+            },
+        );
+        let ext = verge_durable::DurableExtension::new(rt.clone());
+        let bind = ext.clone();
+        Ok(Configured {
+            extension: Some(Arc::new(ext)),
+            tasks: vec![Task {
+                key: format!("alarms:{}", cx.worker),
+                scope: TaskScope::Version,
+                future: Box::pin(verge_durable::alarms::run(Arc::downgrade(&rt))),
+            }],
+            on_spec: vec![Box::new(move |spec| bind.bind(spec))],
+            warnings,
+        })
+    }
+}
