@@ -4,34 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use serde_json::{Map, Value};
-
 use crate::ConfigError;
-use crate::load::normalize;
 use crate::model::*;
-use crate::reader::{Obj, Reader, index, join};
-
-/// A value and its field path.
-pub(crate) type Located<'v> = Option<(&'v Value, String)>;
-
-/// An object in an array and its field path.
-pub(crate) type Entry<'v> = (&'v Map<String, Value>, String);
-
-/// Iterate the objects of an array field.
-pub(crate) fn objects<'v>(
-    r: &Reader,
-    v: &'v Value,
-    field: &str,
-) -> Result<Vec<Entry<'v>>, ConfigError> {
-    r.array(v, field)?
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let f = index(field, i);
-            r.object(item, &f).map(|m| (m, f))
-        })
-        .collect()
-}
+use crate::paths::normalize;
+use crate::reader::{Located, Obj, Reader, join, objects};
 
 /// Binding names seen so far, with the fields they came from.
 #[derive(Default)]

@@ -43,6 +43,7 @@ mod dotenv;
 mod error;
 mod load;
 mod model;
+mod paths;
 mod reader;
 
 pub use compat::{CompatDate, CompatFlags, FlagProblem, is_known_flag};

@@ -1,14 +1,15 @@
 //! Finding, parsing, env-merging and validating a config file.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::bindings::{self, Located, Names, objects};
+use crate::bindings::{self, Names};
 use crate::compat::FlagProblem;
 use crate::dotenv::{parse_named, secret_files};
 use crate::model::*;
-use crate::reader::{Obj, Reader, index, join};
+use crate::paths::normalize;
+use crate::reader::{Located, Obj, Reader, index, join, objects};
 use crate::{CompatDate, CompatFlags, ConfigError};
 
 /// Config file names looked for, in order.
@@ -291,26 +292,6 @@ fn discover(opts: &LoadOptions) -> Result<PathBuf, ConfigError> {
         .map(|name| dir.join(name))
         .find(|p| p.is_file())
         .ok_or(ConfigError::NotFound { dir })
-}
-
-/// Resolve `.` and `..` lexically, like Node's `path.resolve` (which wrangler uses):
-/// `/a/./b/../c` → `/a/c`. Symlinks are not resolved.
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let popped =
-                    matches!(out.components().next_back(), Some(Component::Normal(_))) && out.pop();
-                if !popped && !matches!(out.components().next_back(), Some(Component::RootDir)) {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -866,13 +847,6 @@ mod tests {
         for name in CONFIG_FILE_NAMES {
             assert!(err.contains(name), "{err}");
         }
-    }
-
-    #[test]
-    fn paths_normalize_dot_and_dot_dot_lexically() {
-        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
-        assert_eq!(normalize(Path::new("/../a")), PathBuf::from("/a"));
-        assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
     }
 
     // ---- parsing ----
