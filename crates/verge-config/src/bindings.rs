@@ -37,7 +37,7 @@ pub(crate) fn kv_namespaces(
     r: &mut Reader,
     at: Located<'_>,
     names: &mut Names,
-) -> Result<Vec<KvNamespace>, ConfigError> {
+) -> Result<Vec<KvNamespaceBinding>, ConfigError> {
     let mut kv_namespaces = Vec::new();
     if let Some((v, f)) = at {
         for (map, f) in objects(r, v, &f)? {
@@ -49,7 +49,7 @@ pub(crate) fn kv_namespaces(
                 (Some(id), _) | (None, Some(id)) => id,
                 (None, None) => binding.clone(),
             };
-            kv_namespaces.push(KvNamespace { binding, id });
+            kv_namespaces.push(KvNamespaceBinding { binding, id });
         }
     }
     Ok(kv_namespaces)
@@ -61,7 +61,7 @@ pub(crate) fn d1_databases(
     at: Located<'_>,
     config_dir: &Path,
     names: &mut Names,
-) -> Result<Vec<D1Database>, ConfigError> {
+) -> Result<Vec<D1DatabaseBinding>, ConfigError> {
     let mut d1_databases = Vec::new();
     if let Some((v, f)) = at {
         for (map, f) in objects(r, v, &f)? {
@@ -95,7 +95,7 @@ pub(crate) fn d1_databases(
             let migrations_table = o
                 .opt_string(r, "migrations_table")?
                 .unwrap_or_else(|| "d1_migrations".to_string());
-            d1_databases.push(D1Database {
+            d1_databases.push(D1DatabaseBinding {
                 binding,
                 database_name,
                 database_id,

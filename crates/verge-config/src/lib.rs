@@ -51,7 +51,7 @@ pub use dotenv::parse_dotenv;
 pub use error::ConfigError;
 pub use load::{CONFIG_FILE_NAMES, LoadOptions, Loaded, load};
 pub use model::{
-    AnalyticsEngineDataset, ConsumerKind, D1Database, DevSettings, DoMigration,
-    DurableObjectBinding, KvNamespace, Limits, ModuleKind, ModuleRule, QueueConsumer,
+    AnalyticsEngineDataset, ConsumerKind, D1DatabaseBinding, DevSettings, DoMigration,
+    DurableObjectBinding, KvNamespaceBinding, Limits, ModuleKind, ModuleRule, QueueConsumer,
     QueueProducer, Queues, R2Bucket, RateLimit, Route, ServiceBinding, Warning, WorkerConfig,
 };

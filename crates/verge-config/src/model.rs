@@ -29,9 +29,9 @@ pub struct WorkerConfig {
     /// `route` / `routes`.
     pub routes: Vec<Route>,
     /// `kv_namespaces`.
-    pub kv_namespaces: Vec<KvNamespace>,
+    pub kv_namespaces: Vec<KvNamespaceBinding>,
     /// `d1_databases`.
-    pub d1_databases: Vec<D1Database>,
+    pub d1_databases: Vec<D1DatabaseBinding>,
     /// `durable_objects.bindings`.
     pub durable_objects: Vec<DurableObjectBinding>,
     /// `migrations` (Durable Object class migrations), in file order.
@@ -87,7 +87,7 @@ pub struct Route {
 
 /// `kv_namespaces[]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KvNamespace {
+pub struct KvNamespaceBinding {
     /// `env.<binding>`.
     pub binding: String,
     /// Local namespace identity: `id`, else `preview_id`, else `binding`.
@@ -96,7 +96,7 @@ pub struct KvNamespace {
 
 /// `d1_databases[]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct D1Database {
+pub struct D1DatabaseBinding {
     /// `env.<binding>`.
     pub binding: String,
     /// `database_name`.
