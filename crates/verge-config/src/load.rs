@@ -8,7 +8,7 @@ use crate::bindings::{self, Names};
 use crate::compat::FlagProblem;
 use crate::dotenv::{parse_named, secret_files};
 use crate::model::*;
-use crate::paths::normalize;
+use crate::paths::{is_file_unfollowed, normalize, relative_below};
 use crate::reader::{Located, Obj, Reader, index, join, objects};
 use crate::{CompatDate, CompatFlags, ConfigError};
 
@@ -517,11 +517,18 @@ fn build(
     let (v, main_field) = view.inherited("main").ok_or_else(|| r.missing("main"))?;
     let main_text = r.string(v, &main_field)?;
     let main = normalize(&config_dir.join(&main_text));
-    if !main.is_file() {
+    let Some(main_relative) = relative_below(config_dir, &main) else {
+        return Err(ConfigError::MainOutsideProject {
+            file: r.label.clone(),
+            field: main_field,
+            main: main_text,
+        });
+    };
+    if is_file_unfollowed(config_dir, &main_relative) == Some(false) {
         return Err(ConfigError::MainNotFound {
             file: r.label.clone(),
             field: main_field,
-            path: main,
+            main: main_relative,
         });
     }
 
@@ -821,14 +828,15 @@ mod tests {
         let other = HEAD.replace("\"app\"", "\"custom\"");
         let dir = project(&[
             ("wrangler.toml", HEAD),
-            ("configs/dev.toml", &other.replace("src/", "../src/")),
+            ("configs/dev.toml", &other),
+            ("configs/src/index.js", "export default {}"),
         ]);
         let mut o = opts(&dir, None);
         o.config = Some(PathBuf::from("configs/dev.toml"));
         let loaded = load(&o).expect("loads");
         assert_eq!(loaded.config.name, "custom");
         assert_eq!(loaded.path, dir.path().join("configs/dev.toml"));
-        assert_eq!(loaded.config.main, dir.path().join("src/index.js"));
+        assert_eq!(loaded.config.main, dir.path().join("configs/src/index.js"));
     }
 
     #[test]
@@ -1597,21 +1605,69 @@ mod tests {
     }
 
     #[test]
-    fn main_that_does_not_exist_is_an_error_naming_the_resolved_path() {
+    fn main_that_does_not_exist_is_an_error_naming_it_relative_to_the_project() {
         let dir = project(&[(
             "wrangler.toml",
             "main = \"./dist/worker.js\"\ncompatibility_date = \"2025-01-01\"\n",
         )]);
         let err = load(&opts(&dir, None)).expect_err("missing main");
-        let expected = dir.path().join("dist/worker.js");
         assert!(
-            matches!(&err, ConfigError::MainNotFound { field, path, .. } if field == "main" && *path == expected),
+            matches!(&err, ConfigError::MainNotFound { field, main, .. } if field == "main" && main == "dist/worker.js"),
             "{err}"
         );
+        assert_eq!(
+            err.to_string(),
+            "wrangler.toml: field \"main\": entry module \"dist/worker.js\" does not exist in the project directory"
+        );
+    }
+
+    #[test]
+    fn main_outside_the_config_files_directory_is_an_error() {
+        let dir = project(&[("outside.js", "export default {}")]);
+        std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("app/wrangler.toml"),
+            "main = \"../outside.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        )
+        .expect("write");
+        let err = load(&LoadOptions {
+            dir: dir.path().join("app"),
+            ..opts(&dir, None)
+        })
+        .expect_err("main outside");
+        assert_eq!(
+            err.to_string(),
+            "wrangler.toml: field \"main\": entry module \"../outside.js\" is outside the project directory (the directory holding wrangler.toml); move it below that directory"
+        );
+        let abs = dir.path().join("outside.js");
+        let text = format!(
+            "main = {:?}\ncompatibility_date = \"2025-01-01\"\n",
+            abs.display().to_string()
+        );
+        std::fs::write(dir.path().join("app/wrangler.toml"), text).expect("write");
+        let err = load(&LoadOptions {
+            dir: dir.path().join("app"),
+            ..opts(&dir, None)
+        })
+        .expect_err("absolute main outside");
         assert!(
-            err.to_string().contains(&expected.display().to_string()),
+            matches!(err, ConfigError::MainOutsideProject { .. }),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_main_behind_a_symlink_is_left_to_the_runtime_whatever_the_target() {
+        // Whether the target exists is not judged here: a missing file outside must read like an
+        // existing one (the runtime refuses both as outside the project).
+        let dir = project(&[(
+            "wrangler.toml",
+            "main = \"link.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        )]);
+        std::os::unix::fs::symlink("/nonexistent/verge/x.js", dir.path().join("link.js"))
+            .expect("symlink");
+        let c = load(&opts(&dir, None)).expect("loads").config;
+        assert_eq!(c.main, dir.path().join("link.js"));
     }
 
     #[test]

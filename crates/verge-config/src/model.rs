@@ -11,7 +11,9 @@ pub struct WorkerConfig {
     /// Worker name. With an env: the env's `name`, else `<name>-<env>`; with no name at all,
     /// the config directory's name.
     pub name: String,
-    /// Absolute path of the entry module; it exists.
+    /// Absolute path of the entry module, lexically below the config file's directory (the
+    /// project directory). It is a file, unless a symbolic link is on the way: where a link
+    /// leads is for the runtime to check (`verge_js::loader::resolve_within`).
     pub main: PathBuf,
     /// `compatibility_date`, not in the future.
     pub compatibility_date: CompatDate,
