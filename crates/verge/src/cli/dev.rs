@@ -121,23 +121,29 @@ fn build(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let config_dir = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
-    let main = std::fs::canonicalize(&config.main)
-        .with_context(|| format!("main module {}", config.main.display()))?;
-    let root = if main.starts_with(&config_dir) {
-        config_dir
-    } else {
-        main.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let main_name = main
-        .strip_prefix(&root)
+    // The project is always the config file's directory: `main` lies below it (verge-config
+    // checks that lexically) and must really be inside it, symlinks included.
+    let file = loaded
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let main_name = config
+        .main
+        .strip_prefix(&config_dir)
+        .ok()
         .map(|p| {
             p.components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/")
         })
-        .unwrap_or_else(|_| main.to_string_lossy().into_owned());
+        .with_context(|| {
+            format!("{file}: field \"main\": the entry module is outside the project directory")
+        })?;
+    verge_js::loader::resolve_within(&config_dir, &main_name)
+        .with_context(|| format!("{file}: field \"main\""))?;
+    let root = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
 
     let cpu_ms = args
         .cpu_ms
