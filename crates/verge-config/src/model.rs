@@ -19,7 +19,8 @@ pub struct WorkerConfig {
     pub compatibility_date: CompatDate,
     /// `compatibility_flags` as written (all known to verge).
     pub compatibility_flags: Vec<String>,
-    /// Date defaults combined with the explicit flags.
+    /// Date defaults combined with the explicit flags. (verge's runtime does not switch
+    /// behaviour by flag yet; the loader warns about each explicit flag.)
     pub compat: CompatFlags,
     /// `vars` in file order, then secrets (as JSON strings) replacing same-named vars in place
     /// or appended.
@@ -28,7 +29,7 @@ pub struct WorkerConfig {
     pub secret_names: Vec<String>,
     /// `limits`.
     pub limits: Limits,
-    /// `route` / `routes`.
+    /// `route` / `routes` (validated; verge does not route by them yet and warns).
     pub routes: Vec<Route>,
     /// `kv_namespaces`.
     pub kv_namespaces: Vec<KvNamespaceBinding>,
@@ -38,21 +39,22 @@ pub struct WorkerConfig {
     pub durable_objects: Vec<DurableObjectBinding>,
     /// `migrations` (Durable Object class migrations), in file order.
     pub migrations: Vec<DoMigration>,
-    /// `triggers.crons`, each with five fields.
+    /// `triggers.crons`, each with five fields (validated; verge has no cron triggers yet and
+    /// warns).
     pub triggers: Vec<String>,
-    /// `rules`.
+    /// `rules` (validated; verge does not apply them yet and warns).
     pub rules: Vec<ModuleRule>,
     /// `dev` (top level only).
     pub dev: DevSettings,
-    /// `services`.
+    /// `services` (validated; verge does not provide them yet and warns).
     pub services: Vec<ServiceBinding>,
-    /// `queues`.
+    /// `queues` (validated; verge does not provide them yet and warns).
     pub queues: Queues,
-    /// `ratelimits`.
+    /// `ratelimits` (validated; verge does not provide them yet and warns).
     pub ratelimits: Vec<RateLimit>,
-    /// `r2_buckets` (accepted with a warning: verge has no R2).
+    /// `r2_buckets` (validated; verge has no R2 and warns that the bindings are undefined).
     pub r2_buckets: Vec<R2Bucket>,
-    /// `analytics_engine_datasets`.
+    /// `analytics_engine_datasets` (validated; verge does not provide them yet and warns).
     pub analytics_engine_datasets: Vec<AnalyticsEngineDataset>,
 }
 
