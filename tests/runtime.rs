@@ -428,3 +428,128 @@ fn a_handler_that_is_not_async_is_served_like_an_async_one() {
     assert_eq!(get("/nowhere").0, 404);
     assert!(v.wait_for_log("sync failure", Duration::from_secs(5)));
 }
+
+/// Runs `verge dev DIR` on a project that must fail to start; returns stderr. A verge that
+/// starts anyway announces itself on stdout, is killed and fails the test.
+fn start_fails_in(dir: &std::path::Path) -> String {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let state = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verge"))
+        .args(["dev", dir.to_str().unwrap(), "--port", "0", "--no-reload"])
+        .args([
+            "--threads",
+            "1",
+            "--persist-to",
+            state.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    if !first.is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("verge started on {}: {first}", dir.display());
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn symlinks_out_of_the_project_are_refused_without_naming_host_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (project, outside) = (tmp.path().join("project"), tmp.path().join("outside"));
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("worker.js"),
+        "export default { fetch() { return new Response('outside'); } };",
+    )
+    .unwrap();
+    std::fs::write(outside.join("secret.txt"), "host secret").unwrap();
+    let config = |main: &str| {
+        std::fs::write(
+            project.join("wrangler.toml"),
+            format!("name = \"links\"\nmain = \"{main}\"\ncompatibility_date = \"2025-06-01\"\n"),
+        )
+        .unwrap();
+    };
+    let host = tmp.path().to_string_lossy().into_owned();
+
+    // The main module itself, a link to a worker outside.
+    std::os::unix::fs::symlink(outside.join("worker.js"), project.join("main.js")).unwrap();
+    config("main.js");
+    let err = start_fails_in(&project);
+    assert!(
+        err.contains(
+            "wrangler.toml: field \"main\": \"main.js\" leads outside the project directory"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains(&host), "{err}");
+
+    // An import of a link to a file outside, existing or not: the same error.
+    for (link, target) in [("secret.txt", "secret.txt"), ("gone.txt", "gone.txt")] {
+        std::os::unix::fs::symlink(outside.join(target), project.join(link)).unwrap();
+        std::fs::write(
+            project.join("index.js"),
+            format!("import s from './{link}'; export default {{ fetch() {{ return new Response(s); }} }};"),
+        )
+        .unwrap();
+        config("index.js");
+        let err = start_fails_in(&project);
+        assert!(
+            err.contains(&format!(
+                "\"{link}\" leads outside the project directory through a symbolic link"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains(&host), "{err}");
+        assert!(!err.contains("host secret"), "{err}");
+    }
+}
+
+#[test]
+fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined() {
+    let v = Verge::start(
+        &fixture("unsupported-fields"),
+        &["--threads", "1", "--no-reload"],
+    );
+    let expected = [
+        "field \"triggers\": cron triggers are not supported yet",
+        "field \"rules\": module rules are not applied yet",
+        "field \"assets\": static assets are not served yet: every request goes to the worker; env.ASSETS will be undefined",
+        "field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
+        "field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
+        "field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
+        "field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
+        "field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
+        "field \"version_metadata\": version metadata bindings are not supported yet; env.VERSION will be undefined",
+        "field \"ratelimits[0]\": rate limiting bindings are not supported yet; env.LIMITER will be undefined",
+    ];
+    // Warnings are printed before verge announces itself; stderr is read by another thread.
+    let last = format!("warning: wrangler.toml: {}", expected[expected.len() - 1]);
+    assert!(
+        v.wait_for_log(&last, Duration::from_secs(10)),
+        "{}",
+        v.log()
+    );
+    let log = v.log();
+    for w in expected {
+        assert!(
+            log.contains(&format!("warning: wrangler.toml: {w}")),
+            "{w}\n{log}"
+        );
+    }
+    // What the warnings say is true: none of these bindings is in env.
+    let seen: serde_json::Value = client().get(v.url("/")).send().unwrap().json().unwrap();
+    for name in ["SVC", "JOBS", "FILES", "PG", "ASSETS", "LIMITER", "VERSION"] {
+        assert_eq!(seen[name], "undefined", "{name}: {seen}");
+    }
+}

@@ -4,34 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use serde_json::{Map, Value};
-
 use crate::ConfigError;
-use crate::load::normalize;
 use crate::model::*;
-use crate::reader::{Obj, Reader, index, join};
-
-/// A value and its field path.
-pub(crate) type Located<'v> = Option<(&'v Value, String)>;
-
-/// An object in an array and its field path.
-pub(crate) type Entry<'v> = (&'v Map<String, Value>, String);
-
-/// Iterate the objects of an array field.
-pub(crate) fn objects<'v>(
-    r: &Reader,
-    v: &'v Value,
-    field: &str,
-) -> Result<Vec<Entry<'v>>, ConfigError> {
-    r.array(v, field)?
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let f = index(field, i);
-            r.object(item, &f).map(|m| (m, f))
-        })
-        .collect()
-}
+use crate::paths::normalize;
+use crate::reader::{Located, Obj, Reader, join, objects};
 
 /// Binding names seen so far, with the fields they came from.
 #[derive(Default)]
@@ -61,7 +37,7 @@ pub(crate) fn kv_namespaces(
     r: &mut Reader,
     at: Located<'_>,
     names: &mut Names,
-) -> Result<Vec<KvNamespace>, ConfigError> {
+) -> Result<Vec<KvNamespaceBinding>, ConfigError> {
     let mut kv_namespaces = Vec::new();
     if let Some((v, f)) = at {
         for (map, f) in objects(r, v, &f)? {
@@ -69,14 +45,35 @@ pub(crate) fn kv_namespaces(
             let o = Obj { map, path: &f };
             let binding = o.name(r, "binding")?;
             names.add(&binding, o.field("binding"), true);
+            warn_remote(r, &o, &binding)?;
             let id = match (o.opt_string(r, "id")?, o.opt_string(r, "preview_id")?) {
-                (Some(id), _) | (None, Some(id)) => id,
+                (Some(id), Some(_)) => {
+                    r.warn(
+                        o.field("preview_id"),
+                        format!(
+                            "ignored: verge keeps one local namespace per binding, identified by id (\"{id}\")"
+                        ),
+                    );
+                    id
+                }
+                (Some(id), None) | (None, Some(id)) => id,
                 (None, None) => binding.clone(),
             };
-            kv_namespaces.push(KvNamespace { binding, id });
+            kv_namespaces.push(KvNamespaceBinding { binding, id });
         }
     }
     Ok(kv_namespaces)
+}
+
+/// Warn when a binding verge provides asks to reach Cloudflare (`remote = true`).
+fn warn_remote(r: &mut Reader, o: &Obj<'_, '_>, binding: &str) -> Result<(), ConfigError> {
+    if o.opt_bool(r, "remote")? == Some(true) {
+        r.warn(
+            o.field("remote"),
+            format!("remote bindings are not supported: env.{binding} uses verge's local state"),
+        );
+    }
+    Ok(())
 }
 
 /// `d1_databases`.
@@ -85,7 +82,7 @@ pub(crate) fn d1_databases(
     at: Located<'_>,
     config_dir: &Path,
     names: &mut Names,
-) -> Result<Vec<D1Database>, ConfigError> {
+) -> Result<Vec<D1DatabaseBinding>, ConfigError> {
     let mut d1_databases = Vec::new();
     if let Some((v, f)) = at {
         for (map, f) in objects(r, v, &f)? {
@@ -100,26 +97,40 @@ pub(crate) fn d1_databases(
                     "migrations_dir",
                     "migrations_table",
                     "migrations_pattern",
+                    "database_internal_env",
                     "remote",
                 ],
             );
             let o = Obj { map, path: &f };
             let binding = o.name(r, "binding")?;
             names.add(&binding, o.field("binding"), true);
+            warn_remote(r, &o, &binding)?;
             let database_name = o.opt_string(r, "database_name")?;
-            o.opt_string(r, "preview_database_id")?;
-            o.opt_string(r, "migrations_pattern")?;
             let database_id = o
                 .opt_string(r, "database_id")?
                 .or_else(|| database_name.clone())
                 .unwrap_or_else(|| binding.clone());
+            if o.opt_string(r, "preview_database_id")?.is_some() {
+                r.warn(
+                    o.field("preview_database_id"),
+                    format!(
+                        "ignored: verge keeps one local database per binding, identified by \"{database_id}\""
+                    ),
+                );
+            }
+            if o.opt_string(r, "migrations_pattern")?.is_some() {
+                r.warn(
+                    o.field("migrations_pattern"),
+                    "ignored: verge applies every .sql file of migrations_dir, in name order",
+                );
+            }
             let dir = o
                 .opt_string(r, "migrations_dir")?
                 .unwrap_or_else(|| "migrations".to_string());
             let migrations_table = o
                 .opt_string(r, "migrations_table")?
                 .unwrap_or_else(|| "d1_migrations".to_string());
-            d1_databases.push(D1Database {
+            d1_databases.push(D1DatabaseBinding {
                 binding,
                 database_name,
                 database_id,
@@ -330,12 +341,6 @@ pub(crate) fn r2_buckets(
             let o = Obj { map, path: &f };
             let binding = o.name(r, "binding")?;
             names.add(&binding, o.field("binding"), true);
-            r.warn(
-                f.clone(),
-                format!(
-                    "R2 is not implemented by verge; binding {binding} will throw on first use"
-                ),
-            );
             r2_buckets.push(R2Bucket {
                 binding,
                 bucket_name: o.opt_string(r, "bucket_name")?,

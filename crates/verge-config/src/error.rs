@@ -161,14 +161,30 @@ pub enum ConfigError {
     },
 
     /// `main` names a file that does not exist.
-    #[error("{file}: field \"{field}\": entry module {} does not exist", path.display())]
+    #[error(
+        "{file}: field \"{field}\": entry module \"{main}\" does not exist in the project directory"
+    )]
     MainNotFound {
         /// File name.
         file: String,
         /// Field path (`main` or `env.<e>.main`).
         field: String,
-        /// The resolved absolute path.
-        path: PathBuf,
+        /// The entry module relative to the project directory, with `/` separators (never the
+        /// host path, so the message is the same wherever the project lives).
+        main: String,
+    },
+
+    /// `main` lies outside the project directory (the directory of the config file).
+    #[error(
+        "{file}: field \"{field}\": entry module \"{main}\" is outside the project directory (the directory holding {file}); move it below that directory"
+    )]
+    MainOutsideProject {
+        /// File name.
+        file: String,
+        /// Field path (`main` or `env.<e>.main`).
+        field: String,
+        /// `main` as written.
+        main: String,
     },
 
     /// Two bindings share a name.

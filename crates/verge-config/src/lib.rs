@@ -10,7 +10,12 @@
 //!
 //! Unknown keys are warnings ([`Loaded::warnings`]), not errors; wrong types on known keys
 //! are errors naming the file and field path. The schema followed is
-//! `shared/spec/wrangler-config.md`.
+//! `shared/spec/wrangler-config.md`, checked against wrangler's own `config-schema.json`.
+//!
+//! Every field verge does not act on is named in a warning that says what happens instead
+//! (`field "services[0]": service bindings are not supported yet; env.AUTH will be
+//! undefined`); fields verge supports in part name the part that is ignored. One table in
+//! `src/fields.rs` decides this for every top-level field.
 //!
 //! ```
 //! use verge_config::{CompatDate, CompatFlags};
@@ -41,8 +46,10 @@ mod bindings;
 mod compat;
 mod dotenv;
 mod error;
+mod fields;
 mod load;
 mod model;
+mod paths;
 mod reader;
 
 pub use compat::{CompatDate, CompatFlags, FlagProblem, is_known_flag};
@@ -50,7 +57,7 @@ pub use dotenv::parse_dotenv;
 pub use error::ConfigError;
 pub use load::{CONFIG_FILE_NAMES, LoadOptions, Loaded, load};
 pub use model::{
-    AnalyticsEngineDataset, ConsumerKind, D1Database, DevSettings, DoMigration,
-    DurableObjectBinding, KvNamespace, Limits, ModuleKind, ModuleRule, QueueConsumer,
+    AnalyticsEngineDataset, ConsumerKind, D1DatabaseBinding, DevSettings, DoMigration,
+    DurableObjectBinding, KvNamespaceBinding, Limits, ModuleKind, ModuleRule, QueueConsumer,
     QueueProducer, Queues, R2Bucket, RateLimit, Route, ServiceBinding, Warning, WorkerConfig,
 };

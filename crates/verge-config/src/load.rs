@@ -1,14 +1,16 @@
 //! Finding, parsing, env-merging and validating a config file.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::bindings::{self, Located, Names, objects};
+use crate::bindings::{self, Names};
 use crate::compat::FlagProblem;
 use crate::dotenv::{parse_named, secret_files};
+use crate::fields::{self, FIELDS, Scope};
 use crate::model::*;
-use crate::reader::{Obj, Reader, index, join};
+use crate::paths::{is_file_unfollowed, normalize, relative_below};
+use crate::reader::{Located, Obj, Reader, index, join, objects};
 use crate::{CompatDate, CompatFlags, ConfigError};
 
 /// Config file names looked for, in order.
@@ -49,91 +51,6 @@ pub struct Loaded {
     /// The config file and every secrets file that exists or could exist next to it.
     pub watch_paths: Vec<PathBuf>,
 }
-
-// Key classes (spec: "Inheritance with [env.<name>]").
-const INHERITED: &[&str] = &[
-    "name",
-    "main",
-    "compatibility_date",
-    "compatibility_flags",
-    "route",
-    "routes",
-    "triggers",
-    "limits",
-    "migrations",
-    "rules",
-];
-/// Inheritable keys verge accepts and ignores.
-const INHERITED_IGNORED: &[&str] = &[
-    "account_id",
-    "workers_dev",
-    "preview_urls",
-    "build",
-    "no_bundle",
-    "minify",
-    "placement",
-    "observability",
-    "assets",
-    "logpush",
-    "upload_source_maps",
-    "base_dir",
-    "find_additional_modules",
-    "preserve_file_names",
-    "tsconfig",
-    "jsx_factory",
-    "jsx_fragment",
-    "keep_names",
-    "compliance_region",
-    "python_modules",
-    "first_party_worker",
-];
-const BINDINGS: &[&str] = &[
-    "vars",
-    "secrets",
-    "kv_namespaces",
-    "durable_objects",
-    "d1_databases",
-    "queues",
-    "r2_buckets",
-    "services",
-    "analytics_engine_datasets",
-    "ratelimits",
-];
-/// Non-inheritable keys verge accepts and ignores.
-const BINDINGS_IGNORED: &[&str] = &[
-    "define",
-    "hyperdrive",
-    "vectorize",
-    "ai",
-    "browser",
-    "images",
-    "workflows",
-    "send_email",
-    "dispatch_namespaces",
-    "mtls_certificates",
-    "tail_consumers",
-    "streaming_tail_consumers",
-    "version_metadata",
-    "pipelines",
-    "secrets_store_secrets",
-    "containers",
-    "logfwdr",
-    "vpc_services",
-    "worker_loaders",
-];
-const TOP_ONLY: &[&str] = &[
-    "keep_vars",
-    "send_metrics",
-    "dev",
-    "site",
-    "alias",
-    "wasm_modules",
-    "text_blobs",
-    "data_blobs",
-    "pages_build_output_dir",
-    "legacy_env",
-];
-const DEPRECATED: &[&str] = &["usage_model", "node_compat", "type", "webpack_config"];
 
 /// Load the config for `opts`: discover, parse, select the env, validate, merge secrets.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
@@ -183,9 +100,13 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     };
     let view = View { root, env };
     if let Some((e, env_map)) = env {
-        for key in BINDINGS.iter().chain(BINDINGS_IGNORED) {
-            let top_has = root.get(*key).is_some_and(|v| !is_empty(v));
-            if top_has && !env_map.contains_key(*key) {
+        for key in FIELDS
+            .iter()
+            .filter(|f| f.scope == Scope::Binding)
+            .map(|f| f.name)
+        {
+            let top_has = root.get(key).is_some_and(|v| !is_empty(v));
+            if top_has && !env_map.contains_key(key) {
                 r.warn(
                     format!("env.{e}.{key}"),
                     format!(
@@ -293,26 +214,6 @@ fn discover(opts: &LoadOptions) -> Result<PathBuf, ConfigError> {
         .ok_or(ConfigError::NotFound { dir })
 }
 
-/// Resolve `.` and `..` lexically, like Node's `path.resolve` (which wrangler uses):
-/// `/a/./b/../c` → `/a/c`. Symlinks are not resolved.
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let popped =
-                    matches!(out.components().next_back(), Some(Component::Normal(_))) && out.pop();
-                if !popped && !matches!(out.components().next_back(), Some(Component::RootDir)) {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 fn is_empty(v: &Value) -> bool {
     match v {
         Value::Object(m) => m.is_empty(),
@@ -399,25 +300,33 @@ fn parse_jsonc(text: &str, label: &str) -> Result<Value, ConfigError> {
 /// Warn about unknown, deprecated and misplaced keys of the top level or an env.
 fn check_env_keys(r: &mut Reader, map: &Map<String, Value>, prefix: &str, top: bool) {
     for key in map.keys() {
-        let k = key.as_str();
-        let field = join(prefix, k);
-        if INHERITED.contains(&k)
-            || INHERITED_IGNORED.contains(&k)
-            || BINDINGS.contains(&k)
-            || BINDINGS_IGNORED.contains(&k)
-        {
-            continue;
-        }
-        if DEPRECATED.contains(&k) {
-            r.warn(field, "deprecated field, ignored");
-        } else if k == "unsafe" {
-            r.warn(field, "unsafe bindings are not supported by verge, ignored");
-        } else if TOP_ONLY.contains(&k) || k == "env" || k == "$schema" {
-            if !top {
+        let field = join(prefix, key);
+        match fields::lookup(key) {
+            None => r.warn(field, "unknown field, ignored"),
+            Some(f) if f.scope == Scope::Legacy => r.warn(field, "deprecated field, ignored"),
+            Some(f) if f.scope == Scope::TopOnly && !top => {
                 r.warn(field, "only allowed at the top level, ignored");
             }
-        } else {
-            r.warn(field, "unknown field, ignored");
+            Some(_) => {}
+        }
+    }
+}
+
+/// Warn about every field of the selected config that verge does not act on (the table in
+/// [`fields`]).
+fn warn_unsupported(r: &mut Reader, view: &View<'_>) {
+    let (route, routes) = view.routes();
+    for field in FIELDS {
+        let at = match (field.scope, field.name) {
+            (Scope::Inherited, "route") => route.clone(),
+            (Scope::Inherited, "routes") => routes.clone(),
+            (Scope::Inherited, name) => view.inherited(name),
+            (Scope::Binding, name) => view.binding(name),
+            (Scope::TopOnly, name) => view.top(name),
+            (Scope::Legacy, _) => None,
+        };
+        if let Some((v, path)) = at {
+            fields::warn_unsupported(r, field, v, &path);
         }
     }
 }
@@ -531,16 +440,36 @@ fn build(
                 opposite: compatibility_flags[b].clone(),
             },
         })?;
+    for (i, flag) in compatibility_flags.iter().enumerate() {
+        let node = if flag.starts_with("nodejs_") {
+            " (verge has no Node.js compatibility layer: no node:* modules, Buffer or process)"
+        } else {
+            ""
+        };
+        r.warn(
+            index(&flags_field, i),
+            format!(
+                "verge does not switch behaviour by compatibility flag yet; \"{flag}\" has no effect{node}"
+            ),
+        );
+    }
 
     // main
     let (v, main_field) = view.inherited("main").ok_or_else(|| r.missing("main"))?;
     let main_text = r.string(v, &main_field)?;
     let main = normalize(&config_dir.join(&main_text));
-    if !main.is_file() {
+    let Some(main_relative) = relative_below(config_dir, &main) else {
+        return Err(ConfigError::MainOutsideProject {
+            file: r.label.clone(),
+            field: main_field,
+            main: main_text,
+        });
+    };
+    if is_file_unfollowed(config_dir, &main_relative) == Some(false) {
         return Err(ConfigError::MainNotFound {
             file: r.label.clone(),
             field: main_field,
-            path: main,
+            main: main_relative,
         });
     }
 
@@ -591,6 +520,7 @@ fn build(
     )?;
 
     bindings::validate_binding_names(r, &names)?;
+    warn_unsupported(r, view);
 
     Ok(WorkerConfig {
         name,
@@ -621,6 +551,12 @@ fn parse_limits(r: &mut Reader, v: &Value, field: &str) -> Result<Limits, Config
     let map = r.object(v, field)?;
     r.check_keys(map, field, &["cpu_ms", "subrequests", "memory_mb"]);
     let o = Obj { map, path: field };
+    if o.get("subrequests").is_some() {
+        r.warn(
+            o.field("subrequests"),
+            "not enforced yet: verge does not limit the number of subrequests",
+        );
+    }
     Ok(Limits {
         cpu_ms: o.opt_int(r, "cpu_ms", 1, 300_000)?,
         subrequests: o.opt_int(r, "subrequests", 0, i64::from(u32::MAX))?,
@@ -658,7 +594,14 @@ fn parse_route(r: &mut Reader, v: &Value, field: &str) -> Result<Route, ConfigEr
             r.check_keys(
                 map,
                 field,
-                &["pattern", "zone_name", "zone_id", "custom_domain"],
+                &[
+                    "pattern",
+                    "zone_name",
+                    "zone_id",
+                    "custom_domain",
+                    "enabled",
+                    "previews_enabled",
+                ],
             );
             let o = Obj { map, path: field };
             Route {
@@ -732,12 +675,34 @@ fn parse_dev(r: &mut Reader, v: &Value, field: &str) -> Result<DevSettings, Conf
             "upstream_protocol",
             "host",
             "inspector_port",
+            "inspector_ip",
             "enable_containers",
             "container_engine",
             "generate_types",
         ],
     );
     let o = Obj { map, path: field };
+    for key in [
+        "upstream_protocol",
+        "host",
+        "inspector_port",
+        "inspector_ip",
+        "enable_containers",
+        "container_engine",
+        "generate_types",
+    ] {
+        if o.get(key).is_some() {
+            r.warn(o.field(key), "ignored: `verge dev` has no such setting");
+        }
+    }
+    if let Some(protocol) = o.opt_string(r, "local_protocol")?
+        && protocol != "http"
+    {
+        r.warn(
+            o.field("local_protocol"),
+            format!("\"{protocol}\" is ignored: `verge dev` serves plain http"),
+        );
+    }
     let port = o
         .opt_int(r, "port", 0, i64::from(u16::MAX))?
         .map(|p| u16::try_from(p).expect("range-checked to fit u16"));
@@ -840,14 +805,15 @@ mod tests {
         let other = HEAD.replace("\"app\"", "\"custom\"");
         let dir = project(&[
             ("wrangler.toml", HEAD),
-            ("configs/dev.toml", &other.replace("src/", "../src/")),
+            ("configs/dev.toml", &other),
+            ("configs/src/index.js", "export default {}"),
         ]);
         let mut o = opts(&dir, None);
         o.config = Some(PathBuf::from("configs/dev.toml"));
         let loaded = load(&o).expect("loads");
         assert_eq!(loaded.config.name, "custom");
         assert_eq!(loaded.path, dir.path().join("configs/dev.toml"));
-        assert_eq!(loaded.config.main, dir.path().join("src/index.js"));
+        assert_eq!(loaded.config.main, dir.path().join("configs/src/index.js"));
     }
 
     #[test]
@@ -866,13 +832,6 @@ mod tests {
         for name in CONFIG_FILE_NAMES {
             assert!(err.contains(name), "{err}");
         }
-    }
-
-    #[test]
-    fn paths_normalize_dot_and_dot_dot_lexically() {
-        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
-        assert_eq!(normalize(Path::new("/../a")), PathBuf::from("/a"));
-        assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
     }
 
     // ---- parsing ----
@@ -978,24 +937,143 @@ mod tests {
     }
 
     #[test]
-    fn accepted_but_ignored_keys_do_not_warn() {
+    fn deploy_only_keys_do_not_warn() {
         let loaded = ok_toml(&format!(
-            "{HEAD}account_id = \"abc\"\nworkers_dev = true\nno_bundle = true\nminify = true\nkeep_vars = true\n\
-             [placement]\nmode = \"smart\"\n[observability]\nenabled = true\n[build]\ncommand = \"npm run build\"\n\
+            "{HEAD}account_id = \"abc\"\nworkers_dev = true\npreview_urls = false\nno_bundle = true\nkeep_vars = true\n\
+             logpush = true\nupload_source_maps = true\nsend_metrics = false\nminify = false\n\
+             [placement]\nmode = \"smart\"\n[observability]\nenabled = true\n\
              [dev]\nport = 8787\nlocal_protocol = \"http\"\n"
         ));
         assert!(loaded.warnings.is_empty(), "{:?}", warnings(&loaded));
     }
 
     #[test]
+    fn bundler_and_build_keys_warn_that_they_have_no_effect() {
+        let loaded = ok_toml(&format!(
+            "{HEAD}minify = true\ntsconfig = \"tsconfig.json\"\n[build]\ncommand = \"npm run build\"\n\
+             [define]\nDEBUG = \"false\"\n[alias]\nfoo = \"./bar.js\"\n"
+        ));
+        assert_eq!(
+            warnings(&loaded),
+            [
+                "wrangler.toml: field \"tsconfig\": verge does not bundle: `main` and the files it imports are loaded as they are, so this has no effect",
+                "wrangler.toml: field \"build\": verge does not run build commands: run it yourself before starting verge; `main` is loaded as it is on disk",
+                "wrangler.toml: field \"minify\": verge does not bundle: `main` and the files it imports are loaded as they are, so this has no effect",
+                "wrangler.toml: field \"define\": verge does not bundle, so these substitutions are not applied",
+                "wrangler.toml: field \"alias\": verge does not bundle, so module aliases are not applied",
+            ]
+        );
+    }
+
+    /// The fields the integration test `unsupported_fields_are_warned_about_by_name` uses too.
+    const UNSUPPORTED: &str = "[[services]]\nbinding = \"SVC\"\nservice = \"other\"\n\
+        [[queues.producers]]\nbinding = \"JOBS\"\nqueue = \"jobs\"\n\
+        [[queues.consumers]]\nqueue = \"jobs\"\n\
+        [[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n\
+        [[hyperdrive]]\nbinding = \"PG\"\nid = \"abc\"\n\
+        [assets]\ndirectory = \"public\"\nbinding = \"ASSETS\"\n\
+        [triggers]\ncrons = [\"*/5 * * * *\"]\n\
+        [[ratelimits]]\nname = \"LIMITER\"\nnamespace_id = \"1001\"\nsimple = { limit = 10, period = 60 }\n\
+        [version_metadata]\nbinding = \"VERSION\"\n\
+        [[rules]]\ntype = \"Text\"\nglobs = [\"**/*.md\"]\n";
+
+    #[test]
+    fn every_field_verge_does_not_implement_is_warned_about_by_name() {
+        let loaded = ok_toml(&format!("{HEAD}{UNSUPPORTED}"));
+        assert_eq!(
+            warnings(&loaded),
+            [
+                "wrangler.toml: field \"triggers\": cron triggers are not supported yet: the worker's scheduled() handler is never called",
+                "wrangler.toml: field \"rules\": module rules are not applied yet: verge types imported files by extension only (.js/.mjs ES module, .txt/.html/.sql Text, .bin Data)",
+                "wrangler.toml: field \"assets\": static assets are not served yet: every request goes to the worker; env.ASSETS will be undefined",
+                "wrangler.toml: field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
+                "wrangler.toml: field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
+                "wrangler.toml: field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
+                "wrangler.toml: field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
+                "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
+                "wrangler.toml: field \"version_metadata\": version metadata bindings are not supported yet; env.VERSION will be undefined",
+                "wrangler.toml: field \"ratelimits[0]\": rate limiting bindings are not supported yet; env.LIMITER will be undefined",
+            ]
+        );
+        // The typed ones are still parsed and validated.
+        let c = &loaded.config;
+        assert_eq!(c.services[0].service, "other");
+        assert_eq!(c.r2_buckets[0].bucket_name.as_deref(), Some("files"));
+        assert_eq!(c.ratelimits[0].limit, 10);
+    }
+
+    #[test]
+    fn unsupported_fields_warn_for_the_selected_env_only() {
+        let dir = project(&[(
+            "wrangler.toml",
+            &format!(
+                "{HEAD}[[services]]\nbinding = \"TOP\"\nservice = \"a\"\n\
+                 [[env.staging.services]]\nbinding = \"STAGING\"\nservice = \"b\"\n\
+                 [[env.prod.hyperdrive]]\nbinding = \"PG\"\nid = \"x\"\n"
+            ),
+        )]);
+        let staging = load(&opts(&dir, Some("staging"))).expect("loads");
+        assert_eq!(
+            warnings(&staging),
+            [
+                "wrangler.toml: field \"env.staging.services[0]\": service bindings are not supported yet; env.STAGING will be undefined"
+            ]
+        );
+        let top = load(&opts(&dir, None)).expect("loads");
+        assert_eq!(
+            warnings(&top),
+            [
+                "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.TOP will be undefined"
+            ]
+        );
+    }
+
+    #[test]
+    fn partly_supported_fields_name_what_is_ignored() {
+        let loaded = ok_toml(&format!(
+            "{HEAD}[limits]\ncpu_ms = 50\nsubrequests = 10\n\
+             [dev]\nport = 9000\nlocal_protocol = \"https\"\ninspector_port = 9229\nhost = \"example.com\"\n\
+             [[kv_namespaces]]\nbinding = \"KV\"\nid = \"prod\"\npreview_id = \"dev\"\nremote = true\n\
+             [[d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"db1\"\npreview_database_id = \"db2\"\nmigrations_pattern = \"*.sql\"\n"
+        ));
+        assert_eq!(
+            warnings(&loaded),
+            [
+                "wrangler.toml: field \"limits.subrequests\": not enforced yet: verge does not limit the number of subrequests",
+                "wrangler.toml: field \"dev.host\": ignored: `verge dev` has no such setting",
+                "wrangler.toml: field \"dev.inspector_port\": ignored: `verge dev` has no such setting",
+                "wrangler.toml: field \"dev.local_protocol\": \"https\" is ignored: `verge dev` serves plain http",
+                "wrangler.toml: field \"kv_namespaces[0].remote\": remote bindings are not supported: env.KV uses verge's local state",
+                "wrangler.toml: field \"kv_namespaces[0].preview_id\": ignored: verge keeps one local namespace per binding, identified by id (\"prod\")",
+                "wrangler.toml: field \"d1_databases[0].preview_database_id\": ignored: verge keeps one local database per binding, identified by \"db1\"",
+                "wrangler.toml: field \"d1_databases[0].migrations_pattern\": ignored: verge applies every .sql file of migrations_dir, in name order",
+            ]
+        );
+    }
+
+    #[test]
+    fn compatibility_flags_warn_that_verge_does_not_switch_on_them() {
+        let loaded = ok_toml(&format!(
+            "{HEAD}compatibility_flags = [\"no_rpc\", \"nodejs_compat\"]\n"
+        ));
+        assert_eq!(
+            warnings(&loaded),
+            [
+                "wrangler.toml: field \"compatibility_flags[0]\": verge does not switch behaviour by compatibility flag yet; \"no_rpc\" has no effect",
+                "wrangler.toml: field \"compatibility_flags[1]\": verge does not switch behaviour by compatibility flag yet; \"nodejs_compat\" has no effect (verge has no Node.js compatibility layer: no node:* modules, Buffer or process)",
+            ]
+        );
+    }
+
+    #[test]
     fn unsafe_and_top_level_only_keys_in_env_warn() {
         let loaded = ok_toml(&format!(
-            "{HEAD}[unsafe]\nbindings = []\n[env.staging.dev]\nport = 1\n"
+            "{HEAD}[[unsafe.bindings]]\nname = \"RAW\"\ntype = \"x\"\n[env.staging.dev]\nport = 1\n"
         ));
         let w = warnings(&loaded);
         assert!(
-            w.iter()
-                .any(|m| m.contains("\"unsafe\"") && m.contains("not supported")),
+            w.iter().any(|m| m.contains("\"unsafe.bindings[0]\"")
+                && m.contains("not supported; env.RAW will be undefined")),
             "{w:?}"
         );
         assert!(
@@ -1135,16 +1213,19 @@ mod tests {
             vec![("MODE".to_string(), json!("staging"))]
         );
         assert!(loaded.config.kv_namespaces.is_empty());
-        let w = warnings(&loaded);
+        let not_inherited = |loaded: &Loaded| {
+            warnings(loaded)
+                .into_iter()
+                .filter(|w| w.contains("not inherited"))
+                .collect::<Vec<_>>()
+        };
+        let w = not_inherited(&loaded);
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(
-            w[0].contains("\"env.staging.kv_namespaces\"") && w[0].contains("not inherited"),
-            "{w:?}"
-        );
+        assert!(w[0].contains("\"env.staging.kv_namespaces\""), "{w:?}");
 
         let loaded = load(&opts(&dir, Some("named"))).expect("loads");
         assert!(loaded.config.vars.is_empty());
-        assert_eq!(loaded.warnings.len(), 2, "{:?}", warnings(&loaded));
+        assert_eq!(not_inherited(&loaded).len(), 2, "{:?}", warnings(&loaded));
     }
 
     #[test]
@@ -1387,7 +1468,7 @@ mod tests {
     }
 
     #[test]
-    fn r2_buckets_are_accepted_with_a_warning() {
+    fn r2_buckets_are_accepted_with_a_warning_that_env_lacks_them() {
         let loaded = ok_toml(&format!(
             "{HEAD}[[r2_buckets]]\nbinding = \"IMAGES\"\nbucket_name = \"img\"\n"
         ));
@@ -1398,7 +1479,7 @@ mod tests {
         assert_eq!(
             warnings(&loaded),
             [
-                "wrangler.toml: field \"r2_buckets[0]\": R2 is not implemented by verge; binding IMAGES will throw on first use"
+                "wrangler.toml: field \"r2_buckets[0]\": R2 buckets are not supported yet; env.IMAGES will be undefined"
             ]
         );
     }
@@ -1623,21 +1704,69 @@ mod tests {
     }
 
     #[test]
-    fn main_that_does_not_exist_is_an_error_naming_the_resolved_path() {
+    fn main_that_does_not_exist_is_an_error_naming_it_relative_to_the_project() {
         let dir = project(&[(
             "wrangler.toml",
             "main = \"./dist/worker.js\"\ncompatibility_date = \"2025-01-01\"\n",
         )]);
         let err = load(&opts(&dir, None)).expect_err("missing main");
-        let expected = dir.path().join("dist/worker.js");
         assert!(
-            matches!(&err, ConfigError::MainNotFound { field, path, .. } if field == "main" && *path == expected),
+            matches!(&err, ConfigError::MainNotFound { field, main, .. } if field == "main" && main == "dist/worker.js"),
             "{err}"
         );
+        assert_eq!(
+            err.to_string(),
+            "wrangler.toml: field \"main\": entry module \"dist/worker.js\" does not exist in the project directory"
+        );
+    }
+
+    #[test]
+    fn main_outside_the_config_files_directory_is_an_error() {
+        let dir = project(&[("outside.js", "export default {}")]);
+        std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("app/wrangler.toml"),
+            "main = \"../outside.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        )
+        .expect("write");
+        let err = load(&LoadOptions {
+            dir: dir.path().join("app"),
+            ..opts(&dir, None)
+        })
+        .expect_err("main outside");
+        assert_eq!(
+            err.to_string(),
+            "wrangler.toml: field \"main\": entry module \"../outside.js\" is outside the project directory (the directory holding wrangler.toml); move it below that directory"
+        );
+        let abs = dir.path().join("outside.js");
+        let text = format!(
+            "main = {:?}\ncompatibility_date = \"2025-01-01\"\n",
+            abs.display().to_string()
+        );
+        std::fs::write(dir.path().join("app/wrangler.toml"), text).expect("write");
+        let err = load(&LoadOptions {
+            dir: dir.path().join("app"),
+            ..opts(&dir, None)
+        })
+        .expect_err("absolute main outside");
         assert!(
-            err.to_string().contains(&expected.display().to_string()),
+            matches!(err, ConfigError::MainOutsideProject { .. }),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_main_behind_a_symlink_is_left_to_the_runtime_whatever_the_target() {
+        // Whether the target exists is not judged here: a missing file outside must read like an
+        // existing one (the runtime refuses both as outside the project).
+        let dir = project(&[(
+            "wrangler.toml",
+            "main = \"link.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        )]);
+        std::os::unix::fs::symlink("/nonexistent/verge/x.js", dir.path().join("link.js"))
+            .expect("symlink");
+        let c = load(&opts(&dir, None)).expect("loads").config;
+        assert_eq!(c.main, dir.path().join("link.js"));
     }
 
     #[test]
@@ -1825,7 +1954,21 @@ crons = []
             Some("shop_events")
         );
         assert_eq!(c.dev.port, Some(8787));
-        assert_eq!(warnings(&loaded).len(), 1, "{:?}", warnings(&loaded)); // the R2 note
+        let fields: Vec<&str> = loaded.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "compatibility_flags[0]",
+                "routes",
+                "triggers",
+                "queues.producers[0]",
+                "queues.consumers[0]",
+                "r2_buckets[0]",
+                "services[0]",
+                "analytics_engine_datasets[0]",
+                "ratelimits[0]",
+            ]
+        );
 
         let loaded = load(&opts(&dir, Some("staging"))).expect("staging loads");
         let c = &loaded.config;
@@ -1837,6 +1980,19 @@ crons = []
         assert!(c.services.is_empty());
         assert_eq!(c.migrations.len(), 2);
         assert_eq!(c.limits.cpu_ms, Some(50));
+        let fields: Vec<&str> = loaded.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "env.staging.queues",
+                "env.staging.r2_buckets",
+                "env.staging.services",
+                "env.staging.analytics_engine_datasets",
+                "env.staging.ratelimits",
+                "compatibility_flags[0]",
+                "env.staging.routes",
+            ]
+        );
     }
 
     #[test]
@@ -1868,7 +2024,17 @@ crons = []
 }"#;
         let dir = project(&[("wrangler.jsonc", text), ("dist/index.js", "")]);
         let loaded = load(&opts(&dir, None)).expect("jsonc loads");
-        assert!(loaded.warnings.is_empty(), "{:?}", warnings(&loaded));
+        let fields: Vec<&str> = loaded.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "compatibility_flags[0]",
+                "triggers",
+                "queues.producers[0]",
+                "queues.consumers[0]",
+                "services[0]",
+            ]
+        );
         assert_eq!(
             loaded.config.vars[0],
             ("APP_MODE".to_string(), json!("production"))
@@ -1876,7 +2042,19 @@ crons = []
         let loaded = load(&opts(&dir, Some("staging"))).expect("staging loads");
         assert_eq!(loaded.config.name, "shop-api-staging");
         assert!(loaded.config.durable_objects.is_empty());
-        // durable_objects, d1_databases, queues and services are not inherited.
-        assert_eq!(loaded.warnings.len(), 4, "{:?}", warnings(&loaded));
+        // durable_objects, d1_databases, queues and services are not inherited; the flags and
+        // the crons are.
+        let fields: Vec<&str> = loaded.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "env.staging.durable_objects",
+                "env.staging.queues",
+                "env.staging.d1_databases",
+                "env.staging.services",
+                "compatibility_flags[0]",
+                "triggers",
+            ]
+        );
     }
 }

@@ -11,13 +11,16 @@ pub struct WorkerConfig {
     /// Worker name. With an env: the env's `name`, else `<name>-<env>`; with no name at all,
     /// the config directory's name.
     pub name: String,
-    /// Absolute path of the entry module; it exists.
+    /// Absolute path of the entry module, lexically below the config file's directory (the
+    /// project directory). It is a file, unless a symbolic link is on the way: where a link
+    /// leads is for the runtime to check (`verge_js::loader::resolve_within`).
     pub main: PathBuf,
     /// `compatibility_date`, not in the future.
     pub compatibility_date: CompatDate,
     /// `compatibility_flags` as written (all known to verge).
     pub compatibility_flags: Vec<String>,
-    /// Date defaults combined with the explicit flags.
+    /// Date defaults combined with the explicit flags. (verge's runtime does not switch
+    /// behaviour by flag yet; the loader warns about each explicit flag.)
     pub compat: CompatFlags,
     /// `vars` in file order, then secrets (as JSON strings) replacing same-named vars in place
     /// or appended.
@@ -26,31 +29,32 @@ pub struct WorkerConfig {
     pub secret_names: Vec<String>,
     /// `limits`.
     pub limits: Limits,
-    /// `route` / `routes`.
+    /// `route` / `routes` (validated; verge does not route by them yet and warns).
     pub routes: Vec<Route>,
     /// `kv_namespaces`.
-    pub kv_namespaces: Vec<KvNamespace>,
+    pub kv_namespaces: Vec<KvNamespaceBinding>,
     /// `d1_databases`.
-    pub d1_databases: Vec<D1Database>,
+    pub d1_databases: Vec<D1DatabaseBinding>,
     /// `durable_objects.bindings`.
     pub durable_objects: Vec<DurableObjectBinding>,
     /// `migrations` (Durable Object class migrations), in file order.
     pub migrations: Vec<DoMigration>,
-    /// `triggers.crons`, each with five fields.
+    /// `triggers.crons`, each with five fields (validated; verge has no cron triggers yet and
+    /// warns).
     pub triggers: Vec<String>,
-    /// `rules`.
+    /// `rules` (validated; verge does not apply them yet and warns).
     pub rules: Vec<ModuleRule>,
     /// `dev` (top level only).
     pub dev: DevSettings,
-    /// `services`.
+    /// `services` (validated; verge does not provide them yet and warns).
     pub services: Vec<ServiceBinding>,
-    /// `queues`.
+    /// `queues` (validated; verge does not provide them yet and warns).
     pub queues: Queues,
-    /// `ratelimits`.
+    /// `ratelimits` (validated; verge does not provide them yet and warns).
     pub ratelimits: Vec<RateLimit>,
-    /// `r2_buckets` (accepted with a warning: verge has no R2).
+    /// `r2_buckets` (validated; verge has no R2 and warns that the bindings are undefined).
     pub r2_buckets: Vec<R2Bucket>,
-    /// `analytics_engine_datasets`.
+    /// `analytics_engine_datasets` (validated; verge does not provide them yet and warns).
     pub analytics_engine_datasets: Vec<AnalyticsEngineDataset>,
 }
 
@@ -87,7 +91,7 @@ pub struct Route {
 
 /// `kv_namespaces[]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KvNamespace {
+pub struct KvNamespaceBinding {
     /// `env.<binding>`.
     pub binding: String,
     /// Local namespace identity: `id`, else `preview_id`, else `binding`.
@@ -96,7 +100,7 @@ pub struct KvNamespace {
 
 /// `d1_databases[]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct D1Database {
+pub struct D1DatabaseBinding {
     /// `env.<binding>`.
     pub binding: String,
     /// `database_name`.

@@ -23,6 +23,28 @@ pub(crate) fn index(prefix: &str, i: usize) -> String {
     format!("{prefix}[{i}]")
 }
 
+/// A value and its field path.
+pub(crate) type Located<'v> = Option<(&'v Value, String)>;
+
+/// An object in an array and its field path.
+pub(crate) type Entry<'v> = (&'v Map<String, Value>, String);
+
+/// Iterate the objects of an array field.
+pub(crate) fn objects<'v>(
+    r: &Reader,
+    v: &'v Value,
+    field: &str,
+) -> Result<Vec<Entry<'v>>, ConfigError> {
+    r.array(v, field)?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let f = index(field, i);
+            r.object(item, &f).map(|m| (m, f))
+        })
+        .collect()
+}
+
 /// Reads fields of one config file, collecting warnings.
 pub(crate) struct Reader {
     /// File name used in messages.

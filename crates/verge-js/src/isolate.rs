@@ -657,6 +657,71 @@ mod tests {
     }
 
     #[test]
+    fn a_symlink_out_of_the_project_is_neither_imported_nor_the_main_module() {
+        let outside = project(&[("secret.txt", "host secret"), ("worker.js", "")]);
+        let dir = project(&[
+            (
+                "index.js",
+                "import s from './secret.txt'; export default { s };",
+            ),
+            (
+                "missing.js",
+                "import s from './gone.txt'; export default { s };",
+            ),
+        ]);
+        std::os::unix::fs::symlink(outside.join("secret.txt"), dir.join("secret.txt")).unwrap();
+        std::os::unix::fs::symlink(outside.join("gone.txt"), dir.join("gone.txt")).unwrap();
+        std::os::unix::fs::symlink(outside.join("worker.js"), dir.join("main.js")).unwrap();
+        let load = |main: &str| {
+            let spec =
+                WorkerSpec::new("w", dir.clone(), main, WorkerLimits::default(), vec![]).unwrap();
+            let err = block_on(Isolate::new(spec)).unwrap_err().to_string();
+            let host = dir.parent().unwrap().to_string_lossy().into_owned();
+            assert!(!err.contains(&host), "{err}");
+            err
+        };
+        let existing = load("index.js");
+        assert!(
+            existing.contains(
+                "\"secret.txt\" leads outside the project directory through a symbolic link"
+            ),
+            "{existing}"
+        );
+        // A link to a file that does not exist reads the same as one to a file that does.
+        let missing = load("missing.js");
+        assert_eq!(
+            missing
+                .replace("missing.js", "index.js")
+                .replace("gone", "secret"),
+            existing
+        );
+        let main = load("main.js");
+        assert!(
+            main.contains("\"main.js\" leads outside the project directory"),
+            "{main}"
+        );
+    }
+
+    #[test]
+    fn a_missing_import_names_it_relative_to_the_project() {
+        let dir = project(&[("index.js", "import './lib/gone.js'; export default {};")]);
+        let spec = WorkerSpec::new(
+            "w",
+            dir.clone(),
+            "index.js",
+            WorkerLimits::default(),
+            vec![],
+        )
+        .unwrap();
+        let err = block_on(Isolate::new(spec)).unwrap_err().to_string();
+        assert!(
+            err.contains("\"lib/gone.js\" does not exist in the project directory"),
+            "{err}"
+        );
+        assert!(!err.contains(&*dir.to_string_lossy()), "{err}");
+    }
+
+    #[test]
     fn a_missing_default_export_is_a_load_error() {
         let dir = project(&[("index.js", "export const x = 1;")]);
         let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]).unwrap();

@@ -2,10 +2,13 @@
 //!
 //! Module names are paths relative to the project root, with `/` separators (`dist/worker.js`),
 //! which is also what stack traces show. Relative imports resolve against the importing module;
-//! nothing outside the root can be imported. Built-in modules (`cloudflare:workers`) come from
+//! nothing outside the root can be imported, not even through a symbolic link (every file is
+//! read through [`resolve_within`]). Built-in modules (`cloudflare:workers`) come from
 //! extensions. File contents are read once per worker version and shared by all its isolates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::ffi::OsString;
+use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -78,8 +81,9 @@ impl ModuleSource {
         files
     }
 
-    /// Reads (once) the module file `name`, relative to the root.
-    pub fn read(&self, name: &str) -> std::io::Result<Arc<Vec<u8>>> {
+    /// Reads (once) the module file `name`, relative to the root; its real path must be inside
+    /// the root ([`resolve_within`]).
+    pub fn read(&self, name: &str) -> Result<Arc<Vec<u8>>, PathError> {
         if let Some(hit) = self
             .cache
             .lock()
@@ -88,7 +92,12 @@ impl ModuleSource {
         {
             return Ok(hit.clone());
         }
-        let bytes = Arc::new(std::fs::read(self.root.join(name))?);
+        let path = resolve_within(&self.root, name)?;
+        let bytes = std::fs::read(&path).map_err(|e| PathError::Io {
+            path: name.to_string(),
+            kind: e.kind(),
+        })?;
+        let bytes = Arc::new(bytes);
         self.cache
             .lock()
             .expect("module cache lock poisoned")
@@ -101,24 +110,23 @@ impl ModuleSource {
         if self.builtins.contains_key(specifier) {
             return Ok(specifier.to_string());
         }
-        if !(specifier.starts_with("./")
-            || specifier.starts_with("../")
-            || specifier.starts_with('/'))
-        {
+        if specifier.starts_with('/') {
+            return Err(format!(
+                "Cannot resolve module \"{specifier}\" imported from \"{base}\": absolute specifiers are \
+                 not supported; import files of the project with a path relative to the importing module"
+            ));
+        }
+        if !(specifier.starts_with("./") || specifier.starts_with("../")) {
             return Err(format!(
                 "Cannot resolve module \"{specifier}\" imported from \"{base}\": only relative imports and \
                  built-in modules ({}) are supported; bundle npm dependencies with wrangler or esbuild first",
                 self.builtin_names()
             ));
         }
-        let joined = if let Some(abs) = specifier.strip_prefix('/') {
-            PathBuf::from(abs)
-        } else {
-            Path::new(base)
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join(specifier)
-        };
+        let joined = Path::new(base)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(specifier);
         let mut parts: Vec<String> = Vec::new();
         for comp in joined.components() {
             match comp {
@@ -151,12 +159,9 @@ impl ModuleSource {
         if let Some(src) = self.builtins.get(name) {
             return Module::declare(ctx.clone(), name, *src);
         }
-        let bytes = self.read(name).map_err(|e| {
-            Error::new_loading_message(
-                name,
-                format!("cannot read {}: {e}", self.root.join(name).display()),
-            )
-        })?;
+        let bytes = self
+            .read(name)
+            .map_err(|e| Error::new_loading_message(name, e.to_string()))?;
         match ModuleKind::for_name(name) {
             Some(ModuleKind::EsModule) => Module::declare(ctx.clone(), name, bytes.as_slice()),
             Some(ModuleKind::Text) => {
@@ -181,6 +186,187 @@ impl ModuleSource {
             )),
         }
     }
+}
+
+/// Why [`resolve_within`] refused a path.
+///
+/// Messages name the path only as it was given (relative to the project directory): never the
+/// host path of the project or of a link target. A link to an existing file outside the project
+/// and a link to a missing one get the same error, so errors cannot be used to probe the host.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// The path starts at the file system root (`/etc/passwd`).
+    #[error(
+        "\"{path}\" is an absolute path; only paths relative to the project directory are allowed"
+    )]
+    Absolute {
+        /// The path as given.
+        path: String,
+    },
+    /// The path has a `..` segment (callers normalize paths before asking).
+    #[error(
+        "\"{path}\" contains a \"..\" segment; only paths inside the project directory are allowed"
+    )]
+    ParentSegment {
+        /// The path as given.
+        path: String,
+    },
+    /// A symbolic link on the way leads outside the project directory (whether or not its
+    /// target exists).
+    #[error(
+        "\"{path}\" leads outside the project directory through a symbolic link; only files inside it can be used"
+    )]
+    OutsideRoot {
+        /// The path as given.
+        path: String,
+    },
+    /// Nothing inside the project directory has this path.
+    #[error("\"{path}\" does not exist in the project directory")]
+    NotFound {
+        /// The path as given.
+        path: String,
+    },
+    /// More than [`MAX_SYMLINKS`] links were followed (a loop).
+    #[error("\"{path}\": too many levels of symbolic links")]
+    TooManyLinks {
+        /// The path as given.
+        path: String,
+    },
+    /// Reading an entry inside the project directory failed (e.g. permission denied).
+    #[error("\"{path}\": {kind}")]
+    Io {
+        /// The path as given.
+        path: String,
+        /// What went wrong.
+        kind: ErrorKind,
+    },
+    /// The project directory itself cannot be opened.
+    #[error("the project directory cannot be opened: {kind}")]
+    Root {
+        /// What went wrong.
+        kind: ErrorKind,
+    },
+}
+
+/// Symbolic links [`resolve_within`] follows for one path before giving up (Linux's limit).
+pub const MAX_SYMLINKS: usize = 40;
+
+/// One step of a path walk.
+enum Step {
+    Parent,
+    Name(OsString),
+}
+
+/// The real path of `relative` (a path with `/` separators, relative to `root`), provided it
+/// lies inside `root`: the containment rule for every file verge reads on behalf of a project
+/// (modules, the entry module, static assets).
+///
+/// `relative` must not be absolute nor contain `..`; callers normalize first (a module
+/// specifier against its importer, a URL path after percent-decoding: this function decodes
+/// nothing, so `%2e%2e` is a file name). Symbolic links are followed one component at a time,
+/// and only while they stay inside `root`: a link whose target leaves `root` (an absolute
+/// target elsewhere, or too many `..`) is refused *before* anything outside `root` is looked
+/// at, so the error is the same whether the target exists or not. Links inside `root` to
+/// files or directories inside `root` are fine. `root` itself may be reached through links;
+/// absolute link targets may name it by its real path or as given.
+///
+/// The result is the canonical path (no links, no `.`/`..`); it may be a directory. Checking
+/// and opening are two steps, so a project whose files are swapped for links between the two
+/// is not defended against; the rule is about what the project's own files point to.
+///
+/// ```
+/// use verge_js::loader::{PathError, resolve_within};
+///
+/// let dir = std::env::temp_dir().join(format!("verge-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(dir.join("src"))?;
+/// std::fs::write(dir.join("src/index.js"), "export default {}")?;
+/// let real = resolve_within(&dir, "src/index.js").unwrap();
+/// assert!(real.ends_with("src/index.js"));
+/// assert!(matches!(resolve_within(&dir, "../etc/passwd"), Err(PathError::ParentSegment { .. })));
+/// assert!(matches!(resolve_within(&dir, "/etc/passwd"), Err(PathError::Absolute { .. })));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn resolve_within(root: &Path, relative: &str) -> Result<PathBuf, PathError> {
+    let given = || relative.to_string();
+    let mut pending = VecDeque::new();
+    for c in Path::new(relative).components() {
+        match c {
+            Component::Normal(n) => pending.push_back(Step::Name(n.to_owned())),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(PathError::ParentSegment { path: given() }),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(PathError::Absolute { path: given() });
+            }
+        }
+    }
+    let real_root = std::fs::canonicalize(root).map_err(|e| PathError::Root { kind: e.kind() })?;
+    let given_root = std::path::absolute(root).unwrap_or_else(|_| real_root.clone());
+    // Names below `real_root`, each checked to be a real entry and not a link.
+    let mut inside: Vec<OsString> = Vec::new();
+    let mut links = 0;
+    while let Some(step) = pending.pop_front() {
+        let name = match step {
+            Step::Parent => {
+                if inside.pop().is_none() {
+                    return Err(PathError::OutsideRoot { path: given() });
+                }
+                continue;
+            }
+            Step::Name(name) => name,
+        };
+        let mut here = real_root.clone();
+        here.extend(&inside);
+        here.push(&name);
+        let meta = std::fs::symlink_metadata(&here).map_err(|e| match e.kind() {
+            ErrorKind::NotFound | ErrorKind::NotADirectory => PathError::NotFound { path: given() },
+            kind => PathError::Io {
+                path: given(),
+                kind,
+            },
+        })?;
+        if !meta.file_type().is_symlink() {
+            inside.push(name);
+            continue;
+        }
+        links += 1;
+        if links > MAX_SYMLINKS {
+            return Err(PathError::TooManyLinks { path: given() });
+        }
+        let target = std::fs::read_link(&here).map_err(|e| PathError::Io {
+            path: given(),
+            kind: e.kind(),
+        })?;
+        let rest = if target.has_root() {
+            // Absolute: only a path below the root (by either of its names) stays inside.
+            inside.clear();
+            target
+                .strip_prefix(&real_root)
+                .or_else(|_| target.strip_prefix(&given_root))
+                .map_err(|_| PathError::OutsideRoot { path: given() })?
+                .to_path_buf()
+        } else {
+            // Relative to the directory holding the link, which is `inside`.
+            target
+        };
+        let mut steps = Vec::new();
+        for c in rest.components() {
+            match c {
+                Component::Normal(n) => steps.push(Step::Name(n.to_owned())),
+                Component::ParentDir => steps.push(Step::Parent),
+                Component::CurDir => {}
+                Component::RootDir | Component::Prefix(_) => {
+                    return Err(PathError::OutsideRoot { path: given() });
+                }
+            }
+        }
+        for s in steps.into_iter().rev() {
+            pending.push_front(s);
+        }
+    }
+    let mut real = real_root;
+    real.extend(&inside);
+    Ok(real)
 }
 
 fn json_string_literal(s: &str) -> String {
@@ -260,6 +446,15 @@ mod tests {
     }
 
     #[test]
+    fn absolute_specifiers_are_refused() {
+        let err = source().resolve("worker.js", "/etc/passwd").unwrap_err();
+        assert!(
+            err.contains("absolute specifiers are not supported"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bare_specifiers_ask_for_a_bundler() {
         let err = source().resolve("worker.js", "hono").unwrap_err();
         assert!(err.contains("bundle npm dependencies"), "{err}");
@@ -271,6 +466,249 @@ mod tests {
         assert_eq!(
             source().resolve("a/b.js", "cloudflare:workers").unwrap(),
             "cloudflare:workers"
+        );
+    }
+
+    // ---- resolve_within ----
+
+    use std::os::unix::fs::symlink;
+
+    /// A project dir `root/` with `src/index.js`, next to a sibling `outside/` holding
+    /// `secret.txt`, both in one temporary dir.
+    struct Fixture {
+        tmp: tempfile::TempDir,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            for (path, text) in [
+                ("root/src/index.js", "export default {}"),
+                ("root/shared/a.js", "export const a = 1;"),
+                ("outside/secret.txt", "secret"),
+            ] {
+                let p = tmp.path().join(path);
+                std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+                std::fs::write(p, text).expect("write");
+            }
+            Fixture { tmp }
+        }
+
+        fn root(&self) -> PathBuf {
+            self.tmp.path().join("root")
+        }
+
+        fn outside(&self) -> PathBuf {
+            self.tmp.path().join("outside")
+        }
+
+        fn link(&self, target: impl AsRef<Path>, at: &str) {
+            let at = self.root().join(at);
+            std::fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
+            symlink(target, at).expect("symlink");
+        }
+
+        /// The error for `relative`, checked to name no host path.
+        fn refused(&self, relative: &str) -> PathError {
+            let err = resolve_within(&self.root(), relative).expect_err(relative);
+            let text = err.to_string();
+            let host = self.tmp.path().to_string_lossy().into_owned();
+            assert!(!text.contains(&host), "{text}");
+            assert!(
+                !text.contains("/etc") || relative.contains("/etc"),
+                "{text}"
+            );
+            err
+        }
+    }
+
+    fn outside_root(path: &str) -> PathError {
+        PathError::OutsideRoot { path: path.into() }
+    }
+
+    #[test]
+    fn files_inside_the_root_resolve_to_their_real_path() {
+        let f = Fixture::new();
+        let real = std::fs::canonicalize(f.root().join("src/index.js")).expect("real");
+        assert_eq!(resolve_within(&f.root(), "src/index.js"), Ok(real.clone()));
+        assert_eq!(resolve_within(&f.root(), "./src/./index.js"), Ok(real));
+    }
+
+    #[test]
+    fn a_missing_file_inside_is_not_found_by_its_relative_path() {
+        let f = Fixture::new();
+        let err = f.refused("src/nope.js");
+        assert_eq!(
+            err,
+            PathError::NotFound {
+                path: "src/nope.js".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "\"src/nope.js\" does not exist in the project directory"
+        );
+        // Descending into a file is the same as a missing entry.
+        assert!(matches!(
+            f.refused("src/index.js/x"),
+            PathError::NotFound { .. }
+        ));
+    }
+
+    #[test]
+    fn a_symlink_to_a_file_outside_is_refused_whether_or_not_the_target_exists() {
+        let f = Fixture::new();
+        f.link(f.outside().join("secret.txt"), "src/exists.txt");
+        f.link(f.outside().join("missing.txt"), "src/missing.txt");
+        f.link("/etc/passwd", "src/passwd.txt");
+        f.link("../../outside/secret.txt", "src/relative.txt");
+        f.link("../../outside/missing.txt", "src/relative-missing.txt");
+        assert_eq!(f.refused("src/exists.txt"), outside_root("src/exists.txt"));
+        assert_eq!(f.refused("src/passwd.txt"), outside_root("src/passwd.txt"));
+        assert_eq!(
+            f.refused("src/relative.txt"),
+            outside_root("src/relative.txt")
+        );
+        // A target that does not exist reads exactly like one that does.
+        let exists = f.refused("src/exists.txt").to_string();
+        let missing = f.refused("src/missing.txt").to_string();
+        assert_eq!(
+            exists.replace("exists", "X"),
+            missing.replace("missing", "X")
+        );
+        let relative_missing = f.refused("src/relative-missing.txt").to_string();
+        assert_eq!(
+            f.refused("src/relative.txt")
+                .to_string()
+                .replace("relative.txt", "X"),
+            relative_missing.replace("relative-missing.txt", "X")
+        );
+    }
+
+    #[test]
+    fn a_symlink_to_a_directory_outside_is_refused_for_every_file_below_it() {
+        let f = Fixture::new();
+        f.link(f.outside(), "lib");
+        f.link("../outside", "rel");
+        for path in ["lib", "lib/secret.txt", "lib/missing.txt", "rel/secret.txt"] {
+            assert_eq!(f.refused(path), outside_root(path));
+        }
+    }
+
+    #[test]
+    fn symlinks_inside_pointing_inside_are_followed() {
+        let f = Fixture::new();
+        let real = std::fs::canonicalize(f.root().join("shared/a.js")).expect("real");
+        f.link("../shared/a.js", "src/a.js");
+        f.link("../shared", "src/shared");
+        f.link(f.root().join("shared/a.js"), "src/absolute.js");
+        f.link("src/a.js", "chain.js");
+        for path in ["src/a.js", "src/shared/a.js", "src/absolute.js", "chain.js"] {
+            assert_eq!(resolve_within(&f.root(), path), Ok(real.clone()), "{path}");
+        }
+        // A dangling link inside is simply not found.
+        f.link("../shared/gone.js", "src/gone.js");
+        assert!(matches!(
+            f.refused("src/gone.js"),
+            PathError::NotFound { .. }
+        ));
+    }
+
+    #[test]
+    fn dot_dot_segments_are_refused_and_links_may_not_climb_out() {
+        let f = Fixture::new();
+        assert_eq!(
+            f.refused("../outside/secret.txt"),
+            PathError::ParentSegment {
+                path: "../outside/secret.txt".into()
+            }
+        );
+        assert!(matches!(
+            f.refused("src/../src/index.js"),
+            PathError::ParentSegment { .. }
+        ));
+        // A link whose `..` climbs above the root, even to come back in, is outside.
+        f.link("../../root/src/index.js", "src/back-in.js");
+        assert_eq!(f.refused("src/back-in.js"), outside_root("src/back-in.js"));
+    }
+
+    #[test]
+    fn absolute_paths_are_refused() {
+        let f = Fixture::new();
+        let abs = f.root().join("src/index.js");
+        let err = resolve_within(&f.root(), &abs.to_string_lossy()).expect_err("absolute");
+        assert!(matches!(err, PathError::Absolute { .. }), "{err}");
+        assert!(matches!(
+            f.refused("/etc/passwd"),
+            PathError::Absolute { .. }
+        ));
+    }
+
+    #[test]
+    fn percent_escapes_are_file_names_not_dot_dot() {
+        let f = Fixture::new();
+        assert!(matches!(
+            f.refused("%2e%2e/outside/secret.txt"),
+            PathError::NotFound { .. }
+        ));
+        assert!(matches!(
+            f.refused("src/%2E%2E%2Findex.js"),
+            PathError::NotFound { .. }
+        ));
+        std::fs::create_dir_all(f.root().join("%2e%2e")).expect("mkdir");
+        std::fs::write(f.root().join("%2e%2e/x.js"), "").expect("write");
+        let real = std::fs::canonicalize(f.root().join("%2e%2e/x.js")).expect("real");
+        assert_eq!(resolve_within(&f.root(), "%2e%2e/x.js"), Ok(real));
+    }
+
+    #[test]
+    fn a_root_reached_through_a_symlink_works_and_still_contains() {
+        let f = Fixture::new();
+        let via = f.tmp.path().join("via");
+        symlink(f.root(), &via).expect("symlink");
+        let real = std::fs::canonicalize(f.root().join("src/index.js")).expect("real");
+        assert_eq!(resolve_within(&via, "src/index.js"), Ok(real.clone()));
+        // An absolute link naming the root by the linked name stays inside.
+        f.link(via.join("src/index.js"), "by-link-name.js");
+        assert_eq!(resolve_within(&via, "by-link-name.js"), Ok(real));
+        f.link(f.outside().join("secret.txt"), "secret.txt");
+        let err = resolve_within(&via, "secret.txt").expect_err("outside");
+        assert_eq!(err, outside_root("secret.txt"));
+    }
+
+    #[test]
+    fn symlink_loops_stop() {
+        let f = Fixture::new();
+        f.link("b", "a");
+        f.link("a", "b");
+        assert_eq!(f.refused("a"), PathError::TooManyLinks { path: "a".into() });
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error_without_its_path() {
+        let f = Fixture::new();
+        let err = resolve_within(&f.tmp.path().join("gone"), "a.js").expect_err("no root");
+        assert_eq!(
+            err,
+            PathError::Root {
+                kind: ErrorKind::NotFound
+            }
+        );
+        assert!(!err.to_string().contains("gone"), "{err}");
+    }
+
+    #[test]
+    fn module_source_reads_only_inside_the_root() {
+        let f = Fixture::new();
+        f.link(f.outside().join("secret.txt"), "src/secret.txt");
+        let source = ModuleSource::new(f.root(), []);
+        assert_eq!(
+            source.read("src/index.js").expect("inside").as_slice(),
+            b"export default {}"
+        );
+        assert_eq!(
+            source.read("src/secret.txt").expect_err("outside"),
+            outside_root("src/secret.txt")
         );
     }
 

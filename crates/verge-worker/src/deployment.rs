@@ -73,12 +73,10 @@ pub enum DeployError {
         source: Box<verge_config::ConfigError>,
     },
     /// The entry module is unusable.
-    #[error("{config}: `main` {main}: {message}")]
+    #[error("{config}: field \"main\": {message}")]
     Main {
-        /// The config file.
+        /// The config file's name.
         config: String,
-        /// The `main` field's path.
-        main: String,
         /// What is wrong.
         message: String,
     },
@@ -495,26 +493,32 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let config_dir = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
-    let main = std::fs::canonicalize(&config.main).map_err(|e| DeployError::Main {
-        config: config_path.clone(),
-        main: config.main.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let root = if main.starts_with(&config_dir) {
-        config_dir
-    } else {
-        main.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let main_name = main
-        .strip_prefix(&root)
+    // The project is always the config file's directory: `main` lies below it (verge-config
+    // checks that lexically) and must really be inside it, symlinks included.
+    let file = loaded
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let main_name = config
+        .main
+        .strip_prefix(&config_dir)
+        .ok()
         .map(|p| {
             p.components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/")
         })
-        .unwrap_or_else(|_| main.to_string_lossy().into_owned());
+        .ok_or_else(|| DeployError::Main {
+            config: file.clone(),
+            message: "the entry module is outside the project directory".into(),
+        })?;
+    verge_js::loader::resolve_within(&config_dir, &main_name).map_err(|e| DeployError::Main {
+        config: file.clone(),
+        message: e.to_string(),
+    })?;
+    let root = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
     let limits = WorkerLimits {
         cpu: Duration::from_millis(
             env.options

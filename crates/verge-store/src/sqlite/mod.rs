@@ -21,9 +21,9 @@ mod database;
 mod durable;
 mod kv;
 
+pub use alarms::SqliteAlarmIndex;
 pub use backends::{SqliteBackends, SqliteDurableBackend};
 pub use database::SqliteDatabase;
-pub use alarms::SqliteAlarmIndex;
 pub use durable::SqliteObjectStore;
 pub use kv::SqliteKvStore;
 

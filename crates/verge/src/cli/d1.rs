@@ -200,7 +200,7 @@ pub fn run(cmd: D1Command, project: &ProjectArgs) -> anyhow::Result<()> {
 }
 
 /// The configured database named `name` (binding, `database_name` or `database_id`).
-fn find(project: &ProjectArgs, name: &str) -> anyhow::Result<verge_config::D1Database> {
+fn find(project: &ProjectArgs, name: &str) -> anyhow::Result<verge_config::D1DatabaseBinding> {
     let loaded = project.load()?;
     let dbs = &loaded.config.d1_databases;
     if let Some(db) = dbs.iter().find(|db| {
@@ -231,7 +231,7 @@ fn find(project: &ProjectArgs, name: &str) -> anyhow::Result<verge_config::D1Dat
 fn open(
     project: &ProjectArgs,
     name: &str,
-) -> anyhow::Result<(verge_config::D1Database, D1Database)> {
+) -> anyhow::Result<(verge_config::D1DatabaseBinding, D1Database)> {
     let config = find(project, name)?;
     let state = project.state_dir();
     let backend = SqliteDatabase::open_in(&state, &config.database_id).with_context(|| {
