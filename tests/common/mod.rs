@@ -80,9 +80,10 @@ impl Verge {
             .args(["--port", "0", "--persist-to"])
             .arg(state)
             .args(extra);
-        cmd.env("VERGE_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        if !env.iter().any(|(k, _)| *k == "VERGE_LOG") {
+            cmd.env("VERGE_LOG", "info");
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn verge");
         let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
@@ -147,6 +148,49 @@ impl Verge {
             std::thread::park_timeout(Duration::from_millis(20));
         }
         false
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill")
+            .success();
+        assert!(ok, "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; its status, or `None` if it still runs.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// A `/proc/<pid>/status` field in KiB (`VmHWM` is the peak resident set).
+    pub fn proc_status_kib(&self, field: &str) -> u64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        s.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Open file descriptors of the process.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|d| d.count())
+            .unwrap_or(0)
     }
 
     /// Sends SIGKILL and waits.

@@ -394,9 +394,10 @@ impl Deployment {
         for (i, slot) in self.workers.iter().enumerate() {
             let current = slot.current();
             let watched = current.watched_files();
-            if !changed.iter().any(|c| watched.iter().any(|w| w == c)) {
+            let Some(cause) = changed.iter().find(|c| watched.iter().any(|w| w == *c)) else {
                 continue;
-            }
+            };
+            tracing::info!("reloading {} ({} changed)", current.name(), cause.display());
             match self.reload_slot(i).await {
                 Ok(name) => reloaded.push(name),
                 Err(e) => tracing::error!(

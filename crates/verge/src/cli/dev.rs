@@ -137,6 +137,18 @@ impl Signals {
     }
 }
 
+fn log_watched(files: &[PathBuf]) {
+    tracing::debug!(
+        target: "verge::watch",
+        "watching for changes: {}",
+        files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
 /// How long a stop may wait for in-flight requests before exiting anyway (SIGTERM must end
 /// verge within 10 s).
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(8);
@@ -243,7 +255,9 @@ async fn serve(
     let mut watcher = if args.no_reload {
         None
     } else {
-        Some(FileWatcher::start(deployment.watched_files(), tx).context("watching the project")?)
+        let files = deployment.watched_files();
+        log_watched(&files);
+        Some(FileWatcher::start(files, tx).context("watching the project")?)
     };
     println!(
         "verge dev: serving {} on http://{} ({n} isolate threads)",
@@ -267,7 +281,9 @@ async fn serve(
                     _ = signals.recv() => break,
                 }
                 if let Some(w) = &mut watcher {
-                    w.set_files(deployment.watched_files());
+                    let files = deployment.watched_files();
+                    log_watched(&files);
+                    w.set_files(files);
                 }
             }
         }
