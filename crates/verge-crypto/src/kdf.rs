@@ -3,9 +3,9 @@
 
 use zeroize::Zeroizing;
 
-use crate::algorithm::{AlgorithmName, Hash};
 use crate::error::{Result, not_supported, operation, syntax, type_err};
 use crate::key::{Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage};
+use crate::names::{AlgorithmName, Hash};
 
 pub(crate) const USAGES: &[Usage] = &[Usage::DeriveKey, Usage::DeriveBits];
 

@@ -69,20 +69,19 @@ pub mod js;
 mod jwk;
 mod kdf;
 mod key;
+mod names;
 mod okp;
 mod rsa;
 
 #[cfg(test)]
 mod tests;
 
-pub use algorithm::{
-    AesMode, Algorithm, AlgorithmName, AlgorithmParams, Hash, NamedCurve, Operation, RsaScheme,
-    normalize,
-};
+pub use algorithm::{AesMode, Algorithm, AlgorithmParams, Operation, RsaScheme, normalize};
 pub use error::{CryptoError, Result};
 pub use js::{CryptoExtension, CryptoKey};
 pub use jwk::{b64url_decode, b64url_encode};
 pub use key::{ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyType, Usage};
+pub use names::{AlgorithmName, Hash, NamedCurve};
 
 use error::{invalid_access, not_supported, operation, syntax, type_err};
 use okp::Okp;

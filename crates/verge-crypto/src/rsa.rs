@@ -7,13 +7,14 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, Oaep, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use serde_json::json;
 
-use crate::algorithm::{AlgorithmName, Hash, RsaScheme};
+use crate::algorithm::RsaScheme;
 use crate::error::{Result, data, invalid_access, not_supported, operation, type_err};
 use crate::jwk::{self, Jwk};
 use crate::key::{
     ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage, check_usages,
     intersect,
 };
+use crate::names::{AlgorithmName, Hash};
 
 /// Smallest and largest modulus generateKey accepts (Chromium's bounds).
 const MIN_MODULUS_BITS: u32 = 256;
