@@ -12,8 +12,10 @@
 //! [`KeyData`] and [`Usage`]s, calls one function below, maps [`CryptoError::dom_name`] onto
 //! a `DOMException` (or a `TypeError` when it is `None`), and wraps [`Key`] as a `CryptoKey`
 //! whose `algorithm` getter returns [`Key::algorithm_json`]. All functions here are
-//! synchronous and CPU-bound; [`js`] runs RSA key generation and PBKDF2 on tokio's
-//! blocking pool and everything else inline.
+//! synchronous and CPU-bound, and [`js`] runs them inline on the isolate thread, where the
+//! request's CPU meter sees them. Work whose size the guest picks is bounded by Workers'
+//! [`limits`] (PBKDF2 iterations, RSA modulus length) and stops with
+//! [`CryptoError::CpuExceeded`] once the request has spent its CPU budget.
 //!
 //! # Crypto library choice
 //! RustCrypto (pure Rust, one trait generation: `digest` 0.10, `cipher` 0.4,
@@ -69,6 +71,7 @@ pub mod js;
 mod jwk;
 mod kdf;
 mod key;
+pub mod limits;
 mod names;
 mod okp;
 mod rsa;
