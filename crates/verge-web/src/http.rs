@@ -4,7 +4,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use rquickjs::{CatchResultExt, Class, Function, Object, Persistent, Promise, Value};
+use rquickjs::{CatchResultExt, Class, Exception, Function, Object, Persistent, Promise, Value};
 use tokio::sync::mpsc;
 use verge_js::meter::RequestMeter;
 use verge_js::{Isolate, JsException};
@@ -164,6 +164,10 @@ pub async fn invoke_fetch(
                     let status = status as u16;
                     let headers: Class<Headers> = parts.get(1)?;
                     let headers = headers.borrow().sorted();
+                    // Past the limits the request fails here (500) rather than in the HTTP
+                    // layer, which cannot send that many headers.
+                    crate::headers::check_response_headers(&headers)
+                        .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
                     let kind: i32 = parts.get(2)?;
                     let body = match kind {
                         1 => OutgoingBodyJs::Full(parts.get::<String>(3)?.into_bytes()),
@@ -192,7 +196,12 @@ pub async fn invoke_fetch(
         Ok(r) => r,
         Err(_) => Err(InvokeError::Hung(limits.wall)),
     };
-    let result = result.map_err(|e| classify(&iso, &meter, e));
+    let result = match result {
+        // Native work (Web Crypto) that ran out of budget ends the request even when the
+        // guest got to answer before the next interrupt.
+        Ok(_) if meter.exceeded() => Err(classify(&iso, &meter, InvokeError::CpuExceeded)),
+        other => other.map_err(|e| classify(&iso, &meter, e)),
+    };
     // Whatever the outcome (even a throw, a hang or a CPU overrun), waitUntil work registered
     // so far runs on; most requests register none, so the task is skipped.
     let exec = exec_ctx.borrow_mut().take();
