@@ -336,8 +336,18 @@ async fn handle(req: Request<Incoming>, ip: Rc<str>, shared: Arc<Shared>) -> Res
                 if let (Ok(n), Ok(v)) = (
                     HeaderName::from_bytes(name.as_bytes()),
                     HeaderValue::from_str(&value),
-                ) {
-                    map.append(n, v);
+                ) && map.try_append(n, v).is_err()
+                {
+                    // `append` panics past the map's capacity; verge-web's limits keep a
+                    // response far below it, so this only guards against a bug there.
+                    tracing::error!(request = %ray, "verge bug: the worker's response has more headers than the HTTP layer holds");
+                    return with_ray(
+                        full(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "The worker's response has too many headers.\n".into(),
+                        ),
+                        &ray,
+                    );
                 }
             }
             r
@@ -413,7 +423,8 @@ fn websocket_response(
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),
         ) {
-            r.headers_mut().append(n, v);
+            // Never past capacity (verge-web's limits), and never a panic if it were.
+            let _ = r.headers_mut().try_append(n, v);
         }
     }
     let h = r.headers_mut();
