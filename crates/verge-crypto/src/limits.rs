@@ -3,7 +3,7 @@
 //!
 //! Everything here runs inline on the isolate thread, inside the poll that
 //! `verge_js::meter` times, so its cost is charged to the request like JS. The bounds keep
-//! one call from being unreasonable; [`check_budget`] stops a call (RSA prime search, PBKDF2
+//! one call from being unreasonable; `check_budget` stops a call (RSA prime search, PBKDF2
 //! rounds) once the request has spent its CPU budget, and refuses to start one after that.
 
 use crate::error::{CryptoError, Result};
