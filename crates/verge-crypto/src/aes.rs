@@ -11,10 +11,11 @@ use rand_core::{OsRng, RngCore};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::algorithm::{AesMode, AlgorithmName};
+use crate::algorithm::AesMode;
 use crate::error::{Result, data, not_supported, operation, type_err};
 use crate::jwk::{self, Jwk};
 use crate::key::{ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage};
+use crate::names::AlgorithmName;
 
 pub(crate) fn allowed_usages(mode: AesMode) -> &'static [Usage] {
     match mode {

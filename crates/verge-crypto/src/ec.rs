@@ -4,13 +4,13 @@
 use rand_core::OsRng;
 use serde_json::json;
 
-use crate::algorithm::{AlgorithmName, Hash, NamedCurve};
 use crate::error::{Result, data, invalid_access, operation, type_err};
 use crate::jwk::{self, Jwk};
 use crate::key::{
     ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage, check_usages,
     intersect,
 };
+use crate::names::{AlgorithmName, Hash, NamedCurve};
 
 /// Per-curve code, written once and instantiated for p256 and p384.
 macro_rules! curve {

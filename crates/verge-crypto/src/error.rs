@@ -26,13 +26,19 @@ pub enum CryptoError {
     /// The operation itself failed: authentication failed, bad padding, invalid lengths.
     #[error("{0}")]
     Operation(String),
+    /// The request this operation runs for has spent its CPU budget, so the operation was not
+    /// started or was stopped part-way (RSA prime search, PBKDF2 rounds). Not an exception the
+    /// guest sees: the JS layer ends the request as a CPU overrun instead.
+    #[error("Worker exceeded CPU time limit.")]
+    CpuExceeded,
 }
 
 impl CryptoError {
-    /// The `DOMException` name this error is thrown as, or `None` for a `TypeError`.
+    /// The `DOMException` name this error is thrown as, or `None` for a `TypeError` (and for
+    /// [`CryptoError::CpuExceeded`], which ends the request rather than being thrown).
     pub fn dom_name(&self) -> Option<&'static str> {
         match self {
-            CryptoError::Type(_) => None,
+            CryptoError::Type(_) | CryptoError::CpuExceeded => None,
             CryptoError::NotSupported(_) => Some("NotSupportedError"),
             CryptoError::Syntax(_) => Some("SyntaxError"),
             CryptoError::InvalidAccess(_) => Some("InvalidAccessError"),

@@ -6,10 +6,10 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::algorithm::{AlgorithmName, Hash};
 use crate::error::{Result, data, not_supported, operation, type_err};
 use crate::jwk::{self, Jwk};
 use crate::key::{ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage};
+use crate::names::{AlgorithmName, Hash};
 
 pub(crate) const USAGES: &[Usage] = &[Usage::Sign, Usage::Verify];
 

@@ -9,20 +9,23 @@
 //! synchronous throw into a rejected promise, as WebIDL requires for promise-returning
 //! operations.
 //!
-//! Operations run inline on the isolate thread except the two that can take long enough
-//! to stall other requests: RSA key generation and PBKDF2 (whose cost is the guest's
-//! `iterations`). Those run on tokio's blocking pool ([`tokio::task::spawn_blocking`]) and
-//! resolve the promise when done.
+//! Every operation runs inline on the isolate thread, inside the poll that
+//! `verge_js::meter` times, so its CPU is charged to the request like JS. The two whose cost
+//! the guest chooses, RSA key generation and PBKDF2, are bounded by Workers' limits
+//! ([`crate::limits`]) and check the budget between steps; past it they end the request with
+//! the same uncatchable interrupt QuickJS raises for JS ([`verge_js::meter::exceeded_error`]),
+//! so it fails as a CPU overrun (1102). (They used to run on tokio's blocking pool, where their
+//! CPU was charged to no one and went on after the request had ended; inline, a request holds
+//! its thread for at most its budget, as a JS loop does.)
 
 use rquickjs::atom::PredefinedAtom;
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
-use rquickjs::{Class, Coerced, Ctx, JsLifetime, Object, Promise, Result, Value};
+use rquickjs::{Class, Coerced, Ctx, JsLifetime, Object, Result, Value};
 use verge_js::{JsClass, ToJsClass};
 
 use crate::{
-    AlgorithmName, AlgorithmParams, CryptoError, ExportedKey, GeneratedKey, Key, KeyData,
-    KeyFormat, Usage,
+    AlgorithmParams, CryptoError, ExportedKey, GeneratedKey, Key, KeyData, KeyFormat, Usage,
 };
 
 /// The platform's JS file for Web Crypto: `(name, source)`.
@@ -86,6 +89,8 @@ impl ToJsClass for CryptoError {
             CryptoError::InvalidAccess(_) => JsClass::DomException("InvalidAccessError"),
             CryptoError::Data(_) => JsClass::DomException("DataError"),
             CryptoError::Operation(_) => JsClass::DomException("OperationError"),
+            // Not reached through `throw` below, which raises the uncatchable interrupt.
+            CryptoError::CpuExceeded => JsClass::Error,
         }
     }
 }
@@ -149,8 +154,12 @@ impl CryptoKey {
     }
 }
 
+/// Throws `err` as its JS class; [`CryptoError::CpuExceeded`] ends the request instead.
 fn throw(ctx: &Ctx<'_>, err: &CryptoError) -> rquickjs::Error {
-    verge_js::throw(ctx, err)
+    match err {
+        CryptoError::CpuExceeded => verge_js::meter::exceeded_error(ctx),
+        _ => verge_js::throw(ctx, err),
+    }
 }
 
 fn type_error(ctx: &Ctx<'_>, msg: &str) -> rquickjs::Error {
@@ -328,46 +337,6 @@ fn buffer<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> Result<Value<'js>> {
     verge_js::bytes::new_array_buffer(ctx, bytes)
 }
 
-/// Runs `work` on tokio's blocking pool and returns a promise settled with `finish(result)`;
-/// runs inline when there is no tokio runtime (plain embedders).
-fn off_thread<'js, T, W, F>(ctx: &Ctx<'js>, work: W, finish: F) -> Result<Value<'js>>
-where
-    T: Send + 'static,
-    W: FnOnce() -> crate::Result<T> + Send + 'static,
-    F: FnOnce(&Ctx<'js>, T) -> Result<Value<'js>> + 'js,
-{
-    if tokio::runtime::Handle::try_current().is_err() {
-        let value = work().map_err(|e| throw(ctx, &e))?;
-        return finish(ctx, value);
-    }
-    let ctx2 = ctx.clone();
-    let future = async move {
-        match tokio::task::spawn_blocking(work).await {
-            Ok(Ok(value)) => finish(&ctx2, value),
-            Ok(Err(e)) => Err(throw(&ctx2, &e)),
-            Err(join) => Err(verge_js::throw_as(
-                &ctx2,
-                JsClass::Error,
-                &format!("internal error: crypto task failed: {join}"),
-            )),
-        }
-    };
-    Ok(Promise::wrap_future(ctx, future)?.into_value())
-}
-
-/// Whether `generateKey` for this algorithm is slow enough to leave the isolate thread.
-fn generation_blocks(params: &AlgorithmParams) -> bool {
-    matches!(
-        AlgorithmName::parse(&params.name),
-        Some(AlgorithmName::RsassaPkcs1v15 | AlgorithmName::RsaPss | AlgorithmName::RsaOaep)
-    )
-}
-
-/// Whether a derivation's cost is guest-controlled (PBKDF2 iterations).
-fn derivation_blocks(params: &AlgorithmParams) -> bool {
-    AlgorithmName::parse(&params.name) == Some(AlgorithmName::Pbkdf2)
-}
-
 fn op_digest<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> Result<Value<'js>> {
     let alg = algorithm(&ctx, &arg(&ctx, &args, 0))?;
     let data = buffer_source(&ctx, &arg(&ctx, &args, 1), "digest: data")?;
@@ -411,13 +380,6 @@ fn op_generate_key<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> Result<Value<'
     let alg = algorithm(&ctx, &arg(&ctx, &args, 0))?;
     let extractable = boolean(&arg(&ctx, &args, 1))?;
     let usages = usages(&ctx, &arg(&ctx, &args, 2))?;
-    if generation_blocks(&alg) {
-        return off_thread(
-            &ctx,
-            move || crate::generate_key(&alg, extractable, &usages),
-            generated_value,
-        );
-    }
     let generated = crate::generate_key(&alg, extractable, &usages).map_err(|e| throw(&ctx, &e))?;
     generated_value(&ctx, generated)
 }
@@ -474,9 +436,6 @@ fn op_derive_bits<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> Result<Value<'j
     let alg = algorithm(&ctx, &arg(&ctx, &args, 0))?;
     let key = crypto_key(&ctx, &arg(&ctx, &args, 1), "deriveBits: baseKey")?;
     let length = unsigned_long(&ctx, &arg(&ctx, &args, 2), "deriveBits: length")?;
-    if derivation_blocks(&alg) {
-        return off_thread(&ctx, move || crate::derive_bits(&alg, &key, length), buffer);
-    }
     let out = crate::derive_bits(&alg, &key, length).map_err(|e| throw(&ctx, &e))?;
     buffer(&ctx, out)
 }
@@ -487,13 +446,6 @@ fn op_derive_key<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> Result<Value<'js
     let derived = algorithm(&ctx, &arg(&ctx, &args, 2))?;
     let extractable = boolean(&arg(&ctx, &args, 3))?;
     let usages = usages(&ctx, &arg(&ctx, &args, 4))?;
-    if derivation_blocks(&alg) {
-        return off_thread(
-            &ctx,
-            move || crate::derive_key(&alg, &key, &derived, extractable, &usages),
-            key_value,
-        );
-    }
     let out = crate::derive_key(&alg, &key, &derived, extractable, &usages)
         .map_err(|e| throw(&ctx, &e))?;
     key_value(&ctx, out)

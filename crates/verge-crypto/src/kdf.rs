@@ -1,11 +1,14 @@
 //! PBKDF2 and HKDF (<https://w3c.github.io/webcrypto/#pbkdf2>,
 //! <https://w3c.github.io/webcrypto/#hkdf>).
 
+use hmac::digest::{KeyInit, OutputSizeUser};
+use hmac::{Hmac, Mac};
 use zeroize::Zeroizing;
 
-use crate::algorithm::{AlgorithmName, Hash};
 use crate::error::{Result, not_supported, operation, syntax, type_err};
 use crate::key::{Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage};
+use crate::limits::{MAX_PBKDF2_ITERATIONS, PBKDF2_ROUNDS_PER_CHECK, check_budget};
+use crate::names::{AlgorithmName, Hash};
 
 pub(crate) const USAGES: &[Usage] = &[Usage::DeriveKey, Usage::DeriveBits];
 
@@ -58,6 +61,9 @@ fn out_len(name: AlgorithmName, length: Option<u32>) -> Result<usize> {
     }
 }
 
+/// PBKDF2 (RFC 8018 §5.2) with HMAC-`hash`. Past [`MAX_PBKDF2_ITERATIONS`] it is
+/// `NotSupportedError` with workerd's message; it checks the request's CPU budget before each
+/// output block and every [`PBKDF2_ROUNDS_PER_CHECK`] rounds ([`check_budget`]).
 pub(crate) fn pbkdf2(
     key: &Key,
     hash: Hash,
@@ -67,7 +73,14 @@ pub(crate) fn pbkdf2(
 ) -> Result<Vec<u8>> {
     let len = out_len(AlgorithmName::Pbkdf2, length)?;
     if iterations == 0 {
-        return Err(operation("PBKDF2 iterations must be greater than 0"));
+        return Err(operation(
+            "PBKDF2 requires a positive iteration count (requested 0).",
+        ));
+    }
+    if iterations > MAX_PBKDF2_ITERATIONS {
+        return Err(not_supported(format!(
+            "Pbkdf2 failed: iteration counts above {MAX_PBKDF2_ITERATIONS} are not supported (requested {iterations})."
+        )));
     }
     let password = secret(key)?;
     let mut out = vec![0u8; len];
@@ -75,12 +88,46 @@ pub(crate) fn pbkdf2(
         return Ok(out);
     }
     match hash {
-        Hash::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, &mut out),
-        Hash::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, &mut out),
-        Hash::Sha384 => pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, iterations, &mut out),
-        Hash::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, iterations, &mut out),
+        Hash::Sha1 => pbkdf2_hmac::<Hmac<sha1::Sha1>>(password, salt, iterations, &mut out)?,
+        Hash::Sha256 => pbkdf2_hmac::<Hmac<sha2::Sha256>>(password, salt, iterations, &mut out)?,
+        Hash::Sha384 => pbkdf2_hmac::<Hmac<sha2::Sha384>>(password, salt, iterations, &mut out)?,
+        Hash::Sha512 => pbkdf2_hmac::<Hmac<sha2::Sha512>>(password, salt, iterations, &mut out)?,
     }
     Ok(out)
+}
+
+/// RFC 8018's PBKDF2 loop over the keyed PRF `M`, filling `out`; written out (rather than the
+/// `pbkdf2` crate's) so that it can stop between rounds when the budget is spent.
+fn pbkdf2_hmac<M: Mac + KeyInit + Clone>(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+) -> Result<()> {
+    let prf = <M as KeyInit>::new_from_slice(password).expect("HMAC takes keys of any length");
+    for (index, block) in out
+        .chunks_mut(<M as OutputSizeUser>::output_size())
+        .enumerate()
+    {
+        check_budget()?;
+        let mut mac = prf.clone();
+        mac.update(salt);
+        // At most 2^32 - 1 bits are asked for, so fewer than 2^32 blocks.
+        mac.update(&(index as u32 + 1).to_be_bytes());
+        let mut u = mac.finalize().into_bytes();
+        let mut t = u.clone();
+        for round in 1..iterations {
+            if round % PBKDF2_ROUNDS_PER_CHECK == 0 {
+                check_budget()?;
+            }
+            let mut mac = prf.clone();
+            mac.update(&u);
+            u = mac.finalize().into_bytes();
+            t.iter_mut().zip(u.iter()).for_each(|(t, u)| *t ^= u);
+        }
+        block.copy_from_slice(&t[..block.len()]);
+    }
+    Ok(())
 }
 
 pub(crate) fn hkdf(

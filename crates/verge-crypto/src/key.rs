@@ -5,8 +5,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use crate::algorithm::{AlgorithmName, Hash, NamedCurve};
 use crate::error::{Result, syntax, type_err};
+use crate::names::{AlgorithmName, Hash, NamedCurve};
 
 /// `CryptoKey.type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -12,8 +12,10 @@
 //! [`KeyData`] and [`Usage`]s, calls one function below, maps [`CryptoError::dom_name`] onto
 //! a `DOMException` (or a `TypeError` when it is `None`), and wraps [`Key`] as a `CryptoKey`
 //! whose `algorithm` getter returns [`Key::algorithm_json`]. All functions here are
-//! synchronous and CPU-bound; [`js`] runs RSA key generation and PBKDF2 on tokio's
-//! blocking pool and everything else inline.
+//! synchronous and CPU-bound, and [`js`] runs them inline on the isolate thread, where the
+//! request's CPU meter sees them. Work whose size the guest picks is bounded by Workers'
+//! [`limits`] (PBKDF2 iterations, RSA modulus length) and stops with
+//! [`CryptoError::CpuExceeded`] once the request has spent its CPU budget.
 //!
 //! # Crypto library choice
 //! RustCrypto (pure Rust, one trait generation: `digest` 0.10, `cipher` 0.4,
@@ -69,20 +71,20 @@ pub mod js;
 mod jwk;
 mod kdf;
 mod key;
+pub mod limits;
+mod names;
 mod okp;
 mod rsa;
 
 #[cfg(test)]
 mod tests;
 
-pub use algorithm::{
-    AesMode, Algorithm, AlgorithmName, AlgorithmParams, Hash, NamedCurve, Operation, RsaScheme,
-    normalize,
-};
+pub use algorithm::{AesMode, Algorithm, AlgorithmParams, Operation, RsaScheme, normalize};
 pub use error::{CryptoError, Result};
 pub use js::{CryptoExtension, CryptoKey};
 pub use jwk::{b64url_decode, b64url_encode};
 pub use key::{ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyType, Usage};
+pub use names::{AlgorithmName, Hash, NamedCurve};
 
 use error::{invalid_access, not_supported, operation, syntax, type_err};
 use okp::Okp;

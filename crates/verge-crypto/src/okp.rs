@@ -9,13 +9,13 @@ use pkcs8::{ObjectIdentifier, PrivateKeyInfo};
 use rand_core::{OsRng, RngCore};
 use serde_json::json;
 
-use crate::algorithm::AlgorithmName;
 use crate::error::{Result, data, invalid_access, operation, type_err};
 use crate::jwk::{self, Jwk};
 use crate::key::{
     ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage, check_usages,
     intersect,
 };
+use crate::names::AlgorithmName;
 
 const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const X25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");

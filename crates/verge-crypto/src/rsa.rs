@@ -7,17 +7,15 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, Oaep, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use serde_json::json;
 
-use crate::algorithm::{AlgorithmName, Hash, RsaScheme};
+use crate::algorithm::RsaScheme;
 use crate::error::{Result, data, invalid_access, not_supported, operation, type_err};
 use crate::jwk::{self, Jwk};
 use crate::key::{
     ExportedKey, Key, KeyAlgorithm, KeyData, KeyFormat, KeyMaterial, KeyType, Usage, check_usages,
     intersect,
 };
-
-/// Smallest and largest modulus generateKey accepts (Chromium's bounds).
-const MIN_MODULUS_BITS: u32 = 256;
-const MAX_MODULUS_BITS: u32 = 16384;
+use crate::limits::{MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, check_budget};
+use crate::names::{AlgorithmName, Hash};
 
 pub(crate) fn private_usages(scheme: RsaScheme) -> &'static [Usage] {
     match scheme {
@@ -109,21 +107,27 @@ pub(crate) fn generate(
 ) -> Result<(Key, Key)> {
     let all: Vec<Usage> = [private_usages(scheme), public_usages(scheme)].concat();
     check_usages(usages, &all, format!("an {} key pair", name(scheme)))?;
-    if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&modulus_length)
+    if !(MIN_RSA_MODULUS_BITS..=MAX_RSA_MODULUS_BITS).contains(&modulus_length)
         || !modulus_length.is_multiple_of(8)
     {
         return Err(operation(format!(
-            "RSA modulusLength must be a multiple of 8 between {MIN_MODULUS_BITS} and {MAX_MODULUS_BITS}, got {modulus_length}"
+            "The modulus length must be a multiple of 8 and between {MIN_RSA_MODULUS_BITS} and 16k, but {modulus_length} was requested."
         )));
     }
-    let e = BigUint::from_bytes_be(public_exponent);
-    if e != BigUint::from(3u32) && e != BigUint::from(65537u32) {
-        return Err(operation(format!(
-            "RSA publicExponent must be 3 or 65537 ([1,0,1]), got {public_exponent:?}"
-        )));
-    }
-    let sk = RsaPrivateKey::new_with_exp(&mut OsRng, modulus_length as usize, &e)
-        .map_err(|err| operation(format!("RSA key generation failed: {err}")))?;
+    let e = match exponent_u32(public_exponent) {
+        Some(e @ (3 | 65537)) => BigUint::from(e),
+        Some(other) => {
+            return Err(operation(format!(
+                "The \"publicExponent\" must be either 3 or 65537, but got {other}."
+            )));
+        }
+        None => {
+            return Err(operation(
+                "The \"publicExponent\" must be either 3 or 65537, but got a number larger than 2^32.",
+            ));
+        }
+    };
+    let sk = generate_private(modulus_length as usize, e)?;
     let pk = sk.to_public_key();
     let public = new_public(
         scheme,
@@ -140,6 +144,68 @@ pub(crate) fn generate(
         sk,
     );
     Ok((public, private))
+}
+
+/// A big-endian exponent as a `u32`; `None` when it is 2^32 or more (leading zeros allowed).
+fn exponent_u32(bytes: &[u8]) -> Option<u32> {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    let digits = &bytes[start..];
+    (digits.len() <= 4).then(|| digits.iter().fold(0u32, |n, &b| n << 8 | u32::from(b)))
+}
+
+/// A two-prime RSA key of exactly `bits` bits (a multiple of 8) with exponent `e`, checking
+/// the request's CPU budget between prime candidates ([`check_budget`]).
+///
+/// The prime search is `num-bigint-dig`'s (`RandPrime::gen_prime`, as `rsa` uses it), written
+/// out so that it can stop: both primes have `bits / 2` bits with the top two set, so their
+/// product has exactly `bits`.
+fn generate_private(bits: usize, e: BigUint) -> Result<RsaPrivateKey> {
+    loop {
+        let p = random_prime(bits / 2)?;
+        let q = random_prime(bits - bits / 2)?;
+        // Equal primes, or an exponent not coprime to λ(n), fail here: try again, as `rsa`
+        // itself does.
+        if let Ok(key) = RsaPrivateKey::from_p_q(p, q, e.clone()) {
+            debug_assert_eq!(key.n().bits(), bits);
+            return Ok(key);
+        }
+    }
+}
+
+/// A random prime of exactly `bits` bits (at least 16) with its top two bits set.
+fn random_prime(bits: usize) -> Result<BigUint> {
+    use num_bigint_dig::prime::probably_prime;
+    use rand_core::RngCore;
+    let top = match bits % 8 {
+        0 => 8,
+        r => r,
+    };
+    let mut bytes = vec![0u8; bits.div_ceil(8)];
+    loop {
+        check_budget()?;
+        OsRng.fill_bytes(&mut bytes);
+        bytes[0] &= ((1u16 << top) - 1) as u8;
+        if top >= 2 {
+            bytes[0] |= 3 << (top - 2);
+        } else {
+            bytes[0] |= 1;
+            bytes[1] |= 0x80;
+        }
+        if let Some(last) = bytes.last_mut() {
+            *last |= 1;
+        }
+        let candidate = BigUint::from_bytes_be(&bytes);
+        // With no random rounds this is trial division, one base-2 Miller–Rabin round and, for
+        // the rare candidate passing both, a Lucas test: it rejects almost every composite.
+        // Only a likely prime gets the full test, whose ~21 rounds do not stop.
+        if !probably_prime(&candidate, 0) {
+            continue;
+        }
+        check_budget()?;
+        if probably_prime(&candidate, 20) {
+            return Ok(candidate);
+        }
+    }
 }
 
 fn big(jwk: &Jwk<'_>, member: &str) -> Result<BigUint> {

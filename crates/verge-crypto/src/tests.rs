@@ -1561,3 +1561,118 @@ fn errors_carry_useful_messages() {
     let err = digest(&"SHA-3".into(), b"").unwrap_err();
     assert_eq!(err.to_string(), "Unrecognized algorithm name \"SHA-3\"");
 }
+
+// ---------------------------------------------------------------- Workers' limits and the CPU budget
+
+fn rsa_params(modulus_length: u32, public_exponent: &[u8]) -> AlgorithmParams {
+    params(json!({"name": "RSASSA-PKCS1-v1_5", "hash": "SHA-256",
+                  "modulusLength": modulus_length, "publicExponent": public_exponent}))
+}
+
+#[test]
+fn pbkdf2_refuses_more_than_100000_iterations_as_workerd_does() {
+    let key = kdf_key("PBKDF2", b"password");
+    for iterations in [100_001, 30_000_000] {
+        let err = derive_bits(&pbkdf2("SHA-256", iterations), &key, Some(256)).unwrap_err();
+        assert_eq!(
+            err,
+            CryptoError::NotSupported(format!(
+                "Pbkdf2 failed: iteration counts above 100000 are not supported (requested {iterations})."
+            ))
+        );
+    }
+    let aes = params(json!({"name": "AES-GCM", "length": 128}));
+    let err = derive_key(
+        &pbkdf2("SHA-1", 100_001),
+        &key,
+        &aes,
+        false,
+        &[Usage::Encrypt],
+    )
+    .unwrap_err();
+    assert_eq!(dom(err), Some("NotSupportedError"), "deriveKey too");
+    assert_eq!(
+        derive_bits(&pbkdf2("SHA-256", 0), &key, Some(128)).unwrap_err(),
+        CryptoError::Operation("PBKDF2 requires a positive iteration count (requested 0).".into())
+    );
+    assert_eq!(limits::MAX_PBKDF2_ITERATIONS, 100_000);
+}
+
+#[test]
+fn rsa_generation_accepts_only_workerds_moduli_and_exponents() {
+    for bits in [0, 100, 255, 257, 1028 + 1, 16_392, 20_000] {
+        assert_eq!(
+            generate_key(&rsa_params(bits, &[1, 0, 1]), true, &[Usage::Sign]).unwrap_err(),
+            CryptoError::Operation(format!(
+                "The modulus length must be a multiple of 8 and between 256 and 16k, but {bits} was requested."
+            ))
+        );
+    }
+    assert_eq!(
+        generate_key(&rsa_params(1024, &[1, 0, 0]), true, &[Usage::Sign]).unwrap_err(),
+        CryptoError::Operation(
+            "The \"publicExponent\" must be either 3 or 65537, but got 65536.".into()
+        )
+    );
+    assert_eq!(
+        generate_key(&rsa_params(1024, &[1, 0, 0, 0, 1]), true, &[Usage::Sign]).unwrap_err(),
+        CryptoError::Operation(
+            "The \"publicExponent\" must be either 3 or 65537, but got a number larger than 2^32."
+                .into()
+        )
+    );
+    // Leading zero bytes do not make an exponent large, and the smallest modulus works.
+    let GeneratedKey::Pair { public_key, .. } =
+        generate_key(&rsa_params(256, &[0, 0, 0, 0, 3]), true, &[Usage::Sign]).unwrap()
+    else {
+        panic!("RSA generates a pair");
+    };
+    assert_eq!(public_key.algorithm.modulus_length, Some(256));
+    assert_eq!(public_key.algorithm.public_exponent, Some(vec![3]));
+}
+
+/// Runs `f` for a request whose CPU budget is `budget`, returning the meter too.
+fn for_request<R>(budget: std::time::Duration, f: impl FnOnce() -> R) -> (R, bool) {
+    let meter = verge_js::meter::RequestMeter::new("crypto-test", budget);
+    let out = verge_js::meter::run_metered(&meter, f);
+    (out, meter.exceeded())
+}
+
+#[test]
+fn guest_sized_work_is_not_started_once_the_request_budget_is_spent() {
+    let key = kdf_key("PBKDF2", b"password");
+    let (r, exceeded) = for_request(std::time::Duration::ZERO, || {
+        derive_bits(&pbkdf2("SHA-256", 1), &key, Some(256))
+    });
+    assert_eq!(r.unwrap_err(), CryptoError::CpuExceeded);
+    assert!(exceeded);
+    let (r, exceeded) = for_request(std::time::Duration::ZERO, || {
+        generate_key(&rsa_params(512, &[1, 0, 1]), true, &[Usage::Sign])
+    });
+    assert_eq!(r.unwrap_err(), CryptoError::CpuExceeded);
+    assert!(exceeded);
+    // The same calls within a budget succeed.
+    let (r, exceeded) = for_request(std::time::Duration::from_secs(600), || {
+        derive_bits(&pbkdf2("SHA-256", 2), &key, Some(256))
+    });
+    assert_eq!(r.unwrap().len(), 32);
+    assert!(!exceeded);
+}
+
+/// Both calls below would run for minutes if they did not stop at the budget (2,048 PBKDF2
+/// blocks of 100,000 rounds; an 8,192-bit prime search); nextest's timeout fails the test.
+#[test]
+fn guest_sized_work_stops_part_way_when_the_request_budget_runs_out() {
+    let budget = std::time::Duration::from_millis(20);
+    let key = kdf_key("PBKDF2", b"password");
+    let (r, exceeded) = for_request(budget, || {
+        derive_bits(&pbkdf2("SHA-512", 100_000), &key, Some(2_048 * 512))
+    });
+    assert_eq!(r.unwrap_err(), CryptoError::CpuExceeded);
+    assert!(exceeded);
+    let (r, exceeded) = for_request(budget, || {
+        generate_key(&rsa_params(16_384, &[1, 0, 1]), true, &[Usage::Sign])
+    });
+    assert_eq!(r.unwrap_err(), CryptoError::CpuExceeded);
+    assert!(exceeded);
+}

@@ -64,19 +64,32 @@ pub(crate) fn from_worker(
     };
     let mut r = Response::new(body);
     *r.status_mut() = status;
-    append_headers(r.headers_mut(), out.headers);
+    if append_headers(r.headers_mut(), out.headers).is_err() {
+        // verge-web's limits keep a response far below the map's capacity, so this only
+        // guards against a bug there.
+        tracing::error!(request = %ray, "verge bug: the worker's response has more headers than the HTTP layer holds");
+        return full(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The worker's response has too many headers.\n".into(),
+        );
+    }
     r
 }
 
-fn append_headers(map: &mut HeaderMap, headers: Vec<(String, String)>) {
+/// Appends the worker's headers; an `Err` when the map is full (`append` would panic).
+fn append_headers(
+    map: &mut HeaderMap,
+    headers: Vec<(String, String)>,
+) -> Result<(), http::header::MaxSizeReached> {
     for (name, value) in headers {
         if let (Ok(n), Ok(v)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),
         ) {
-            map.append(n, v);
+            map.try_append(n, v)?;
         }
     }
+    Ok(())
 }
 
 /// The error page for an event that produced no response (Cloudflare's error codes).
@@ -126,7 +139,8 @@ fn websocket_response(
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
     let mut r = Response::new(empty());
     *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    append_headers(r.headers_mut(), headers);
+    // Never past capacity (verge-web's limits), and never a panic if it were.
+    let _ = append_headers(r.headers_mut(), headers);
     let h = r.headers_mut();
     h.insert(http::header::UPGRADE, HeaderValue::from_static("websocket"));
     h.insert(

@@ -16,6 +16,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use rquickjs::{Ctx, Exception};
+
 /// CPU accounting of one request (or of one background task such as `waitUntil` work).
 #[derive(Debug)]
 pub struct RequestMeter {
@@ -108,6 +110,18 @@ pub fn current_request_id() -> Option<String> {
 
 /// Called by the isolate's interrupt handler: true stops the running JS (uncatchable).
 pub(crate) fn should_interrupt() -> bool {
+    over_budget()
+}
+
+/// Whether the request running on this thread has spent its CPU budget; once it has, its
+/// meter is marked [`RequestMeter::exceeded`]. False outside a request.
+///
+/// Native work run inline on behalf of JS is inside the poll that [`Metered`] times, so it is
+/// charged like JS; but QuickJS's interrupt handler only runs between bytecode ops. Native
+/// operations whose cost the guest chooses (Web Crypto's RSA prime search, PBKDF2 rounds)
+/// call this before they start and between steps, and stop with [`exceeded_error`] when it is
+/// true.
+pub fn over_budget() -> bool {
     CURRENT.with(|c| {
         let cur = c.borrow();
         let Some(slice) = cur.as_ref() else {
@@ -121,6 +135,27 @@ pub(crate) fn should_interrupt() -> bool {
             false
         }
     })
+}
+
+/// The error a native operation returns to stop a request past its CPU budget: QuickJS's own
+/// uncatchable `InternalError: interrupted`, as the interrupt handler raises it, so the guest
+/// cannot catch it and the request ends as a CPU overrun (`JsException::is_interrupt`).
+pub fn exceeded_error(ctx: &Ctx<'_>) -> rquickjs::Error {
+    let _ = Exception::throw_internal(ctx, "interrupted");
+    let error = ctx.catch();
+    // SAFETY: `ctx` is a live context and `error` a value of it (the InternalError just made);
+    // setting the flag only marks the object.
+    unsafe { rquickjs::qjs::JS_SetUncatchableError(ctx.as_raw().as_ptr(), error.as_raw()) };
+    ctx.throw(error)
+}
+
+/// Runs `f` charged to `meter`, as one poll of a [`Metered`] future would: native work done
+/// for a request outside a future, and tests of code that consults [`over_budget`].
+pub fn run_metered<R>(meter: &Rc<RequestMeter>, f: impl FnOnce() -> R) -> R {
+    let previous = enter(meter);
+    let out = f();
+    exit(previous);
+    out
 }
 
 fn enter(meter: &Rc<RequestMeter>) -> Option<Slice> {
@@ -190,6 +225,42 @@ mod tests {
         assert!(meter.used() >= Duration::from_millis(6));
         assert_eq!(current_request_id(), None);
         assert!(!should_interrupt(), "no request is running after exit");
+    }
+
+    #[test]
+    fn native_work_sees_the_budget_of_the_request_it_runs_for() {
+        assert!(!over_budget(), "no request, no budget");
+        let spent = RequestMeter::new("r3", Duration::ZERO);
+        assert!(run_metered(&spent, over_budget));
+        assert!(spent.exceeded());
+        let fresh = RequestMeter::new("r4", Duration::from_secs(60));
+        assert!(!run_metered(&fresh, over_budget));
+        assert!(!fresh.exceeded());
+        assert_eq!(
+            current_request_id(),
+            None,
+            "run_metered restores the thread"
+        );
+    }
+
+    #[test]
+    fn the_exceeded_error_is_an_interrupt_the_guest_cannot_catch() {
+        use rquickjs::CatchResultExt;
+        let rt = rquickjs::Runtime::new().expect("runtime");
+        let ctx = rquickjs::Context::full(&rt).expect("context");
+        ctx.with(|ctx| {
+            let stop =
+                rquickjs::Function::new(ctx.clone(), |ctx: Ctx<'_>| -> rquickjs::Result<()> {
+                    Err(exceeded_error(&ctx))
+                })
+                .expect("function");
+            ctx.globals().set("stop", stop).expect("set");
+            let r: rquickjs::Result<String> =
+                ctx.eval("let s = 'ran on'; try { stop(); } catch (e) { s = 'caught'; } s");
+            let caught = r.catch(&ctx).expect_err("the error passes every catch");
+            let ex = crate::isolate::caught_to_exception(&ctx, caught);
+            assert!(ex.is_interrupt(), "{ex}");
+        });
     }
 
     #[test]

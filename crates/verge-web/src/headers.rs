@@ -1,9 +1,14 @@
 //! `Headers` (<https://fetch.spec.whatwg.org/#headers-class>), with Workers' `getSetCookie()`
 //! and legacy `getAll("set-cookie")`.
 //!
-//! Names are stored lower-cased in insertion order; iteration sorts by name and combines
-//! repeated names with `", "`, except `set-cookie`, whose values stay separate
-//! (`http_headers_getsetcookie`, compat 2023-03-01).
+//! Names are stored lower-cased in a map ordered by name, each with its values in the order
+//! they were added; iteration walks the map and combines repeated names with `", "`, except
+//! `set-cookie`, whose values stay separate (`http_headers_getsetcookie`, compat 2023-03-01).
+//! Every operation is logarithmic in the number of names (iteration linear), so a guest
+//! building tens of thousands of headers does not spend seconds in one native call: the
+//! previous insertion-ordered list made `sorted()` and a run of `set`/`delete` quadratic.
+
+use std::collections::BTreeMap;
 
 use rquickjs::atom::PredefinedAtom;
 use rquickjs::class::Trace;
@@ -11,6 +16,8 @@ use rquickjs::prelude::*;
 use rquickjs::{
     Array, Class, Ctx, Exception, Function, Iterable, JsLifetime, Object, Result, Value,
 };
+
+use crate::limits::{MAX_RESPONSE_HEADER_BYTES, MAX_RESPONSE_HEADERS};
 
 /// Whether a `Headers` may be changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,10 +33,43 @@ pub enum Guard {
 #[derive(Trace, JsLifetime, Default, Clone, Debug)]
 #[rquickjs::class]
 pub struct Headers {
+    /// Lower-case name → its values; a `BTreeMap` iterates in the byte order of names, the
+    /// order the Fetch spec's "sort and combine" wants.
     #[qjs(skip_trace)]
-    list: Vec<(String, String)>,
+    map: BTreeMap<String, Values>,
     #[qjs(skip_trace)]
     guard: Guard,
+}
+
+/// The values of one header name, in the order they were added. The first is held apart so
+/// that the usual single value needs no second allocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Values {
+    first: String,
+    rest: Vec<String>,
+}
+
+impl Values {
+    fn one(value: String) -> Self {
+        Values {
+            first: value,
+            rest: Vec::new(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.first).chain(&self.rest)
+    }
+
+    /// The values joined by `", "`.
+    fn combined(&self) -> String {
+        let mut out = self.first.clone();
+        for v in &self.rest {
+            out.push_str(", ");
+            out.push_str(v);
+        }
+        out
+    }
 }
 
 /// Why a header name or value was rejected.
@@ -44,6 +84,41 @@ pub enum HeaderError {
     /// The headers are immutable.
     #[error("Can't modify immutable headers.")]
     Immutable,
+    /// A response has more header lines than [`MAX_RESPONSE_HEADERS`].
+    #[error("The worker's response has {count} headers; the limit is {max}.")]
+    TooMany {
+        /// Header lines of the response.
+        count: usize,
+        /// [`MAX_RESPONSE_HEADERS`].
+        max: usize,
+    },
+    /// A response's headers are larger than [`MAX_RESPONSE_HEADER_BYTES`].
+    #[error("The worker's response headers are {bytes} bytes; the limit is {max} bytes.")]
+    TooLarge {
+        /// Bytes of the header lines, as sent (`name: value\r\n`).
+        bytes: usize,
+        /// [`MAX_RESPONSE_HEADER_BYTES`].
+        max: usize,
+    },
+}
+
+/// Checks the header lines of a response (as [`Headers::sorted`] gives them) against
+/// [`MAX_RESPONSE_HEADERS`] and [`MAX_RESPONSE_HEADER_BYTES`].
+pub fn check_response_headers(lines: &[(String, String)]) -> std::result::Result<(), HeaderError> {
+    if lines.len() > MAX_RESPONSE_HEADERS {
+        return Err(HeaderError::TooMany {
+            count: lines.len(),
+            max: MAX_RESPONSE_HEADERS,
+        });
+    }
+    let bytes: usize = lines.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+    if bytes > MAX_RESPONSE_HEADER_BYTES {
+        return Err(HeaderError::TooLarge {
+            bytes,
+            max: MAX_RESPONSE_HEADER_BYTES,
+        });
+    }
+    Ok(())
 }
 
 fn is_token_byte(b: u8) -> bool {
@@ -119,19 +194,29 @@ fn throw(ctx: &Ctx<'_>, e: HeaderError) -> rquickjs::Error {
 impl Headers {
     /// Headers from already-valid `(lower-case name, value)` pairs.
     pub fn from_list(list: Vec<(String, String)>, guard: Guard) -> Self {
-        Headers { list, guard }
+        let mut h = Headers {
+            map: BTreeMap::new(),
+            guard,
+        };
+        for (name, value) in list {
+            h.push(name, value);
+        }
+        h
     }
 
-    /// The pairs in insertion order (names lower-cased).
-    pub fn list(&self) -> &[(String, String)] {
-        &self.list
+    /// The pairs in name order, each name's values in the order they were added (names
+    /// lower-cased, nothing combined).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.map
+            .iter()
+            .flat_map(|(n, vs)| vs.iter().map(move |v| (n.as_str(), v.as_str())))
     }
 
     /// Appends `value` under `lower_name` (a valid, lower-case name; the value already normal)
     /// unless the name is present: a body's default `content-type`.
     pub fn append_if_absent(&mut self, lower_name: &str, value: String) {
-        if !self.list.iter().any(|(n, _)| n == lower_name) {
-            self.list.push((lower_name.to_string(), value));
+        if !self.map.contains_key(lower_name) {
+            self.map.insert(lower_name.to_string(), Values::one(value));
         }
     }
 
@@ -152,8 +237,19 @@ impl Headers {
         value: String,
     ) -> std::result::Result<(), HeaderError> {
         self.check_mutable()?;
-        self.list.push(normalize_pair(name, value)?);
+        let (name, value) = normalize_pair(name, value)?;
+        self.push(name, value);
         Ok(())
+    }
+
+    /// Appends a valid pair (name lower-case).
+    fn push(&mut self, lower_name: String, value: String) {
+        match self.map.entry(lower_name) {
+            std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().rest.push(value),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(Values::one(value));
+            }
+        }
     }
 
     fn check_mutable(&self) -> std::result::Result<(), HeaderError> {
@@ -164,39 +260,29 @@ impl Headers {
         }
     }
 
-    /// The combined value of `name`, compared ignoring ASCII case (stored names are
-    /// lower-case), so a lookup needs no lower-cased copy of the name.
-    pub fn combined_value(&self, name: &str) -> Option<String> {
-        let mut out: Option<String> = None;
-        for (n, v) in &self.list {
-            if n.eq_ignore_ascii_case(name) {
-                match &mut out {
-                    Some(s) => {
-                        s.push_str(", ");
-                        s.push_str(v);
-                    }
-                    None => out = Some(v.clone()),
-                }
-            }
+    /// The values of `name`, compared ignoring ASCII case (stored names are lower-case); a
+    /// name without upper-case letters needs no lower-cased copy.
+    fn lookup(&self, name: &str) -> Option<&Values> {
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.map.get(&name.to_ascii_lowercase())
+        } else {
+            self.map.get(name)
         }
-        out
+    }
+
+    /// The combined value of `name`, compared ignoring ASCII case.
+    pub fn combined_value(&self, name: &str) -> Option<String> {
+        self.lookup(name).map(Values::combined)
     }
 
     /// Sorted and combined pairs, as iteration shows them.
     pub fn sorted(&self) -> Vec<(String, String)> {
-        let mut names: Vec<&str> = self.list.iter().map(|(n, _)| n.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        let mut out = Vec::with_capacity(names.len());
-        for name in names {
+        let mut out = Vec::with_capacity(self.map.len());
+        for (name, values) in &self.map {
             if name == "set-cookie" {
-                for (n, v) in &self.list {
-                    if n == name {
-                        out.push((n.clone(), v.clone()));
-                    }
-                }
-            } else if let Some(v) = self.combined_value(name) {
-                out.push((name.to_string(), v));
+                out.extend(values.iter().map(|v| (name.clone(), v.clone())));
+            } else {
+                out.push((name.clone(), values.combined()));
             }
         }
         out
@@ -213,8 +299,14 @@ impl Headers {
             ));
         };
         if let Some(other) = verge_js::class::class_of::<Headers>(obj) {
-            let list = other.borrow().list.clone();
-            self.list.extend(list);
+            if self.map.is_empty() {
+                self.map = other.borrow().map.clone();
+            } else {
+                let other = other.borrow();
+                for (n, v) in other.pairs() {
+                    self.push(n.to_string(), v.to_string());
+                }
+            }
             return Ok(());
         }
         let iter_fn: Value = obj.get(PredefinedAtom::SymbolIterator)?;
@@ -276,11 +368,10 @@ impl Headers {
     }
 
     fn get_set_cookie(&self) -> Vec<String> {
-        self.list
-            .iter()
-            .filter(|(n, _)| n == "set-cookie")
-            .map(|(_, v)| v.clone())
-            .collect()
+        self.map
+            .get("set-cookie")
+            .map(|vs| vs.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn get_all(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Vec<String>> {
@@ -296,27 +387,15 @@ impl Headers {
 
     fn has(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<bool> {
         check_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        Ok(self
-            .list
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case(&name.0)))
+        Ok(self.lookup(&name.0).is_some())
     }
 
     fn set(&mut self, ctx: Ctx<'_>, name: Coerced<String>, value: Coerced<String>) -> Result<()> {
         self.check_mutable().map_err(|e| throw(&ctx, e))?;
         let (n, v) = normalize_pair(name.0, value.0).map_err(|e| throw(&ctx, e))?;
-        match self.list.iter().position(|(k, _)| *k == n) {
-            Some(first) => {
-                self.list[first].1 = v;
-                let mut i = 0;
-                self.list.retain(|(k, _)| {
-                    let keep = i <= first || *k != n;
-                    i += 1;
-                    keep
-                });
-            }
-            None => self.list.push((n, v)),
-        }
+        // The spec replaces the first value and drops the others; as iteration is by name,
+        // where the name stood in insertion order is not observable.
+        self.map.insert(n, Values::one(v));
         Ok(())
     }
 
@@ -333,7 +412,7 @@ impl Headers {
     fn delete(&mut self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<()> {
         self.check_mutable().map_err(|e| throw(&ctx, e))?;
         let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        self.list.retain(|(k, _)| *k != n);
+        self.map.remove(&n);
         Ok(())
     }
 
@@ -427,7 +506,7 @@ mod tests {
             Err(HeaderError::Value("X-Ok".into()))
         );
         h.try_append("X-Mixed-Case", " v ").unwrap();
-        assert_eq!(h.list(), &[("x-mixed-case".into(), "v".into())]);
+        assert_eq!(h.pairs().collect::<Vec<_>>(), [("x-mixed-case", "v")]);
         assert_eq!(h.combined_value("x-MIXED-case").as_deref(), Some("v"));
         assert_eq!(h.combined_value("x-mixed-case").as_deref(), Some("v"));
         assert_eq!(h.combined_value("x-mixed"), None);
@@ -451,6 +530,46 @@ mod tests {
             ]
         );
         assert_eq!(h.combined_value("set-cookie").unwrap(), "a=1, b=2");
+    }
+
+    #[test]
+    fn response_headers_are_capped_in_count_and_bytes() {
+        let line = |n: usize| (format!("x-{n}"), "v".to_string());
+        let at_limit: Vec<_> = (0..MAX_RESPONSE_HEADERS).map(line).collect();
+        assert_eq!(check_response_headers(&at_limit), Ok(()));
+        let over: Vec<_> = (0..=MAX_RESPONSE_HEADERS).map(line).collect();
+        let err = check_response_headers(&over).unwrap_err();
+        assert_eq!(
+            err,
+            HeaderError::TooMany {
+                count: 10_001,
+                max: 10_000
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "The worker's response has 10001 headers; the limit is 10000."
+        );
+        // "a: <value>\r\n" is 5 bytes plus the value.
+        let fits = vec![("a".to_string(), "v".repeat(MAX_RESPONSE_HEADER_BYTES - 5))];
+        assert_eq!(check_response_headers(&fits), Ok(()));
+        let big = vec![("a".to_string(), "v".repeat(MAX_RESPONSE_HEADER_BYTES - 4))];
+        let err = check_response_headers(&big).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The worker's response headers are 131073 bytes; the limit is 131072 bytes."
+        );
+    }
+
+    #[test]
+    fn lines_count_after_combining_except_set_cookie() {
+        let mut h = Headers::default();
+        for _ in 0..3 {
+            h.try_append("x-a", "1").unwrap();
+            h.try_append("set-cookie", "s=1").unwrap();
+        }
+        assert_eq!(h.sorted().len(), 4);
+        assert_eq!(h.pairs().count(), 6);
     }
 
     #[test]

@@ -315,7 +315,12 @@ pub async fn invoke(
         Ok(r) => r,
         Err(_) => Err(InvokeError::Hung(wall)),
     };
-    let result = result.map_err(|e| classify(&iso, &meter, e));
+    let result = match result {
+        // Native work (Web Crypto) that ran out of budget ends the event even when the guest
+        // got to answer before the next interrupt.
+        Ok(_) if meter.exceeded() => Err(classify(&iso, &meter, InvokeError::CpuExceeded)),
+        other => other.map_err(|e| classify(&iso, &meter, e)),
+    };
     let exec = exec_ctx.borrow_mut().take();
     if let Some(exec) = exec {
         spawn_wait_until(&iso, exec, meter.clone()).await;
@@ -484,6 +489,10 @@ fn decode<'js>(
         "fetch" => {
             let headers: Class<Headers> = result.get(1)?;
             let headers = headers.borrow().sorted();
+            // Past the limits the event fails here (500) rather than in the HTTP layer, which
+            // cannot send that many headers.
+            crate::headers::check_response_headers(&headers)
+                .map_err(|e| rquickjs::Exception::throw_type(ctx, &e.to_string()))?;
             let body_kind: i32 = result.get(2)?;
             let body = match body_kind {
                 1 => BodyJs::Full(result.get::<String>(3)?.into_bytes()),

@@ -23,6 +23,7 @@ pub mod headers;
 pub mod host;
 pub mod intl;
 pub mod invoke;
+pub mod limits;
 pub mod random;
 pub mod url;
 pub mod url_pattern;

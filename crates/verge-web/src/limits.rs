@@ -1,0 +1,14 @@
+//! Limits of the Web platform layer: named constants with the documented Workers value where
+//! one exists.
+
+/// Most bytes of response headers a worker may send, counted as on the wire
+/// (`name: value\r\n`). Workers documents 128 KB for request headers
+/// (<https://developers.cloudflare.com/workers/platform/limits/>, mirrored in verge's spec §14);
+/// verge applies the same bound to what a worker answers.
+pub const MAX_RESPONSE_HEADER_BYTES: usize = 128 * 1024;
+
+/// Most header lines a worker's response may have (each `set-cookie` counts; other repeated
+/// names are combined into one line first). Workers documents no count; this is verge's own
+/// bound, far above real responses and well below the 32,768 entries past which the HTTP layer
+/// (`http::HeaderMap`, used by hyper) panics, whatever the edge adds.
+pub const MAX_RESPONSE_HEADERS: usize = 10_000;
