@@ -84,6 +84,12 @@ impl Verge {
             cmd.env("VERGE_LOG", "info");
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Self::spawn(&mut cmd, keep)
+    }
+
+    /// Runs `cmd` (which must start `verge dev`, stdout and stderr piped) and waits until it
+    /// announces its address.
+    pub fn spawn(cmd: &mut Command, keep: Option<tempfile::TempDir>) -> Verge {
         let mut child = cmd.spawn().expect("spawn verge");
         let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");

@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod limits;
 pub mod pipeline;
 pub mod request;
 pub mod request_id;

@@ -18,7 +18,7 @@ use verge_worker::Deployment;
 
 use crate::request::{EdgeRequest, worker_request};
 use crate::request_id::new_ray_id;
-use crate::response::{EdgeBody, error_response, from_worker};
+use crate::response::{EdgeBody, error_response, from_worker, full};
 use crate::steps::Step;
 
 /// Settings of the HTTP front.
@@ -32,6 +32,8 @@ pub struct EdgeConfig {
     pub cf: serde_json::Map<String, serde_json::Value>,
     /// Show exception messages in error responses (development).
     pub expose_errors: bool,
+    /// Connection limits.
+    pub limits: crate::limits::ClientLimits,
 }
 
 /// What every request on every thread shares.
@@ -84,7 +86,13 @@ pub(crate) async fn handle(
     let ray = new_ray_id(&shared.config.colo);
     let (mut parts, body) = req.into_parts();
     // 2. URL
-    let edge = EdgeRequest::new(&mut parts, &shared, ray, ip);
+    let edge = match EdgeRequest::new(&parts, &shared, ray.clone(), ip) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::debug!(request = %ray, "bad request: {e}");
+            return bad_request(&e.to_string(), &ray);
+        }
+    };
     // 3. edge steps
     let mut answered = None;
     for step in &shared.steps {
@@ -98,7 +106,14 @@ pub(crate) async fn handle(
         // 4. invoke, 5. framing
         None => {
             let incoming = worker_request(&edge, &parts, body, &shared);
-            match shared.deployment.fetch(incoming).await {
+            let result = shared.deployment.fetch(incoming).await;
+            if edge.body_failed() {
+                // The client's body framing broke (or the client left): its fault, whatever
+                // the worker made of the cut-off body.
+                tracing::debug!(request = %edge.ray, "bad request: the request body could not be read");
+                return bad_request("the request body could not be read", &edge.ray);
+            }
+            match result {
                 Ok(out) => from_worker(out, &mut parts, &edge.ray),
                 Err(e) => error_response(&e, &edge.ray, shared.config.expose_errors),
             }
@@ -114,4 +129,18 @@ pub(crate) async fn handle(
         HeaderValue::from_str(&edge.ray).unwrap_or(HeaderValue::from_static("invalid")),
     );
     response
+}
+
+/// 400, closing the connection (what follows a broken request cannot be trusted).
+fn bad_request(why: &str, ray: &str) -> Response<EdgeBody> {
+    let mut r = full(
+        http::StatusCode::BAD_REQUEST,
+        format!("Bad Request: {why}\n"),
+    );
+    let h = r.headers_mut();
+    h.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    if let Ok(v) = HeaderValue::from_str(ray) {
+        h.insert("cf-ray", v);
+    }
+    r
 }

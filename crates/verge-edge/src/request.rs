@@ -2,6 +2,8 @@
 //! `cf-ipcountry`, `x-forwarded-for`, …) and `request.cf`, built from the HTTP request.
 
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use http::request::Parts;
@@ -23,49 +25,106 @@ pub struct EdgeRequest {
     pub ip: Rc<str>,
     /// `http://` + host length: where the path starts in [`EdgeRequest::url`].
     path_at: usize,
+    /// Set when reading the request body failed (malformed chunked framing, a client that
+    /// went away): the client gets 400, whatever the worker made of it.
+    pub(crate) body_failed: Arc<AtomicBool>,
+}
+
+/// A request the edge refuses before any worker sees it (400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadRequest(pub &'static str);
+
+/// The request's authority (RFC 9112 §3.2): the request target's when it has one (absolute
+/// form, or HTTP/2's `:authority`), else the single `Host` header, which must be a valid
+/// authority without user info; an HTTP/1.0 request may omit it (`default` then).
+pub fn authority(parts: &Parts, default: &str) -> Result<String, BadRequest> {
+    let mut hosts = parts.headers.get_all(http::header::HOST).iter();
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return Err(BadRequest("more than one Host header"));
+    }
+    if let Some(a) = parts.uri.authority() {
+        if a.as_str().contains('@') || a.host().is_empty() {
+            return Err(BadRequest("invalid authority in the request target"));
+        }
+        return Ok(a.as_str().to_string());
+    }
+    match host {
+        Some(h) => {
+            let text = h
+                .to_str()
+                .map_err(|_| BadRequest("the Host header is not ASCII"))?;
+            let valid = text
+                .parse::<http::uri::Authority>()
+                .is_ok_and(|a| a.as_str() == text && !text.contains('@') && !a.host().is_empty());
+            if !valid {
+                return Err(BadRequest("invalid Host header"));
+            }
+            Ok(text.to_string())
+        }
+        None if parts.version == http::Version::HTTP_10 => Ok(default.to_string()),
+        None => Err(BadRequest("missing Host header")),
+    }
 }
 
 impl EdgeRequest {
-    pub(crate) fn new(parts: &mut Parts, shared: &Shared, ray: String, ip: Rc<str>) -> Self {
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-            .unwrap_or_else(|| shared.config.addr.to_string());
+    pub(crate) fn new(
+        parts: &Parts,
+        shared: &Shared,
+        ray: String,
+        ip: Rc<str>,
+    ) -> Result<Self, BadRequest> {
+        let host = authority(parts, &shared.config.addr.to_string())?;
         let path = parts
             .uri
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("/");
+        if !path.starts_with('/') {
+            return Err(BadRequest(
+                "the request target must be a path or an absolute URL",
+            ));
+        }
         let mut url = String::with_capacity(7 + host.len() + path.len());
         url.push_str("http://");
         url.push_str(&host);
         let path_at = url.len();
         url.push_str(path);
-        EdgeRequest {
+        Ok(EdgeRequest {
             ray,
             url,
             ip,
             path_at,
-        }
+            body_failed: Arc::default(),
+        })
     }
 
     /// The path and query of the URL.
     pub fn path(&self) -> &str {
         &self.url[self.path_at..]
     }
+
+    /// True when reading the request body failed.
+    pub fn body_failed(&self) -> bool {
+        self.body_failed.load(Ordering::Relaxed)
+    }
 }
 
-fn request_body(body: Incoming) -> Option<ByteStream> {
+fn request_body(body: Incoming, failed: Arc<AtomicBool>) -> Option<ByteStream> {
     if body.is_end_stream() {
         return None;
     }
-    let stream = http_body_util::BodyStream::new(body).filter_map(|frame| async move {
-        match frame {
-            Ok(f) => f.into_data().ok().map(Ok),
-            Err(e) => Some(Err(e.to_string())),
+    let stream = http_body_util::BodyStream::new(body).filter_map(move |frame| {
+        let failed = failed.clone();
+        async move {
+            match frame {
+                Ok(f) => f.into_data().ok().map(Ok),
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    Some(Err(e.to_string()))
+                }
+            }
         }
     });
     Some(Box::pin(stream))
@@ -132,7 +191,7 @@ pub(crate) fn worker_request(
         method: parts.method.as_str().to_string(),
         url: edge.url.clone(),
         headers,
-        body: request_body(body),
+        body: request_body(body, edge.body_failed.clone()),
         cf_json: Some(cf_json),
     }
 }

@@ -36,13 +36,83 @@ fn empty() -> EdgeBody {
         .boxed_unsync()
 }
 
+/// Headers the HTTP layer owns: a worker's values for them are dropped (RFC 9110 §7.6.1's
+/// hop-by-hop headers, and the framing ones, which must describe the body verge sends).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
+/// The framing a response is sent with: the worker's `content-length` only where the body
+/// is held to it.
+fn take_framing(headers: &mut Vec<(String, String)>) -> Option<u64> {
+    let mut declared = None;
+    let mut conflicting = false;
+    headers.retain(|(name, value)| {
+        if name == "content-length" {
+            match value.trim().parse::<u64>() {
+                Ok(n) if declared.is_none_or(|d| d == n) => declared = Some(n),
+                _ => conflicting = true,
+            }
+            return false;
+        }
+        !HOP_BY_HOP.contains(&name.as_str())
+    });
+    if conflicting { None } else { declared }
+}
+
+/// A streamed body held to `declared` bytes: a stream that would send more, or ends with
+/// fewer, fails instead (the connection is closed), so no byte beyond the declared length
+/// ever reaches the client.
+fn exact_length(
+    rx: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
+    declared: u64,
+) -> impl futures::Stream<Item = Result<Frame<Bytes>, std::io::Error>> {
+    futures::stream::unfold((rx, 0u64, false), move |(mut rx, sent, done)| async move {
+        if done {
+            return None;
+        }
+        let e = match rx.recv().await {
+            Some(Ok(chunk)) => {
+                let total = sent + chunk.len() as u64;
+                if total <= declared {
+                    return Some((Ok(Frame::data(chunk)), (rx, total, false)));
+                }
+                format!("the worker's body is longer than its Content-Length ({declared})")
+            }
+            Some(Err(e)) => e,
+            None if sent == declared => return None,
+            None => format!(
+                "the worker's body ended after {sent} of its Content-Length {declared} bytes"
+            ),
+        };
+        tracing::warn!("response aborted: {e}");
+        Some((Err(std::io::Error::other(e)), (rx, sent, true)))
+    })
+}
+
 /// The worker's response as an HTTP response (a `101` completes the WebSocket handshake).
+/// The framing comes from the body verge sends: a worker's `Content-Length` that a complete
+/// body contradicts is replaced, and a streamed body is held to it.
 pub(crate) fn from_worker(
-    out: OutgoingResponse,
+    mut out: OutgoingResponse,
     parts: &mut Parts,
     ray: &str,
 ) -> Response<EdgeBody> {
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let is_ws = matches!(out.body, OutgoingBody::WebSocket(_));
+    let declared = if is_ws {
+        None
+    } else {
+        take_framing(&mut out.headers)
+    };
+    let head = parts.method == http::Method::HEAD;
+    let mut length = None;
     let body: EdgeBody = match out.body {
         OutgoingBody::Empty => empty(),
         OutgoingBody::Full(b) => Full::new(b)
@@ -53,17 +123,31 @@ pub(crate) fn from_worker(
             let on_upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
             return websocket_response(out.headers, key, on_upgrade, ep, ray);
         }
-        OutgoingBody::Stream(rx) => {
-            let s = futures::stream::unfold(rx, |mut rx| async move {
-                rx.recv()
-                    .await
-                    .map(|item| (item.map(Frame::data).map_err(std::io::Error::other), rx))
-            });
-            StreamBody::new(s).boxed_unsync()
-        }
+        OutgoingBody::Stream(rx) => match declared {
+            Some(n) if !head => {
+                length = Some(n);
+                StreamBody::new(exact_length(rx, n)).boxed_unsync()
+            }
+            _ => {
+                let s = futures::stream::unfold(rx, |mut rx| async move {
+                    rx.recv()
+                        .await
+                        .map(|item| (item.map(Frame::data).map_err(std::io::Error::other), rx))
+                });
+                StreamBody::new(s).boxed_unsync()
+            }
+        },
     };
+    // A HEAD response says how long the body would be; the worker's value stands.
+    if head {
+        length = declared;
+    }
     let mut r = Response::new(body);
     *r.status_mut() = status;
+    if let Some(n) = length {
+        r.headers_mut()
+            .insert(http::header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
     if append_headers(r.headers_mut(), out.headers).is_err() {
         // verge-web's limits keep a response far below the map's capacity, so this only
         // guards against a bug there.

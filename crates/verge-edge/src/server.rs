@@ -2,12 +2,13 @@
 //! each request served on the thread that accepted it (by [`crate::pipeline`]), and a graceful
 //! stop: accept no more, let in-flight requests finish, up to a deadline.
 
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -15,6 +16,7 @@ use tokio::sync::{oneshot, watch};
 use verge_js::IsolateThreads;
 use verge_worker::Deployment;
 
+use crate::limits::{ACCEPT_BACKOFF_MAX, ACCEPT_LOG_EVERY, H2_KEEP_ALIVE, H2_MAX_STREAMS};
 use crate::pipeline::{EdgeConfig, Shared};
 use crate::steps::Step;
 
@@ -124,6 +126,37 @@ fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
+/// True for the `accept()` failures that mean "out of a resource" (descriptors, buffers,
+/// memory): retrying at once would spin, so the loop backs off.
+fn out_of_resources(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
+/// Logs a repeating failure at most once per [`ACCEPT_LOG_EVERY`], with how many were not
+/// logged in between.
+struct LogGate {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl LogGate {
+    fn warn(&mut self, e: &std::io::Error) {
+        if self.last.is_some_and(|t| t.elapsed() < ACCEPT_LOG_EVERY) {
+            self.suppressed += 1;
+            return;
+        }
+        tracing::warn!(
+            suppressed = self.suppressed,
+            "accept failed: {e}; backing off (raise `ulimit -n`, or lower --max-connections)"
+        );
+        self.last = Some(Instant::now());
+        self.suppressed = 0;
+    }
+}
+
 async fn accept_loop(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
@@ -136,17 +169,62 @@ async fn accept_loop(
             return;
         }
     };
+    let limits = shared.config.limits;
+    let threads = shared.deployment.threads().len().max(1);
+    let max_here = limits.max_connections.div_ceil(threads).max(1);
+    let active = Rc::new(Cell::new(0usize));
+    let released = Rc::new(tokio::sync::Notify::new());
+    let mut backoff = Duration::ZERO;
+    let mut gate = LogGate {
+        last: None,
+        suppressed: 0,
+    };
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::warn!("accept failed: {e}");
-                    continue;
-                }
-            },
+    let mut builder = hyper_util::server::conn::auto::Builder::new(LocalExec);
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_headers(crate::limits::MAX_REQUEST_HEADERS)
+        .max_buf_size(crate::limits::MAX_REQUEST_HEADER_BYTES);
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(H2_KEEP_ALIVE)
+        .keep_alive_timeout(H2_KEEP_ALIVE)
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .max_header_list_size(crate::limits::MAX_REQUEST_HEADER_BYTES as u32);
+    'accept: loop {
+        // At the connection limit, wait for one to close; meanwhile the kernel queues new
+        // ones in the listen backlog.
+        while active.get() >= max_here {
+            tokio::select! {
+                _ = released.notified() => {}
+                _ = stop.wait_for(|s| *s) => break 'accept,
+            }
+        }
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             _ = stop.wait_for(|s| *s) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => {
+                backoff = Duration::ZERO;
+                x
+            }
+            Err(e) if out_of_resources(&e) => {
+                gate.warn(&e);
+                backoff = (backoff * 2).clamp(Duration::from_millis(10), ACCEPT_BACKOFF_MAX);
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.wait_for(|s| *s) => break 'accept,
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::debug!("accept failed: {e}");
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
@@ -157,16 +235,19 @@ async fn accept_loop(
             let ip = ip.clone();
             async move { Ok::<_, Infallible>(crate::pipeline::handle(req, ip, shared).await) }
         });
-        let builder = hyper_util::server::conn::auto::Builder::new(LocalExec);
         let conn = graceful.watch(
             builder
                 .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .into_owned(),
         );
+        active.set(active.get() + 1);
+        let (active, released) = (active.clone(), released.clone());
         tokio::task::spawn_local(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, "connection ended: {e}");
             }
+            active.set(active.get() - 1);
+            released.notify_one();
         });
     }
     drop(listener);

@@ -50,6 +50,14 @@ pub struct DevArgs {
     /// Evict Durable Objects idle for this long (ms); their storage stays.
     #[arg(long, default_value_t = 30_000)]
     pub do_idle_ms: u64,
+    /// Most open client connections (default: half the open-files limit); more wait in the
+    /// listen backlog.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// How long a client may take to send a request's headers, and how long an idle
+    /// keep-alive connection stays open, in ms (default 30000).
+    #[arg(long)]
+    pub header_timeout_ms: Option<u64>,
     /// Serve `GET /__scheduled?cron=…`, which runs the worker's `scheduled()` handler (as
     /// `wrangler dev --test-scheduled`).
     #[arg(long)]
@@ -243,6 +251,15 @@ async fn serve(
         colo: args.colo.clone(),
         cf,
         expose_errors: true,
+        limits: verge_edge::limits::ClientLimits {
+            max_connections: args
+                .max_connections
+                .unwrap_or_else(|| verge_edge::limits::default_max_connections(nofile)),
+            header_timeout: args
+                .header_timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(verge_edge::limits::DEFAULT_HEADER_TIMEOUT),
+        },
     };
     let mut steps: Vec<Box<dyn verge_edge::steps::Step>> = Vec::new();
     if args.test_scheduled {
