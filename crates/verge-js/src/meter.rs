@@ -108,6 +108,15 @@ pub fn current_request_id() -> Option<String> {
 
 /// Called by the isolate's interrupt handler: true stops the running JS (uncatchable).
 pub(crate) fn should_interrupt() -> bool {
+    current_request_over_budget()
+}
+
+/// True when the request running JS on this thread has spent its CPU budget, for host code
+/// that does long work inside a JS call on this thread (a Durable Object's SQL) and must
+/// stop when the request's budget is gone. Like the isolate's interrupt handler it marks the
+/// request [exceeded](RequestMeter::exceeded), so the request then fails as a CPU overrun
+/// (1102) whatever the host call returned. False when no request is running here.
+pub fn current_request_over_budget() -> bool {
     CURRENT.with(|c| {
         let cur = c.borrow();
         let Some(slice) = cur.as_ref() else {
@@ -190,6 +199,19 @@ mod tests {
         assert!(meter.used() >= Duration::from_millis(6));
         assert_eq!(current_request_id(), None);
         assert!(!should_interrupt(), "no request is running after exit");
+    }
+
+    #[test]
+    fn host_code_sees_the_running_request_over_budget_and_marks_it() {
+        assert!(!current_request_over_budget(), "no request on this thread");
+        let meter = RequestMeter::new("r3", Duration::from_millis(5));
+        let prev = enter(&meter);
+        assert!(!current_request_over_budget());
+        assert!(!meter.exceeded());
+        std::thread::sleep(Duration::from_millis(6)); // a real clock is what is being measured
+        assert!(current_request_over_budget());
+        exit(prev);
+        assert!(meter.exceeded(), "the request will fail as a CPU overrun");
     }
 
     #[test]
