@@ -8,7 +8,7 @@ pub use verge_store::SqlValue as D1Value;
 use verge_store::{Consistency, SqlDatabase, SqlError, SqlOutput, SqlStatement};
 
 use crate::error::D1Error;
-use crate::limits::{MAX_BOUND_PARAMS, MAX_STATEMENT_BYTES};
+use crate::limits::{MAX_BOUND_PARAMS, MAX_QUERY_DURATION, MAX_STATEMENT_BYTES};
 
 /// A prepared statement: SQL plus bound values. Immutable; `bind` returns a new one.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,7 +258,9 @@ impl D1Database {
     ) -> Result<(D1Result, u64), D1Error> {
         let started = Instant::now();
         let statement = stmt.to_statement()?;
-        let out = self.backend.execute(&statement, consistency)?;
+        let out = self
+            .backend
+            .execute(&statement, consistency, MAX_QUERY_DURATION)?;
         let seq = out.commit_seq;
         Ok((self.result(out, elapsed_ms(started)), seq))
     }
@@ -276,7 +278,9 @@ impl D1Database {
         if statements.is_empty() {
             return Ok((Vec::new(), None));
         }
-        let outs = self.backend.batch(&statements, consistency)?;
+        let outs = self
+            .backend
+            .batch(&statements, consistency, MAX_QUERY_DURATION)?;
         let seq = outs.iter().map(|o| o.commit_seq).max();
         let duration = elapsed_ms(started);
         Ok((
@@ -354,7 +358,7 @@ impl D1Database {
             }
             let out = self
                 .backend
-                .execute_script(line, true)
+                .execute_script(line, true, MAX_QUERY_DURATION)
                 .map_err(exec_error)?;
             count += 1;
             duration += out.duration_ms;

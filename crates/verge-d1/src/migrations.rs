@@ -45,6 +45,7 @@ fn ensure_table(db: &D1Database, table: &str) -> Result<String, D1Error> {
                 );"
             ),
             true,
+            crate::limits::MAX_QUERY_DURATION,
         )
         .map_err(D1Error::Sql)?;
     Ok(quoted)
@@ -124,7 +125,11 @@ pub fn apply_migrations(db: &D1Database, dir: &Path, table: &str) -> Result<Vec<
             name.replace('\'', "''")
         );
         db.backend()
-            .execute_script(&format!("{sql}{record}"), true)
+            .execute_script(
+                &format!("{sql}{record}"),
+                true,
+                crate::limits::MAX_QUERY_DURATION,
+            )
             .map_err(|error| D1Error::Migration {
                 name: name.clone(),
                 error,

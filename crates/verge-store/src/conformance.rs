@@ -187,10 +187,15 @@ pub mod kv {
 
 /// Checks for [`SqlDatabase`](crate::SqlDatabase) implementations.
 pub mod sql {
+    use std::time::Duration;
+
     use crate::sql::{Consistency, SqlDatabase, SqlStatement, SqlValue};
 
+    /// The timeout every check passes (D1's query limit).
+    const T: Duration = Duration::from_secs(30);
+
     fn run(db: &dyn SqlDatabase, sql: &str, params: Vec<SqlValue>) -> crate::sql::SqlOutput {
-        db.execute(&SqlStatement::new(sql, params), Consistency::default())
+        db.execute(&SqlStatement::new(sql, params), Consistency::default(), T)
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
@@ -252,6 +257,7 @@ pub mod sql {
             .execute(
                 &SqlStatement::new("SELECT * FROM nope", vec![]),
                 Consistency::default(),
+                T,
             )
             .expect_err("missing table");
         assert_eq!(err.to_string(), "no such table: nope: SQLITE_ERROR");
@@ -261,6 +267,7 @@ pub mod sql {
             .execute(
                 &SqlStatement::new("INSERT INTO u VALUES (1)", vec![]),
                 Consistency::default(),
+                T,
             )
             .expect_err("duplicate");
         assert_eq!(err.code, "SQLITE_CONSTRAINT");
@@ -269,11 +276,16 @@ pub mod sql {
             .execute(
                 &SqlStatement::new("SELECT ?", vec![]),
                 Consistency::default(),
+                T,
             )
             .expect_err("unbound");
         assert_eq!(err.code, "SQLITE_RANGE");
         let err = db
-            .execute(&SqlStatement::new("BEGIN", vec![]), Consistency::default())
+            .execute(
+                &SqlStatement::new("BEGIN", vec![]),
+                Consistency::default(),
+                T,
+            )
             .expect_err("begin");
         assert_eq!(err.code, "SQLITE_AUTH");
     }
@@ -291,6 +303,7 @@ pub mod sql {
                     SqlStatement::new("INSERT INTO t VALUES (3)", vec![]),
                 ],
                 Consistency::default(),
+                T,
             )
             .expect_err("duplicate key");
         assert_eq!(err.statement_index, Some(1));
@@ -305,6 +318,7 @@ pub mod sql {
                     SqlStatement::new("SELECT count(*) AS n FROM t", vec![]),
                 ],
                 Consistency::default(),
+                T,
             )
             .expect("batch");
         assert_eq!(outs[1].rows, vec![vec![SqlValue::Integer(2)]]);
@@ -330,12 +344,14 @@ pub mod sql {
         db.execute_script(
             "CREATE TABLE s (n);\nINSERT INTO s VALUES (1); INSERT INTO s VALUES (2);",
             true,
+            T,
         )
         .expect("script");
         let err = db
             .execute_script(
                 "INSERT INTO s VALUES (3); INSERT INTO nope VALUES (1);",
                 true,
+                T,
             )
             .expect_err("missing table");
         assert_eq!(err.to_string(), "no such table: nope: SQLITE_ERROR");
