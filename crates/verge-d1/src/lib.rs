@@ -30,8 +30,8 @@ pub mod split;
 pub mod table;
 
 pub use crate::core::{
-    D1Database, D1ExecResult, D1Meta, D1PreparedStatement, D1RawResult, D1Result, D1Row, D1Session,
-    D1Value, format_bookmark, parse_bookmark,
+    D1Database, D1ExecResult, D1Meta, D1Options, D1PreparedStatement, D1RawResult, D1Result, D1Row,
+    D1Session, D1Value, format_bookmark, parse_bookmark,
 };
 pub use crate::error::{D1Error, JsErrorClass};
 pub use crate::js::D1Extension;

@@ -6,9 +6,14 @@ use std::time::Duration;
 pub const MAX_BOUND_PARAMS: usize = 100;
 /// Longest statement, in bytes (100 KB).
 pub const MAX_STATEMENT_BYTES: usize = 100_000;
-/// Longest a query may run (D1: 30 s); a statement, batch or `exec` line still running then
-/// is stopped.
+/// Longest a query may run (D1: 30 s). A statement, batch or `exec` line still running then
+/// is stopped and fails with [`D1Error::QueryTimeout`](crate::D1Error::QueryTimeout).
+/// [`D1Options::query_timeout`](crate::D1Options::query_timeout) may set a lower limit.
 pub const MAX_QUERY_DURATION: Duration = Duration::from_secs(30);
+/// Environment variable that lowers the query limit of the D1 bindings the runtime opens, in
+/// milliseconds (read by [`D1Options::from_env`](crate::D1Options::from_env); values above
+/// [`MAX_QUERY_DURATION`] are capped). An operations and test hook until the CLI has a flag.
+pub const QUERY_TIMEOUT_ENV: &str = "VERGE_D1_QUERY_TIMEOUT_MS";
 /// `meta.served_by` of verge's SQLite backend.
 pub const SERVED_BY_SQLITE: &str = "verge-sqlite";
 /// The table wrangler records applied migrations in, unless configured otherwise.
