@@ -175,7 +175,11 @@ impl StorageHandle {
         for v in params.iter::<Value>() {
             bound.push(from_js(&ctx, v?)?);
         }
-        let out = self.core.storage().sql_exec(&query, &bound);
+        let out = self.core.storage().sql_exec_interruptible(
+            &query,
+            &bound,
+            verge_js::meter::current_request_over_budget,
+        );
         // Any statement that may write opens the store's write transaction, whatever the
         // query starts with, where in a multi-statement query the write is, or whether a
         // later statement failed; the next commit COMMITs it.
