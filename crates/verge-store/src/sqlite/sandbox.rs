@@ -22,8 +22,8 @@
 //! - Virtual tables: FTS5 only.
 //!
 //! The connection also runs in `SQLITE_DBCONFIG_DEFENSIVE` mode (no `writable_schema`, no
-//! shadow-table writes), with `SQLITE_DBCONFIG_TRUSTED_SCHEMA` off, and with run-time limits
-//! ([`D1_LIMITS`], [`DURABLE_OBJECT_LIMITS`]).
+//! shadow-table writes) and with run-time limits ([`D1_LIMITS`], [`DURABLE_OBJECT_LIMITS`]).
+//! `SQLITE_DBCONFIG_TRUSTED_SCHEMA` stays on, as in workerd (see [`SandboxedConnection::new`]).
 //!
 //! **verge's own statements** (commits, savepoints for `transactionSync`, schema setup, the
 //! D1 commit sequence) run inside [`SandboxedConnection::trusted`], which lets every action
@@ -486,8 +486,11 @@ impl SandboxedConnection {
     pub(crate) fn new(conn: Connection, profile: Profile) -> Result<Self, StoreError> {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)
             .map_err(StoreError::sqlite("sandbox: defensive mode"))?;
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)
-            .map_err(StoreError::sqlite("sandbox: trusted_schema off"))?;
+        // `SQLITE_DBCONFIG_TRUSTED_SCHEMA` stays on, as in workerd: off, it refuses FTS5's
+        // MATCH, highlight() and bm25() inside views and triggers, which Workers run. It would
+        // add nothing here: a view or trigger body is compiled into the statement that uses it,
+        // where the authorizer checks its functions like any other, and verge's own statements
+        // touch no table a worker can attach an expression to (only `_cf_*` ones).
         let limits = match profile {
             Profile::D1 => D1_LIMITS,
             Profile::DurableObject => DURABLE_OBJECT_LIMITS,
@@ -983,6 +986,21 @@ mod tests {
             seq + 1,
             "only the trigger's creation"
         );
+    }
+
+    #[test]
+    fn fts5_search_works_in_views_and_triggers_as_on_workers() {
+        let f = Fixture::new();
+        let sql = "CREATE VIRTUAL TABLE f USING fts5(body); INSERT INTO f VALUES ('hello world'); \
+                   CREATE VIEW hits AS SELECT rowid, highlight(f, 0, '[', ']') AS h, bm25(f) AS r FROM f WHERE f MATCH 'hello'; \
+                   CREATE TABLE log (h); \
+                   CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO log SELECT h FROM hits; END; \
+                   INSERT INTO t VALUES (1, 2); SELECT h FROM log";
+        let out = f.do_exec(sql).expect("Durable Object");
+        assert_eq!(out.rows, vec![vec![SqlValue::Text("[hello] world".into())]]);
+        f.d1_script(sql).expect("D1");
+        let out = f.d1_run("SELECT h FROM log").expect("read");
+        assert_eq!(out.rows, vec![vec![SqlValue::Text("[hello] world".into())]]);
     }
 
     #[test]
