@@ -490,3 +490,69 @@ fn cli_execute_export_and_migrations() {
     );
     assert!(table.contains("two; with semicolon"), "{table}");
 }
+
+/// Workers' message for transaction control in D1 and Durable Object SQL (workerd's text).
+const TRANSACTION_DENIED: &str = "To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements. The JavaScript API is safer because it will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' automatic atomic write coalescing.";
+
+fn files_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn d1_sql_cannot_leave_the_database_file() {
+    let state = migrated();
+    let attack = tempfile::tempdir().expect("attack dir");
+    let dir = attack.path().to_str().expect("utf-8 path");
+    let v = start(state.path());
+    let url = reqwest::Url::parse_with_params(&v.url("/sandbox"), &[("dir", dir)]).expect("url");
+    let out = get_json(url.as_str());
+    let denied = "Error: D1_ERROR: not authorized: SQLITE_AUTH";
+    let expected = json!({
+        "attach": denied,
+        "leadingSemicolon": denied,
+        "blockComment": denied,
+        "lineComment": denied,
+        "execSecond": format!("Error: D1_EXEC_ERROR: Error in line 1: SELECT 1; ATTACH DATABASE '{dir}/e.sqlite' AS x: not authorized: SQLITE_AUTH"),
+        "batch": denied,
+        "vacuumInto": "Error: D1_ERROR: cannot VACUUM from within a transaction: SQLITE_ERROR",
+        "writableSchema": denied,
+        "synchronousOff": denied,
+        "loadExtension": "Error: D1_ERROR: not authorized to use function: load_extension at offset 7: SQLITE_ERROR",
+        "meta": "Error: D1_ERROR: access to _cf_verge_meta.id is prohibited: SQLITE_AUTH",
+        "begin": format!("Error: D1_ERROR: {TRANSACTION_DENIED}: SQLITE_AUTH"),
+        "tableInfo": ["id", "msg"],
+        "quickCheck": "ok",
+        "deferForeignKeys": [],
+    });
+    assert_eq!(out, expected);
+    assert_eq!(
+        files_in(attack.path()),
+        Vec::<String>::new(),
+        "no file was made"
+    );
+}
+
+#[test]
+fn a_runaway_d1_query_is_stopped_at_the_query_limit_and_the_database_keeps_serving() {
+    let state = migrated();
+    let mut args = ARGS.to_vec();
+    args.extend(["--d1-query-timeout-ms", "200"]);
+    let v = Verge::start_with_state(&fixture("d1"), state.path(), &args, None);
+    let out = get_json(&v.url("/runaway"));
+    let message = "D1 DB storage operation exceeded timeout which caused object to be reset.";
+    let timed_out = json!([format!("D1_ERROR: {message}"), message]);
+    assert_eq!(
+        out,
+        json!({"read": timed_out, "write": timed_out, "exec": timed_out})
+    );
+    assert_eq!(get_text(&v.url("/incr")), "1", "the database takes writes");
+    assert_eq!(get_json(&v.url("/counter")), json!(1));
+    assert_eq!(
+        get_json(&v.url("/logs")),
+        json!([]),
+        "the stopped writes left nothing"
+    );
+}

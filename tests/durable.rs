@@ -259,3 +259,59 @@ fn a_binding_to_a_class_the_module_does_not_export_fails_clearly() {
         "{body}"
     );
 }
+
+#[test]
+fn object_sql_cannot_leave_the_objects_database() {
+    let state = tempfile::tempdir().unwrap();
+    let attack = tempfile::tempdir().unwrap();
+    let dir = attack.path().to_str().unwrap();
+    let v = start(state.path(), &[]);
+    let out: serde_json::Value = client()
+        .get(v.url("/sql-sandbox"))
+        .query(&[("dir", dir)])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let denied = "not authorized: SQLITE_AUTH";
+    // Workers' message for transaction control (workerd's text), with verge's code suffix.
+    let txn = "To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements. The JavaScript API is safer because it will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' automatic atomic write coalescing.: SQLITE_AUTH";
+    let expected = serde_json::json!({
+        "attach": denied,
+        "blockComment": denied,
+        "lineComment": denied,
+        "leadingSemicolon": denied,
+        "secondStatement": denied,
+        "bound": denied,
+        "vacuumInto": "cannot VACUUM from within a transaction: SQLITE_ERROR",
+        "begin": txn,
+        "savepoint": txn,
+        "writableSchema": denied,
+        "synchronousOff": denied,
+        "loadExtension": "not authorized to use function: load_extension at offset 7: SQLITE_ERROR",
+        "kv": "access to _cf_KV.key is prohibited: SQLITE_AUTH",
+        "kvCte": "access to _cf_KV.key is prohibited: SQLITE_AUTH",
+        "kvTrigger": denied,
+        "kvKept": "v",
+        "tableInfo": ["a", "b"],
+        "quickCheck": [{"quick_check": "ok"}],
+        "foreignKeys": [],
+    });
+    assert_eq!(out, expected);
+    let made: Vec<_> = std::fs::read_dir(attack.path()).unwrap().collect();
+    assert!(made.is_empty(), "no file was made: {made:?}");
+}
+
+#[test]
+fn a_runaway_object_query_is_a_cpu_overrun_and_the_object_keeps_serving() {
+    let state = tempfile::tempdir().unwrap();
+    let v = start(state.path(), &[]);
+    assert_eq!(get_json(&v, "/sql-keep"), 1);
+    // The object catches the SQL error; the request still ends as a CPU overrun.
+    let r = client().get(v.url("/sql-runaway")).send().unwrap();
+    assert_eq!(r.status(), 500);
+    let text = r.text().unwrap();
+    assert!(text.contains("CPU time limit"), "{text}");
+    assert_eq!(get_json(&v, "/sql-kept"), 1, "the object answers again");
+    assert_eq!(get_json(&v, "/sql-keep"), 2, "and takes writes");
+}

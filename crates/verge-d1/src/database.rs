@@ -2,13 +2,13 @@
 //! [`SqlDatabase`], without JavaScript.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use verge_store::SqlValue as D1Value;
 use verge_store::{Consistency, SqlDatabase, SqlError, SqlOutput, SqlStatement};
 
 use crate::error::D1Error;
-use crate::limits::{MAX_BOUND_PARAMS, MAX_STATEMENT_BYTES};
+use crate::limits::{MAX_BOUND_PARAMS, MAX_QUERY_DURATION, MAX_STATEMENT_BYTES};
 
 /// A prepared statement: SQL plus bound values. Immutable; `bind` returns a new one.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,10 +191,28 @@ pub fn parse_bookmark(bookmark: &str) -> Option<u64> {
     Some((hex8(hi)? << 32) | hex8(lo)?)
 }
 
+/// Settings of one D1 database binding (the *configure* phase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct D1Options {
+    /// Longest a statement, a batch or one `exec` line may run before it is stopped with
+    /// [`D1Error::QueryTimeout`]; at most [`MAX_QUERY_DURATION`] (larger values are capped).
+    pub query_timeout: Duration,
+}
+
+impl Default for D1Options {
+    /// D1's limits.
+    fn default() -> Self {
+        Self {
+            query_timeout: MAX_QUERY_DURATION,
+        }
+    }
+}
+
 /// One D1 database binding.
 #[derive(Clone)]
 pub struct D1Database {
     backend: Arc<dyn SqlDatabase>,
+    options: D1Options,
 }
 
 impl std::fmt::Debug for D1Database {
@@ -210,9 +228,23 @@ fn elapsed_ms(started: Instant) -> f64 {
 }
 
 impl D1Database {
-    /// A binding over `backend`.
+    /// A binding over `backend` with D1's limits.
     pub fn new(backend: Arc<dyn SqlDatabase>) -> Self {
-        Self { backend }
+        Self::with_options(backend, D1Options::default())
+    }
+
+    /// A binding over `backend` with `options` (the query limit capped at
+    /// [`MAX_QUERY_DURATION`]).
+    pub fn with_options(backend: Arc<dyn SqlDatabase>, options: D1Options) -> Self {
+        let options = D1Options {
+            query_timeout: options.query_timeout.min(MAX_QUERY_DURATION),
+        };
+        Self { backend, options }
+    }
+
+    /// The binding's settings.
+    pub fn options(&self) -> D1Options {
+        self.options
     }
 
     /// The backend (for the CLI and migrations).
@@ -258,7 +290,9 @@ impl D1Database {
     ) -> Result<(D1Result, u64), D1Error> {
         let started = Instant::now();
         let statement = stmt.to_statement()?;
-        let out = self.backend.execute(&statement, consistency)?;
+        let out = self
+            .backend
+            .execute(&statement, consistency, self.options.query_timeout)?;
         let seq = out.commit_seq;
         Ok((self.result(out, elapsed_ms(started)), seq))
     }
@@ -276,7 +310,9 @@ impl D1Database {
         if statements.is_empty() {
             return Ok((Vec::new(), None));
         }
-        let outs = self.backend.batch(&statements, consistency)?;
+        let outs = self
+            .backend
+            .batch(&statements, consistency, self.options.query_timeout)?;
         let seq = outs.iter().map(|o| o.commit_seq).max();
         let duration = elapsed_ms(started);
         Ok((
@@ -338,11 +374,7 @@ impl D1Database {
             if line.trim().is_empty() {
                 continue;
             }
-            let exec_error = |error| D1Error::Exec {
-                line: i + 1,
-                sql: line.to_owned(),
-                error,
-            };
+            let exec_error = |error| D1Error::exec_line(i + 1, line, error);
             if line.len() > MAX_STATEMENT_BYTES {
                 return Err(exec_error(SqlError::new(
                     format!(
@@ -354,7 +386,7 @@ impl D1Database {
             }
             let out = self
                 .backend
-                .execute_script(line, true)
+                .execute_script(line, true, self.options.query_timeout)
                 .map_err(exec_error)?;
             count += 1;
             duration += out.duration_ms;
@@ -810,6 +842,98 @@ mod tests {
             .first_column(&db.prepare("SELECT n FROM t"), "n")
             .expect("n");
         assert_eq!(n, D1Value::Integer(1600));
+    }
+
+    const FOREVER: &str =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c";
+    const TIMED_OUT: &str =
+        "D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.";
+
+    #[test]
+    fn a_runaway_query_fails_with_d1s_timeout_and_the_database_stays_usable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = SqliteDatabase::open_in(dir.path(), "slow").expect("open");
+        let db = D1Database::with_options(
+            Arc::new(backend),
+            D1Options {
+                query_timeout: Duration::from_millis(50),
+            },
+        );
+        db.exec("CREATE TABLE t (n INTEGER)").expect("exec");
+        db.exec("INSERT INTO t VALUES (1)").expect("exec");
+        let count = format!("SELECT count(*) FROM ({FOREVER})");
+        assert_eq!(err_message(db.run(&db.prepare(count.as_str()))), TIMED_OUT);
+        let insert = format!("INSERT INTO t {FOREVER}");
+        assert_eq!(err_message(db.run(&db.prepare(insert.as_str()))), TIMED_OUT);
+        assert_eq!(
+            err_message(db.batch(&[
+                db.prepare("INSERT INTO t VALUES (2)"),
+                db.prepare(insert.as_str())
+            ])),
+            TIMED_OUT
+        );
+        assert_eq!(err_message(db.exec(&count)), TIMED_OUT);
+        let n = db
+            .first_column(&db.prepare("SELECT count(*) AS n FROM t"), "n")
+            .expect("the database answers");
+        assert_eq!(n, D1Value::Integer(1), "the stopped writes left nothing");
+        db.exec("INSERT INTO t VALUES (3)")
+            .expect("and takes writes");
+    }
+
+    #[test]
+    fn the_query_limit_can_be_lowered_not_raised() {
+        let backend = Arc::new(SqliteDatabase::open_in_memory().expect("open"));
+        let db = D1Database::with_options(
+            backend.clone(),
+            D1Options {
+                query_timeout: Duration::from_secs(3600),
+            },
+        );
+        assert_eq!(db.options().query_timeout, MAX_QUERY_DURATION);
+        assert_eq!(D1Options::default().query_timeout, Duration::from_secs(30));
+        let lower = Duration::from_millis(250);
+        let db = D1Database::with_options(
+            backend,
+            D1Options {
+                query_timeout: lower,
+            },
+        );
+        assert_eq!(db.options().query_timeout, lower);
+    }
+
+    #[test]
+    fn the_sandbox_errors_read_as_d1s() {
+        let (dir, db) = fixture();
+        let target = dir.path().join("stolen.sqlite");
+        let attach = format!("ATTACH DATABASE '{}' AS x", target.display());
+        for sql in [
+            attach.clone(),
+            format!("; {attach}"),
+            format!("/* */ {attach}"),
+        ] {
+            assert_eq!(
+                err_message(db.run(&db.prepare(sql.as_str()))),
+                "D1_ERROR: not authorized: SQLITE_AUTH"
+            );
+        }
+        let line = format!("SELECT 1; {attach}");
+        assert_eq!(
+            err_message(db.exec(&line)),
+            format!("D1_EXEC_ERROR: Error in line 1: {line}: not authorized: SQLITE_AUTH")
+        );
+        assert_eq!(
+            err_message(db.run(&db.prepare("PRAGMA writable_schema=ON"))),
+            "D1_ERROR: not authorized: SQLITE_AUTH"
+        );
+        assert_eq!(
+            err_message(db.run(&db.prepare("BEGIN TRANSACTION"))),
+            format!(
+                "D1_ERROR: {}: SQLITE_AUTH",
+                verge_store::sqlite::TRANSACTION_DENIED
+            )
+        );
+        assert!(!target.exists());
     }
 
     #[test]

@@ -36,6 +36,14 @@ pub enum D1Error {
         /// What SQLite said.
         error: SqlError,
     },
+    /// A query ran past the query limit and was stopped ([`MAX_QUERY_DURATION`] or the
+    /// database's lower limit). D1's message for a storage operation over its time limit
+    /// (developers.cloudflare.com/d1/observability/debug-d1, "List of D1_ERRORs"); D1 then
+    /// resets the database, verge stops only the query and the database stays usable.
+    ///
+    /// [`MAX_QUERY_DURATION`]: crate::limits::MAX_QUERY_DURATION
+    #[error("D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.")]
+    QueryTimeout,
     /// `dump` failed.
     #[error("D1_DUMP_ERROR: {0}")]
     Dump(SqlError),
@@ -102,6 +110,7 @@ impl D1Error {
             | Self::Type { .. }
             | Self::ColumnNotFound { .. }
             | Self::Exec { .. }
+            | Self::QueryTimeout
             | Self::Dump(_)
             | Self::InvalidSession { .. }
             | Self::TooManyParams { .. }
@@ -124,8 +133,31 @@ impl D1Error {
     }
 }
 
+/// The code a [`verge_store::SqlDatabase`] reports for a query stopped at its timeout.
+const INTERRUPTED: &str = "SQLITE_INTERRUPT";
+
 impl From<SqlError> for D1Error {
     fn from(e: SqlError) -> Self {
-        Self::Sql(e)
+        if e.code == INTERRUPTED {
+            Self::QueryTimeout
+        } else {
+            Self::Sql(e)
+        }
+    }
+}
+
+impl D1Error {
+    /// The error for a failed `exec` line: D1's timeout as it is, anything else as
+    /// `D1_EXEC_ERROR` naming the line.
+    pub(crate) fn exec_line(line: usize, sql: &str, error: SqlError) -> Self {
+        if error.code == INTERRUPTED {
+            Self::QueryTimeout
+        } else {
+            Self::Exec {
+                line,
+                sql: sql.to_owned(),
+                error,
+            }
+        }
     }
 }

@@ -31,8 +31,8 @@ pub mod table;
 pub mod value;
 
 pub use crate::database::{
-    D1Database, D1ExecResult, D1Meta, D1PreparedStatement, D1RawResult, D1Result, D1Row, D1Session,
-    D1Value, format_bookmark, parse_bookmark,
+    D1Database, D1ExecResult, D1Meta, D1Options, D1PreparedStatement, D1RawResult, D1Result, D1Row,
+    D1Session, D1Value, format_bookmark, parse_bookmark,
 };
 pub use crate::error::D1Error;
 pub use crate::js::D1Extension;

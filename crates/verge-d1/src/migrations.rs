@@ -45,8 +45,9 @@ fn ensure_table(db: &D1Database, table: &str) -> Result<String, D1Error> {
                 );"
             ),
             true,
+            db.options().query_timeout,
         )
-        .map_err(D1Error::Sql)?;
+        .map_err(D1Error::from)?;
     Ok(quoted)
 }
 
@@ -124,7 +125,7 @@ pub fn apply_migrations(db: &D1Database, dir: &Path, table: &str) -> Result<Vec<
             name.replace('\'', "''")
         );
         db.backend()
-            .execute_script(&format!("{sql}{record}"), true)
+            .execute_script(&format!("{sql}{record}"), true, db.options().query_timeout)
             .map_err(|error| D1Error::Migration {
                 name: name.clone(),
                 error,

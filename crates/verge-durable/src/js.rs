@@ -165,7 +165,7 @@ impl StorageHandle {
             bound.push(from_js(&ctx, v?)?);
         }
         let storage = self.core.storage().map_err(|e| store_err(&ctx, e))?;
-        let out = storage.sql_exec(&query, &bound);
+        let out = storage.sql_exec_interruptible(&query, &bound, verge_js::meter::over_budget);
         // Any statement that may write opens the store's write transaction, whatever the
         // query starts with, where in a multi-statement query the write is, or whether a
         // later statement failed; the next commit COMMITs it.

@@ -189,10 +189,15 @@ pub mod kv {
 
 /// Checks for [`SqlDatabase`](crate::SqlDatabase) implementations.
 pub mod sql {
+    use std::time::Duration;
+
     use crate::sql::{Consistency, SqlDatabase, SqlStatement, SqlValue};
 
+    /// The timeout every check passes (D1's query limit).
+    const T: Duration = Duration::from_secs(30);
+
     fn run(db: &dyn SqlDatabase, sql: &str, params: Vec<SqlValue>) -> crate::sql::SqlOutput {
-        db.execute(&SqlStatement::new(sql, params), Consistency::default())
+        db.execute(&SqlStatement::new(sql, params), Consistency::default(), T)
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
@@ -254,6 +259,7 @@ pub mod sql {
             .execute(
                 &SqlStatement::new("SELECT * FROM nope", vec![]),
                 Consistency::default(),
+                T,
             )
             .expect_err("missing table");
         assert_eq!(err.to_string(), "no such table: nope: SQLITE_ERROR");
@@ -263,6 +269,7 @@ pub mod sql {
             .execute(
                 &SqlStatement::new("INSERT INTO u VALUES (1)", vec![]),
                 Consistency::default(),
+                T,
             )
             .expect_err("duplicate");
         assert_eq!(err.code, "SQLITE_CONSTRAINT");
@@ -271,11 +278,16 @@ pub mod sql {
             .execute(
                 &SqlStatement::new("SELECT ?", vec![]),
                 Consistency::default(),
+                T,
             )
             .expect_err("unbound");
         assert_eq!(err.code, "SQLITE_RANGE");
         let err = db
-            .execute(&SqlStatement::new("BEGIN", vec![]), Consistency::default())
+            .execute(
+                &SqlStatement::new("BEGIN", vec![]),
+                Consistency::default(),
+                T,
+            )
             .expect_err("begin");
         assert_eq!(err.code, "SQLITE_AUTH");
     }
@@ -293,6 +305,7 @@ pub mod sql {
                     SqlStatement::new("INSERT INTO t VALUES (3)", vec![]),
                 ],
                 Consistency::default(),
+                T,
             )
             .expect_err("duplicate key");
         assert_eq!(err.statement_index, Some(1));
@@ -307,6 +320,7 @@ pub mod sql {
                     SqlStatement::new("SELECT count(*) AS n FROM t", vec![]),
                 ],
                 Consistency::default(),
+                T,
             )
             .expect("batch");
         assert_eq!(outs[1].rows, vec![vec![SqlValue::Integer(2)]]);
@@ -332,12 +346,14 @@ pub mod sql {
         db.execute_script(
             "CREATE TABLE s (n);\nINSERT INTO s VALUES (1); INSERT INTO s VALUES (2);",
             true,
+            T,
         )
         .expect("script");
         let err = db
             .execute_script(
                 "INSERT INTO s VALUES (3); INSERT INTO nope VALUES (1);",
                 true,
+                T,
             )
             .expect_err("missing table");
         assert_eq!(err.to_string(), "no such table: nope: SQLITE_ERROR");
@@ -567,6 +583,9 @@ pub mod backends {
     use crate::kv::KvEntry;
     use crate::sql::{Consistency, SqlStatement, SqlValue};
 
+    /// A query limit no check comes near.
+    const LONG: std::time::Duration = std::time::Duration::from_secs(30);
+
     /// The same id gives the same store: what one worker writes, another reads.
     pub fn same_id_same_store(b: &dyn Backends) {
         let entry = KvEntry {
@@ -583,15 +602,17 @@ pub mod backends {
             Some(entry)
         );
         let db = b.d1("db-1").expect("d1");
-        db.execute_script("CREATE TABLE t (x); INSERT INTO t VALUES (1);", true)
+        db.execute_script("CREATE TABLE t (x); INSERT INTO t VALUES (1);", true, LONG)
             .expect("script");
         let count = vec![SqlStatement::new("SELECT count(*) AS n FROM t", vec![])];
         let again = b.d1("db-1").expect("d1");
-        let out = again.batch(&count, Consistency::default()).expect("select");
+        let out = again
+            .batch(&count, Consistency::default(), LONG)
+            .expect("select");
         assert_eq!(out[0].rows, vec![vec![SqlValue::Integer(1)]]);
         let other = b.d1("db-2").expect("d1");
         assert!(
-            other.batch(&count, Consistency::default()).is_err(),
+            other.batch(&count, Consistency::default(), LONG).is_err(),
             "another id is another database"
         );
     }

@@ -81,6 +81,10 @@ pub struct SqlCursorData {
     pub rows_written: u64,
 }
 
+fn never() -> bool {
+    false
+}
+
 /// Storage of one Durable Object.
 pub trait ObjectStorage: Send + Sync {
     /// A committed KV-API value.
@@ -90,8 +94,22 @@ pub trait ObjectStorage: Send + Sync {
     /// Atomically and durably applies `batch` together with any open SQL transaction.
     fn commit(&self, batch: &ObjectBatch) -> Result<(), StoreError>;
     /// Runs `;`-separated SQL; `params` bind to the last statement. Writes join the implicit
-    /// transaction that the next [`ObjectStorage::commit`] closes.
-    fn sql_exec(&self, sql: &str, params: &[SqlValue]) -> Result<SqlCursorData, SqlError>;
+    /// transaction that the next [`ObjectStorage::commit`] closes. The SQL is a worker's: the
+    /// backend refuses what Durable Object SQL refuses (other database files, transaction
+    /// control, `_cf_*` tables, PRAGMAs and functions outside the allowed sets).
+    fn sql_exec(&self, sql: &str, params: &[SqlValue]) -> Result<SqlCursorData, SqlError> {
+        self.sql_exec_interruptible(sql, params, never)
+    }
+    /// [`ObjectStorage::sql_exec`] that ends the running statement with `SQLITE_INTERRUPT`
+    /// ("interrupted") as soon as `interrupt()` returns true. The backend polls it while
+    /// statements run, on the calling thread (so it may read thread-local state such as the
+    /// CPU meter of the request running JS there).
+    fn sql_exec_interruptible(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+        interrupt: fn() -> bool,
+    ) -> Result<SqlCursorData, SqlError>;
     /// True when SQL writes are waiting for a commit.
     fn sql_dirty(&self) -> bool;
     /// Opens a savepoint (for `transactionSync`).

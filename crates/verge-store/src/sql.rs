@@ -9,6 +9,7 @@
 //! query to the primary, and reports where it ran in [`SqlOutput::served_by_primary`].
 
 use std::fmt;
+use std::time::Duration;
 
 /// A SQLite value.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,27 +174,45 @@ impl std::error::Error for SqlError {}
 ///
 /// Every method is synchronous; async callers run it on a blocking thread. All methods
 /// take `&self`: implementations serialize internally and must be safe to share.
+///
+/// **The SQL is a worker's.** Implementations refuse what D1 refuses: other database files
+/// (`ATTACH`, `VACUUM INTO`), transaction control (batches are the transaction API), their
+/// own bookkeeping (`_cf_*` tables), and PRAGMAs and functions outside the allowed sets.
+///
+/// **Time.** A statement, batch or script still running after its `timeout` is stopped and
+/// fails with code `SQLITE_INTERRUPT` (the D1 core turns that into D1's timeout error). While
+/// one runs, other callers' reads should not wait behind it (writes may wait for a write):
+/// the SQLite backend reads a file on read-only connections; an in-memory database has one
+/// connection.
 pub trait SqlDatabase: Send + Sync {
-    /// Runs one statement in its own transaction (auto-commit).
+    /// Runs one statement in its own transaction (auto-commit), for at most `timeout`.
     fn execute(
         &self,
         statement: &SqlStatement,
         consistency: Consistency,
+        timeout: Duration,
     ) -> Result<SqlOutput, SqlError>;
 
-    /// Runs statements in order inside one transaction; any failure rolls back all of them
-    /// and returns the error tagged with [`SqlError::statement_index`].
+    /// Runs statements in order inside one transaction, all of them within `timeout`; any
+    /// failure rolls back all of them and returns the error tagged with
+    /// [`SqlError::statement_index`].
     fn batch(
         &self,
         statements: &[SqlStatement],
         consistency: Consistency,
+        timeout: Duration,
     ) -> Result<Vec<SqlOutput>, SqlError>;
 
     /// Runs every statement of `sql` (no bindings; may hold several `;`-separated statements
-    /// and span lines). With `atomic`, all of them in one transaction; without, the
-    /// implementation may commit them one by one (the SQLite one always uses one transaction;
-    /// D1's non-atomic `exec` gets its semantics by calling this once per line).
-    fn execute_script(&self, sql: &str, atomic: bool) -> Result<ScriptOutput, SqlError>;
+    /// and span lines) within `timeout`. With `atomic`, all of them in one transaction;
+    /// without, the implementation may commit them one by one (the SQLite one always uses one
+    /// transaction; D1's non-atomic `exec` gets its semantics by calling this once per line).
+    fn execute_script(
+        &self,
+        sql: &str,
+        atomic: bool,
+        timeout: Duration,
+    ) -> Result<ScriptOutput, SqlError>;
 
     /// The current commit sequence (see the module docs).
     fn commit_seq(&self) -> Result<u64, SqlError>;

@@ -34,6 +34,8 @@ pub struct DeploymentOptions {
     pub max_live_objects_per_thread: usize,
     /// The clock bindings read time from (KV expiry, alarms).
     pub clock: Arc<dyn Clock>,
+    /// Longest a D1 query may run (at most D1's 30 s).
+    pub d1_query_timeout: Duration,
 }
 
 impl std::fmt::Debug for DeploymentOptions {

@@ -187,7 +187,13 @@ impl Part for D1 {
                     part: format!("{} ({})", self.name(), db.binding),
                     message: format!("opening D1 database {}: {e}", db.database_id),
                 })?;
-            bindings.push((db.binding.clone(), Arc::new(verge_d1::D1Database::new(sql))));
+            let options = verge_d1::D1Options {
+                query_timeout: cx.options.d1_query_timeout,
+            };
+            bindings.push((
+                db.binding.clone(),
+                Arc::new(verge_d1::D1Database::with_options(sql, options)),
+            ));
         }
         installed(verge_d1::D1Extension::new(bindings))
     }

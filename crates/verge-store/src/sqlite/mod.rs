@@ -9,6 +9,10 @@
 //! power loss (with `NORMAL` a power cut could lose the last commits). The cost is one
 //! fsync per write transaction.
 //!
+//! **Worker SQL** (D1 databases, SQLite-backed Durable Objects) runs on connections under the
+//! sandbox of `sandbox.rs`: SQLite's authorizer allows only what Workers allow, whatever the
+//! statement looks like, and a progress handler stops statements past their time.
+//!
 //! **New files** are built aside and linked into place ([`create_if_missing`]): switching a
 //! fresh file to WAL and creating its schema in place costs about eight fsyncs (a rollback
 //! journal, its directory, then one WAL commit per statement), tens of milliseconds on a
@@ -20,12 +24,14 @@ mod codes;
 mod database;
 mod durable;
 mod kv;
+mod sandbox;
 
 pub use alarms::SqliteAlarmIndex;
 pub use backends::{SqliteBackends, SqliteDurableBackend};
 pub use database::SqliteDatabase;
 pub use durable::SqliteObjectStore;
 pub use kv::SqliteKvStore;
+pub use sandbox::TRANSACTION_DENIED;
 
 use std::path::Path;
 use std::time::Duration;

@@ -50,6 +50,9 @@ pub struct DevArgs {
     /// Evict Durable Objects idle for this long (ms); their storage stays.
     #[arg(long, default_value_t = 30_000)]
     pub do_idle_ms: u64,
+    /// Longest a D1 query may run, in ms (default and most: D1's 30000).
+    #[arg(long)]
+    pub d1_query_timeout_ms: Option<u64>,
     /// Most open client connections (default: half the open-files limit); more wait in the
     /// listen backlog.
     #[arg(long)]
@@ -213,6 +216,10 @@ async fn serve(
         do_idle: Duration::from_millis(args.do_idle_ms),
         max_live_objects_per_thread: verge_durable::limits::max_live_per_thread(nofile, n),
         clock: verge_store::clock_from_env(),
+        d1_query_timeout: args
+            .d1_query_timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(verge_d1::limits::MAX_QUERY_DURATION),
     };
     let deployment = Deployment::new(
         sources,
