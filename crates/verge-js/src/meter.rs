@@ -27,6 +27,124 @@ pub struct RequestMeter {
     exceeded: Cell<bool>,
     per_slice: bool,
     binding_ops: Cell<u32>,
+    /// Work still holding the request open ([`RequestMeter::hold`]).
+    work: Cell<usize>,
+    /// Set when the last [`WorkGuard`] dropped: the request's work is over.
+    ended: Cell<bool>,
+    end: tokio::sync::Notify,
+    over: tokio::sync::Notify,
+}
+
+/// Keeps a request's work open (the event itself, its streamed response body, its
+/// `waitUntil` work). When the last guard drops the request has ended, and the timers it
+/// started stop ([`current_scope`]): a request's timers never outlive its work.
+#[derive(Debug)]
+pub struct WorkGuard(Rc<RequestMeter>);
+
+impl Drop for WorkGuard {
+    fn drop(&mut self) {
+        let n = self.0.work.get().saturating_sub(1);
+        self.0.work.set(n);
+        if n == 0 {
+            self.0.ended.set(true);
+            self.0.end.notify_waiters();
+            let me = Rc::as_ptr(&self.0);
+            ACTIVE.with(|a| {
+                a.borrow_mut()
+                    .retain(|w| w.as_ptr() != me && w.strong_count() > 0)
+            });
+        }
+    }
+}
+
+/// Which work a timer belongs to, decided when it is set ([`timer_scope`]).
+#[derive(Debug, Clone)]
+pub enum TimerScope {
+    /// A request: the timer stops when the request's work is over.
+    Request(Rc<RequestMeter>),
+    /// Work with no end of its own (a live Durable Object, module evaluation): the timer runs.
+    Unbounded,
+    /// Nothing that could own it is running (a promise job left behind by ended requests):
+    /// the timer never fires.
+    Orphan,
+}
+
+impl TimerScope {
+    /// Resolves when the owning work is over (at once for [`TimerScope::Orphan`], never for
+    /// [`TimerScope::Unbounded`]).
+    pub async fn until_ended(&self) {
+        match self {
+            TimerScope::Request(m) => m.until_ended().await,
+            TimerScope::Unbounded => std::future::pending().await,
+            TimerScope::Orphan => {}
+        }
+    }
+}
+
+thread_local! {
+    /// Events in progress on this thread, oldest first: who owns a timer set by a JS job that
+    /// ran outside any event's poll.
+    static ACTIVE: RefCell<Vec<std::rc::Weak<RequestMeter>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records that `meter`'s event is in progress on this thread until the returned guard drops
+/// (for a held meter, until its work is over as well).
+pub fn activate(meter: &Rc<RequestMeter>) -> ActiveGuard {
+    ACTIVE.with(|a| a.borrow_mut().push(Rc::downgrade(meter)));
+    ActiveGuard(Rc::downgrade(meter))
+}
+
+/// See [`activate`].
+#[derive(Debug)]
+pub struct ActiveGuard(std::rc::Weak<RequestMeter>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        // A held meter leaves the list when its work is over (WorkGuard), not here.
+        if self.0.upgrade().is_some_and(|m| m.work.get() > 0) {
+            return;
+        }
+        let me = self.0.as_ptr();
+        ACTIVE.with(|a| {
+            a.borrow_mut()
+                .retain(|w| w.as_ptr() != me && w.strong_count() > 0)
+        });
+    }
+}
+
+fn scope_of(meter: &Rc<RequestMeter>) -> TimerScope {
+    if meter.work.get() > 0 || meter.ended.get() {
+        TimerScope::Request(meter.clone())
+    } else {
+        TimerScope::Unbounded
+    }
+}
+
+/// Who owns a timer set now: the event whose JS is running (a request, or unbounded work such
+/// as a Durable Object's); for JS run by a background poll, the newest event still in progress
+/// on this thread, else nobody ([`TimerScope::Orphan`]); outside any meter, nothing
+/// ([`TimerScope::Unbounded`]). Timer callbacks pass their
+/// own scope on to the timers they set (js/global.js), so a chain of timers stays with the
+/// request that started it.
+pub fn timer_scope() -> TimerScope {
+    let current = CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map(|s| (s.meter.clone(), s.meter.per_slice))
+    });
+    match current {
+        Some((m, false)) => scope_of(&m),
+        Some((_, true)) => ACTIVE.with(|a| {
+            a.borrow()
+                .iter()
+                .rev()
+                .find_map(std::rc::Weak::upgrade)
+                .map(|m| scope_of(&m))
+                .unwrap_or(TimerScope::Orphan)
+        }),
+        // Not under any meter (an embedder running JS directly, tests): nothing to end it.
+        None => TimerScope::Unbounded,
+    }
 }
 
 /// Binding operations (KV, D1, Durable Object storage, …) one invocation may make (Workers: 1,000).
@@ -62,6 +180,10 @@ impl RequestMeter {
             exceeded: Cell::new(false),
             per_slice: false,
             binding_ops: Cell::new(0),
+            work: Cell::new(0),
+            ended: Cell::new(false),
+            end: tokio::sync::Notify::new(),
+            over: tokio::sync::Notify::new(),
         })
     }
 
@@ -75,7 +197,48 @@ impl RequestMeter {
             exceeded: Cell::new(false),
             per_slice: true,
             binding_ops: Cell::new(0),
+            work: Cell::new(0),
+            ended: Cell::new(false),
+            end: tokio::sync::Notify::new(),
+            over: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Holds the request's work open until the guard drops (see [`WorkGuard`]). A meter that
+    /// was never held has no end: its timers run on (module evaluation, Durable Objects,
+    /// whose timers live as long as the object).
+    pub fn hold(self: &Rc<Self>) -> WorkGuard {
+        self.work.set(self.work.get() + 1);
+        WorkGuard(self.clone())
+    }
+
+    fn mark_exceeded(&self) {
+        if !self.exceeded.replace(true) {
+            self.over.notify_waiters();
+        }
+    }
+
+    /// Resolves once the request has been stopped for exceeding its CPU budget.
+    pub async fn until_exceeded(&self) {
+        let notified = self.over.notified();
+        if self.exceeded.get() {
+            return;
+        }
+        notified.await;
+    }
+
+    /// True once the request's work is over.
+    pub fn ended(&self) -> bool {
+        self.ended.get()
+    }
+
+    /// Resolves when the request's work is over (never for a meter never held).
+    pub async fn until_ended(&self) {
+        let notified = self.end.notified();
+        if self.ended.get() {
+            return;
+        }
+        notified.await;
     }
 
     /// The request id (used in logs).
@@ -129,7 +292,7 @@ pub fn over_budget() -> bool {
         };
         let spent = slice.meter.used.get() + slice.start.elapsed();
         if spent > slice.meter.budget {
-            slice.meter.exceeded.set(true);
+            slice.meter.mark_exceeded();
             true
         } else {
             false
@@ -167,18 +330,23 @@ fn enter(meter: &Rc<RequestMeter>) -> Option<Slice> {
     })
 }
 
+/// Ends the current slice, charging its time to its meter, and resumes `previous` (a slice
+/// that was interrupted by a nested one): the nested time is charged only to the nested
+/// meter, so the outer slice's clock skips it.
 fn exit(previous: Option<Slice>) {
     CURRENT.with(|c| {
         let mut cur = c.borrow_mut();
-        if let Some(slice) = cur.take()
-            && !slice.meter.per_slice
-        {
-            slice
-                .meter
-                .used
-                .set(slice.meter.used.get() + slice.start.elapsed());
-        }
-        *cur = previous;
+        let nested = cur.take().map(|slice| {
+            let spent = slice.start.elapsed();
+            if !slice.meter.per_slice {
+                slice.meter.used.set(slice.meter.used.get() + spent);
+            }
+            spent
+        });
+        *cur = previous.map(|mut outer| {
+            outer.start += nested.unwrap_or_default();
+            outer
+        });
     });
 }
 
@@ -225,6 +393,62 @@ mod tests {
         assert!(meter.used() >= Duration::from_millis(6));
         assert_eq!(current_request_id(), None);
         assert!(!should_interrupt(), "no request is running after exit");
+    }
+
+    #[test]
+    fn a_request_ends_when_its_last_work_guard_drops() {
+        let meter = RequestMeter::new("r5", Duration::from_secs(1));
+        assert!(matches!(
+            run_metered(&meter, timer_scope),
+            TimerScope::Unbounded
+        ));
+        let event = meter.hold();
+        let body = meter.hold();
+        assert!(matches!(
+            run_metered(&meter, timer_scope),
+            TimerScope::Request(_)
+        ));
+        drop(event);
+        assert!(!meter.ended(), "the body still streams");
+        let waiting = meter.clone();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let wait = waiting.until_ended();
+            drop(body);
+            wait.await;
+        });
+        assert!(meter.ended());
+    }
+
+    #[test]
+    fn background_js_gives_its_timers_to_the_newest_event_in_progress() {
+        let background = RequestMeter::per_slice("bg", Duration::from_secs(1));
+        assert!(matches!(
+            run_metered(&background, timer_scope),
+            TimerScope::Orphan
+        ));
+        let request = RequestMeter::new("req", Duration::from_secs(1));
+        let work = request.hold();
+        let active = activate(&request);
+        match run_metered(&background, timer_scope) {
+            TimerScope::Request(m) => assert_eq!(m.id(), "req"),
+            other => panic!("{other:?}"),
+        }
+        drop(active);
+        assert!(
+            matches!(
+                run_metered(&background, timer_scope),
+                TimerScope::Request(_)
+            ),
+            "still in progress while its work goes on"
+        );
+        drop(work);
+        assert!(matches!(
+            run_metered(&background, timer_scope),
+            TimerScope::Orphan
+        ));
     }
 
     #[test]

@@ -88,31 +88,42 @@ internal.describeError = (e) => inspect(e);
 internal.reportError = (e) => log(3, "Uncaught " + inspect(e));
 
 // ---- timers ----
+// A timer belongs to the work that set it (internal.timerScope: a request, a Durable Object,
+// or nobody) and stops when that work is over (internal.sleep resolves false): a request's
+// timers never outlive it, as in Workers. A timer callback runs with its timer's scope as the
+// ambient one, so the timers it sets belong to the same work.
 let nextTimer = 1;
 const active = new $Set();
-function runCallback(cb, args) {
+let ambient = null;
+const scopeNow = () => ambient ?? internal.timerScope();
+function runCallback(cb, args, scope) {
+  const outer = ambient;
+  ambient = scope;
   try { if (typeof cb === "function") cb(...args); } catch (e) { internal.reportError(e); }
+  finally { ambient = outer; }
 }
 function setTimeout(cb, ms = 0, ...args) {
-  const id = nextTimer++;
+  const id = nextTimer++, scope = scopeNow();
   active.add(id);
-  internal.sleep(Number(ms) || 0).then(() => { if (active.delete(id)) runCallback(cb, args); });
+  internal.sleep(Number(ms) || 0, scope).then((fired) => { if (active.delete(id) && fired) runCallback(cb, args, scope); });
   return id;
 }
 function setInterval(cb, ms = 0, ...args) {
-  const id = nextTimer++;
+  const id = nextTimer++, scope = scopeNow();
   active.add(id);
   const delay = Math.max(Number(ms) || 0, 1);
-  const tick = () => internal.sleep(delay).then(() => {
+  const tick = () => internal.sleep(delay, scope).then((fired) => {
+    if (!fired) { active.delete(id); return; }
     if (!active.has(id)) return;
-    runCallback(cb, args);
+    runCallback(cb, args, scope);
     if (active.has(id)) tick();
   });
   tick();
   return id;
 }
 function clearTimeout(id) { active.delete(Number(id)); }
-const scheduler = { wait: (ms) => internal.sleep(Number(ms) || 0).then(() => undefined) };
+const never = new $Promise(() => {});
+const scheduler = { wait: (ms) => internal.sleep(Number(ms) || 0, scopeNow()).then((fired) => fired ? undefined : never) };
 
 // ---- structuredClone (https://html.spec.whatwg.org/#structured-cloning) ----
 function dataClone(what) { return new $DOMException(`${what} could not be cloned.`, "DataCloneError"); }

@@ -32,7 +32,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use rquickjs::{Array, CatchResultExt, Class, Ctx, Function, Object, Persistent, Promise, Value};
 use tokio::sync::mpsc;
-use verge_js::meter::RequestMeter;
+use verge_js::meter::{RequestMeter, WorkGuard};
 use verge_js::{Isolate, JsException};
 
 use crate::body::{BodyReader, ByteStream};
@@ -275,6 +275,11 @@ pub async fn invoke(
     let limits = iso.spec().limits();
     let wall = event.wall_limit(&limits);
     let meter = RequestMeter::new(id, limits.cpu);
+    // A worker's event holds its work open while it runs, its body streams and its waitUntil
+    // work settles; the timers it started stop when all of that is over. A live object's
+    // timers live as long as the object, so its events hold nothing.
+    let work = matches!(target, Target::Worker).then(|| meter.hold());
+    let _active = verge_js::meter::activate(&meter);
     // The event's ExecutionContext, kept whatever happens (waitUntil work may be registered at
     // any time, even after a throw or while the handler hangs).
     let exec_ctx: Rc<RefCell<Option<Persistent<Object<'static>>>>> = Rc::default();
@@ -323,10 +328,18 @@ pub async fn invoke(
     };
     let exec = exec_ctx.borrow_mut().take();
     if let Some(exec) = exec {
-        spawn_wait_until(&iso, exec, meter.clone()).await;
+        let guard = work.as_ref().map(|_| meter.hold());
+        spawn_wait_until(&iso, exec, meter.clone(), guard).await;
     }
     iso.after_request(result.is_err()).await;
-    Ok(match result? {
+    let outcome = match result {
+        Ok(p) => p,
+        Err(e) => {
+            drop(work);
+            return Err(e);
+        }
+    };
+    let out = match outcome {
         Produced::Response(status, headers, body) => Outcome::Response(OutgoingResponse {
             status,
             headers,
@@ -334,7 +347,8 @@ pub async fn invoke(
                 BodyJs::Empty => OutgoingBody::Empty,
                 BodyJs::Full(b) => OutgoingBody::Full(Bytes::from(b)),
                 BodyJs::Stream(reader) => {
-                    OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter))
+                    let guard = work.as_ref().map(|_| meter.hold());
+                    OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter, guard))
                 }
                 BodyJs::WebSocket(ticket) => match crate::websocket::take_ticket(ticket) {
                     Some(ep) => OutgoingBody::WebSocket(ep),
@@ -344,7 +358,9 @@ pub async fn invoke(
         }),
         Produced::Value(v) => Outcome::Value(v),
         Produced::Done => Outcome::Done,
-    })
+    };
+    drop(work);
+    Ok(out)
 }
 
 /// [`invoke`] of a request on the worker's default export: its response.
@@ -540,11 +556,13 @@ fn spawn_pump(
     iso: Rc<Isolate>,
     reader: Persistent<Object<'static>>,
     meter: Rc<RequestMeter>,
+    work: Option<WorkGuard>,
 ) -> mpsc::Receiver<Result<Bytes, String>> {
     let (tx, rx) = mpsc::channel(4);
     let held = Held { js: reader, iso };
     tokio::task::spawn_local(async move {
         let held = held;
+        let _work = work;
         let iso = held.iso.clone();
         let reader = held.js.clone();
         loop {
@@ -615,6 +633,7 @@ async fn spawn_wait_until(
     iso: &Rc<Isolate>,
     exec: Persistent<Object<'static>>,
     meter: Rc<RequestMeter>,
+    work: Option<WorkGuard>,
 ) {
     let iso2 = iso.clone();
     let exec2 = exec.clone();
@@ -635,6 +654,7 @@ async fn spawn_wait_until(
     };
     tokio::task::spawn_local(async move {
         let held = held;
+        let _work = work;
         let iso = held.iso.clone();
         let exec = held.js.clone();
         let id = meter.id().to_string();
@@ -657,15 +677,20 @@ async fn spawn_wait_until(
                 }
             }),
         );
-        match tokio::time::timeout(verge_js::limits::WAIT_UNTIL_LIMIT, fut).await {
-            Ok(errors) => {
-                for e in errors {
-                    tracing::error!(request = %id, "waitUntil() promise rejected: {e}");
+        tokio::select! {
+            r = tokio::time::timeout(verge_js::limits::WAIT_UNTIL_LIMIT, fut) => match r {
+                Ok(errors) => {
+                    for e in errors {
+                        tracing::error!(request = %id, "waitUntil() promise rejected: {e}");
+                    }
                 }
-            }
-            Err(_) => {
-                tracing::warn!(request = %id, "waitUntil() work cancelled after {:?}", verge_js::limits::WAIT_UNTIL_LIMIT)
-            }
+                Err(_) => {
+                    tracing::warn!(request = %id, "waitUntil() work cancelled after {:?}", verge_js::limits::WAIT_UNTIL_LIMIT)
+                }
+            },
+            // Timer-driven work runs charged to the request (host.rs), outside this future:
+            // stop as soon as the budget is spent, whoever spent it.
+            _ = meter.until_exceeded() => {}
         }
         if meter.exceeded() {
             tracing::warn!(request = %id, "waitUntil() work stopped: the request's CPU time limit was exceeded");

@@ -691,6 +691,15 @@ mod tests {
         )
     }
 
+    /// Interrupts the database until `long` has ended (an interrupt that lands before its
+    /// statement starts stepping is a no-op in SQLite, so one call could miss it).
+    fn interrupt_until_done<T>(db: &SqliteDatabase, long: &std::thread::JoinHandle<T>) {
+        wait_until("the long statement was interrupted", || {
+            db.interrupt();
+            long.is_finished()
+        });
+    }
+
     /// Waits (bounded) until `cond` holds.
     fn wait_until(what: &str, cond: impl Fn() -> bool) {
         let start = Instant::now();
@@ -789,7 +798,7 @@ mod tests {
             "reads see the write"
         );
         assert!(!long.is_finished(), "the long read was still running");
-        db.interrupt();
+        interrupt_until_done(&db, &long);
         let err = long.join().expect("thread").expect_err("interrupted");
         assert_eq!(err.code, "SQLITE_INTERRUPT");
     }
@@ -822,7 +831,7 @@ mod tests {
             "reads waited behind the long write"
         );
         assert!(!long.is_finished(), "the long write was still running");
-        db.interrupt();
+        interrupt_until_done(&db, &long);
         let err = long.join().expect("thread").expect_err("interrupted");
         assert_eq!(err.code, "SQLITE_INTERRUPT");
         let out = run(&db, "SELECT count(*) FROM t", T).expect("read");
