@@ -43,6 +43,8 @@ pub struct Verge {
     child: Child,
     pub base: String,
     pub log: Arc<Mutex<String>>,
+    /// What verge wrote to stdout ("serving …", "shutting down").
+    pub stdout: Arc<Mutex<String>>,
     _state: Option<tempfile::TempDir>,
 }
 
@@ -95,9 +97,14 @@ impl Verge {
             }
         });
         let (tx, rx) = std::sync::mpsc::channel();
+        let out = Arc::new(Mutex::new(String::new()));
+        let out2 = out.clone();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                out2.lock()
+                    .expect("stdout lock")
+                    .push_str(&format!("{line}\n"));
                 if !sent && let Some(rest) = line.split("on http://").nth(1) {
                     let addr = rest
                         .split_whitespace()
@@ -124,6 +131,7 @@ impl Verge {
             child,
             base: format!("http://{addr}"),
             log,
+            stdout: out,
             _state: keep,
         }
     }
@@ -143,6 +151,18 @@ impl Verge {
         let start = Instant::now();
         while start.elapsed() < limit {
             if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Waits until stdout contains `needle` (bounded).
+    pub fn wait_for_stdout(&self, needle: &str, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.stdout.lock().expect("stdout lock").contains(needle) {
                 return true;
             }
             std::thread::park_timeout(Duration::from_millis(20));
