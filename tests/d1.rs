@@ -410,7 +410,34 @@ fn cli_execute_export_and_migrations() {
         ],
     );
     let parsed: Value = serde_json::from_str(&json_out).expect("json output");
-    assert!(json_out.contains("\"n\""), "{parsed}");
+    // wrangler's shape: one entry per statement with its rows and meta.
+    let [entry] = parsed.as_array().expect("an array").as_slice() else {
+        panic!("one statement, one result: {parsed}");
+    };
+    assert_eq!(entry["results"], json!([{"n": 0}]), "{parsed}");
+    assert_eq!(entry["success"], true, "{parsed}");
+    assert_eq!(entry["meta"]["changes"], 0, "{parsed}");
+    assert_eq!(entry["meta"]["changed_db"], false, "{parsed}");
+    assert_eq!(entry["meta"]["rows_written"], 0, "{parsed}");
+    assert!(entry["meta"]["rows_read"].as_u64() >= Some(1), "{parsed}");
+    assert!(entry["meta"]["duration"].is_number(), "{parsed}");
+    // Two statements, two entries, in order; a write reports its change.
+    let two: Value = serde_json::from_str(&cli(
+        st,
+        &[
+            "execute",
+            "DB",
+            "--command",
+            "UPDATE counter SET n = n + 5; SELECT n FROM counter",
+            "--json",
+        ],
+    ))
+    .expect("json output");
+    assert_eq!(two[0]["results"], json!([]), "{two}");
+    assert_eq!(two[0]["meta"]["changes"], 1, "{two}");
+    assert_eq!(two[0]["meta"]["changed_db"], true, "{two}");
+    assert_eq!(two[1]["results"], json!([{"n": 5}]), "{two}");
+    assert_eq!(two.as_array().map(Vec::len), Some(2), "{two}");
 
     // --file runs every statement, in one transaction: a failure applies none.
     let schema = temp_file(

@@ -61,6 +61,11 @@ fn headers_are_case_insensitive_and_set_cookies_stay_separate() {
     assert_eq!(cookies, vec!["a=1; Path=/", "b=2; Path=/"]);
     assert_eq!(r.headers().get("x-multi").unwrap(), "1, 2");
     let j: serde_json::Value = r.json().unwrap();
+    assert_eq!(
+        j["cookies"],
+        serde_json::json!(["a=1; Path=/", "b=2; Path=/"]),
+        "getSetCookie() in the worker"
+    );
     assert_eq!(j["got"], "abc");
     assert_eq!(j["immutable"], "TypeError: Can't modify immutable headers.");
 }
