@@ -21,7 +21,9 @@ fn start() -> Verge {
 /// GETs a route that answers `{check: true | "failure"}` and asserts that exactly `expected`
 /// ran, all passing.
 fn assert_checks(v: &Verge, path: &str, expected: &[&str]) {
-    let out: Value = client().get(v.url(path)).send().unwrap().json().unwrap();
+    let text = client().get(v.url(path)).send().unwrap().text().unwrap();
+    let out: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}\n{}", v.log()));
     let out = out.as_object().unwrap_or_else(|| panic!("{path}: {out}"));
     let failed: Vec<String> = out
         .iter()
