@@ -1,8 +1,7 @@
 //! README's "Supported Workers API" rows through the real binary (`tests/fixtures/workers-api`):
 //! events and abort signals, streams, encodings, urlencoded forms, timers, clones, Text and
 //! Data modules, Intl locales, console lines with the request id, `fetch` redirect modes and
-//! signals over http and https (a test CA trusted through `VERGE_EXTRA_CA_CERTS`), and the
-//! README's quick start (`examples/hello`).
+//! signals over http and https (a test CA trusted through `VERGE_EXTRA_CA_CERTS`).
 
 mod common;
 
@@ -335,46 +334,4 @@ fn fetch_reaches_https_origins_it_trusts_and_refuses_others() {
         error.starts_with("TypeError:") && error.to_lowercase().contains("certificate"),
         "{error}"
     );
-}
-
-// ---------------------------------------------------------------------------------------------
-// The README's quick start: `cargo run --release -- dev examples/hello`.
-
-#[test]
-fn the_quick_start_example_serves_routing_json_cookies_and_a_stream() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hello");
-    let v = Verge::start(&dir, &["--no-reload"]);
-    let c = client();
-    let r = c.get(v.url("/")).send().unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.text().unwrap(),
-        "Hello from verge! Try /json, /visits or /stream.\n"
-    );
-    let j: Value = c.post(v.url("/json?a=1")).send().unwrap().json().unwrap();
-    assert_eq!(
-        j,
-        json!({"greeting": "Hello", "method": "POST", "query": {"a": "1"}, "country": "US", "colo": "DEV"})
-    );
-    let r = c.get(v.url("/visits")).send().unwrap();
-    assert_eq!(
-        r.headers()["set-cookie"],
-        "visits=1; Path=/; HttpOnly",
-        "the first visit sets the cookie"
-    );
-    assert_eq!(r.text().unwrap(), "visit number 1\n");
-    let r = c
-        .get(v.url("/visits"))
-        .header("cookie", "theme=dark; visits=41")
-        .send()
-        .unwrap();
-    assert_eq!(r.headers()["set-cookie"], "visits=42; Path=/; HttpOnly");
-    assert_eq!(r.text().unwrap(), "visit number 42\n");
-    let r = c.get(v.url("/stream")).send().unwrap();
-    assert!(r.headers().get("content-length").is_none(), "streamed");
-    assert_eq!(
-        r.text().unwrap(),
-        "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n"
-    );
-    assert_eq!(c.get(v.url("/nope")).send().unwrap().status(), 404);
 }
