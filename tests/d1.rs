@@ -517,3 +517,36 @@ fn cli_execute_export_and_migrations() {
     );
     assert!(table.contains("two; with semicolon"), "{table}");
 }
+
+#[test]
+fn cli_migrations_create_numbers_the_next_file_and_list_shows_it_pending() {
+    let project = common::copy_fixture("d1");
+    let state = tempfile::tempdir().expect("state");
+    let run = |args: &[&str]| {
+        let mut all = vec!["d1", "--cwd", project.path().to_str().expect("utf-8")];
+        all.extend_from_slice(&["--persist-to", state.path().to_str().expect("utf-8")]);
+        all.extend_from_slice(args);
+        let (ok, stdout, stderr) = run_verge(&all);
+        assert!(ok, "verge {all:?} failed:\n{stdout}\n{stderr}");
+        stdout
+    };
+    let out = run(&["migrations", "create", "DB", "add score index"]);
+    let created = project.path().join("migrations/0003_add_score_index.sql");
+    assert!(out.contains("0003_add_score_index.sql"), "{out}");
+    let text = std::fs::read_to_string(&created).expect("the new migration file");
+    assert!(text.starts_with("-- Migration number: 0003"), "{text}");
+    std::fs::write(&created, "CREATE INDEX users_score ON users (score);\n").unwrap();
+    let listed = run(&["migrations", "list", "DB"]);
+    assert_eq!(listed.matches("(not applied)").count(), 3, "{listed}");
+    let applied = run(&["migrations", "apply", "DB"]);
+    assert!(applied.contains("0003_add_score_index.sql"), "{applied}");
+    let idx = run(&[
+        "execute",
+        "DB",
+        "--command",
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'users_score'",
+        "--json",
+    ]);
+    let idx: Value = serde_json::from_str(&idx).expect("json");
+    assert_eq!(idx[0]["results"], json!([{"name": "users_score"}]), "{idx}");
+}
