@@ -149,14 +149,14 @@ fn a_worker_opens_outbound_secure_websockets_to_a_trusted_ca() {
         None,
     );
     let j: serde_json::Value = client()
-        .get(v.url(&format!("/client?target=wss://localhost:{port}/")))
+        .get(v.url(&format!("/client?target=wss://127.0.0.1:{port}/")))
         .send()
         .unwrap()
         .json()
         .unwrap();
     assert_eq!(j["reply"], "secure echo: hello upstream", "{j}");
     let j: serde_json::Value = client()
-        .get(v.url(&format!("/fetch-upgrade?target=https://localhost:{port}/")))
+        .get(v.url(&format!("/fetch-upgrade?target=https://127.0.0.1:{port}/")))
         .send()
         .unwrap()
         .json()

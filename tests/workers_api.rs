@@ -298,7 +298,8 @@ fn fetch_reaches_https_origins_it_trusts_and_refuses_others() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     serve(listener, ca.acceptor(), upstream);
-    let base = format!("https://localhost:{port}");
+    // An IP address, so that no name lookup (/etc/hosts) is involved; the certificate names both.
+    let base = format!("https://127.0.0.1:{port}");
 
     // Trusted through VERGE_EXTRA_CA_CERTS: the same redirect modes and signals as over http.
     let state = tempfile::tempdir().unwrap();
