@@ -410,7 +410,34 @@ fn cli_execute_export_and_migrations() {
         ],
     );
     let parsed: Value = serde_json::from_str(&json_out).expect("json output");
-    assert!(json_out.contains("\"n\""), "{parsed}");
+    // wrangler's shape: one entry per statement with its rows and meta.
+    let [entry] = parsed.as_array().expect("an array").as_slice() else {
+        panic!("one statement, one result: {parsed}");
+    };
+    assert_eq!(entry["results"], json!([{"n": 0}]), "{parsed}");
+    assert_eq!(entry["success"], true, "{parsed}");
+    assert_eq!(entry["meta"]["changes"], 0, "{parsed}");
+    assert_eq!(entry["meta"]["changed_db"], false, "{parsed}");
+    assert_eq!(entry["meta"]["rows_written"], 0, "{parsed}");
+    assert!(entry["meta"]["rows_read"].as_u64() >= Some(1), "{parsed}");
+    assert!(entry["meta"]["duration"].is_number(), "{parsed}");
+    // Two statements, two entries, in order; a write reports its change.
+    let two: Value = serde_json::from_str(&cli(
+        st,
+        &[
+            "execute",
+            "DB",
+            "--command",
+            "UPDATE counter SET n = n + 5; SELECT n FROM counter",
+            "--json",
+        ],
+    ))
+    .expect("json output");
+    assert_eq!(two[0]["results"], json!([]), "{two}");
+    assert_eq!(two[0]["meta"]["changes"], 1, "{two}");
+    assert_eq!(two[0]["meta"]["changed_db"], true, "{two}");
+    assert_eq!(two[1]["results"], json!([{"n": 5}]), "{two}");
+    assert_eq!(two.as_array().map(Vec::len), Some(2), "{two}");
 
     // --file runs every statement, in one transaction: a failure applies none.
     let schema = temp_file(
@@ -555,4 +582,37 @@ fn a_runaway_d1_query_is_stopped_at_the_query_limit_and_the_database_keeps_servi
         json!([]),
         "the stopped writes left nothing"
     );
+}
+
+#[test]
+fn cli_migrations_create_numbers_the_next_file_and_list_shows_it_pending() {
+    let project = common::copy_fixture("d1");
+    let state = tempfile::tempdir().expect("state");
+    let run = |args: &[&str]| {
+        let mut all = vec!["d1", "--cwd", project.path().to_str().expect("utf-8")];
+        all.extend_from_slice(&["--persist-to", state.path().to_str().expect("utf-8")]);
+        all.extend_from_slice(args);
+        let (ok, stdout, stderr) = run_verge(&all);
+        assert!(ok, "verge {all:?} failed:\n{stdout}\n{stderr}");
+        stdout
+    };
+    let out = run(&["migrations", "create", "DB", "add score index"]);
+    let created = project.path().join("migrations/0003_add_score_index.sql");
+    assert!(out.contains("0003_add_score_index.sql"), "{out}");
+    let text = std::fs::read_to_string(&created).expect("the new migration file");
+    assert!(text.starts_with("-- Migration number: 0003"), "{text}");
+    std::fs::write(&created, "CREATE INDEX users_score ON users (score);\n").unwrap();
+    let listed = run(&["migrations", "list", "DB"]);
+    assert_eq!(listed.matches("(not applied)").count(), 3, "{listed}");
+    let applied = run(&["migrations", "apply", "DB"]);
+    assert!(applied.contains("0003_add_score_index.sql"), "{applied}");
+    let idx = run(&[
+        "execute",
+        "DB",
+        "--command",
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'users_score'",
+        "--json",
+    ]);
+    let idx: Value = serde_json::from_str(&idx).expect("json");
+    assert_eq!(idx[0]["results"], json!([{"name": "users_score"}]), "{idx}");
 }

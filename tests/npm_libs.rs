@@ -70,7 +70,13 @@ fn ensure_node_modules() -> PathBuf {
     if !node_modules_current(&dir) {
         run(&dir, "node", &["--version"]);
         if dir.join("package-lock.json").exists() {
-            run(&dir, "npm", &["ci", "--no-audit", "--no-fund"]);
+            // The lockfile pins every package; the npm cache (outside the checkout; .ci/run
+            // points it at a directory kept between runs) answers before the registry.
+            run(
+                &dir,
+                "npm",
+                &["ci", "--prefer-offline", "--no-audit", "--no-fund"],
+            );
         } else {
             run(&dir, "npm", &["install", "--no-audit", "--no-fund"]);
         }

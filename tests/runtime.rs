@@ -61,6 +61,11 @@ fn headers_are_case_insensitive_and_set_cookies_stay_separate() {
     assert_eq!(cookies, vec!["a=1; Path=/", "b=2; Path=/"]);
     assert_eq!(r.headers().get("x-multi").unwrap(), "1, 2");
     let j: serde_json::Value = r.json().unwrap();
+    assert_eq!(
+        j["cookies"],
+        serde_json::json!(["a=1; Path=/", "b=2; Path=/"]),
+        "getSetCookie() in the worker"
+    );
     assert_eq!(j["got"], "abc");
     assert_eq!(j["immutable"], "TypeError: Can't modify immutable headers.");
 }
@@ -180,34 +185,18 @@ fn outbound_fetch_reaches_a_local_server() {
 fn wait_until_work_finishes_after_the_response() {
     let v = basics();
     let c = client();
-    let started = Instant::now();
-    assert_eq!(
-        c.get(v.url("/wait-until")).send().unwrap().text().unwrap(),
-        "responded"
-    );
-    let answered = started.elapsed();
-    assert_eq!(
-        c.get(v.url("/wait-until-count"))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap(),
-        "0",
-        "answered before the 150 ms work ended ({answered:?})"
-    );
+    let text = |path: &str| c.get(v.url(path)).send().unwrap().text().unwrap();
+    // The waitUntil work waits on a gate that only the request below opens: the response
+    // cannot have waited for it.
+    assert_eq!(text("/wait-until"), "responded");
+    assert_eq!(text("/wait-until-count"), "0");
+    assert_eq!(text("/gate/open/wait-until"), "opened 1");
     assert!(
         v.wait_for_log("waitUntil finished", Duration::from_secs(10)),
         "{}",
         v.log()
     );
-    assert_eq!(
-        c.get(v.url("/wait-until-count"))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap(),
-        "1"
-    );
+    assert_eq!(text("/wait-until-count"), "1");
 }
 
 #[test]
@@ -290,31 +279,30 @@ fn timers_microtasks_and_globals_work() {
 #[test]
 fn concurrent_requests_are_not_serialized_behind_a_slow_one() {
     let v = Verge::start(&fixture("basics"), &["--threads", "1", "--no-reload"]);
+    // The slow request parks on a gate that only a later request opens: if requests were
+    // served one at a time on the only isolate thread, it could never finish (nor could the
+    // requests below be answered while it is parked).
     let slow = {
-        let url = v.url("/stream/40");
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            let body = client().get(url).send().unwrap().text().unwrap();
-            (started.elapsed(), body.lines().count())
-        })
+        let url = v.url("/gate/wait/slow");
+        std::thread::spawn(move || client().get(url).send().unwrap().text().unwrap())
     };
-    // While the slow stream (40 × 5 ms) is in flight on the only isolate thread, quick requests
-    // are answered.
-    std::thread::park_timeout(Duration::from_millis(30));
     let c = client();
-    let mut quick = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        assert_eq!(c.get(v.url("/")).send().unwrap().status(), 200);
-        quick.push(t.elapsed());
+    let text = |path: &str| c.get(v.url(path)).send().unwrap().text().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while text("/gate/waiting/slow") != "1" {
+        assert!(Instant::now() < deadline, "the slow request never parked");
+        std::thread::park_timeout(Duration::from_millis(10));
     }
-    let (slow_time, lines) = slow.join().unwrap();
-    assert_eq!(lines, 40);
-    let quick_total: Duration = quick.iter().sum();
-    assert!(
-        quick_total < slow_time,
-        "quick requests waited for the slow one: {quick:?} vs {slow_time:?}"
-    );
+    for _ in 0..5 {
+        assert_eq!(
+            text("/"),
+            "hello from GET",
+            "served while the slow one is parked"
+        );
+    }
+    assert!(!slow.is_finished(), "the slow request waits for its gate");
+    assert_eq!(text("/gate/open/slow"), "opened 1");
+    assert_eq!(slow.join().unwrap(), "opened");
 }
 
 /// Runs `verge dev` on a fixture that must fail to start; returns stderr.

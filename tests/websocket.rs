@@ -112,3 +112,58 @@ fn a_worker_opens_outbound_websockets() {
     );
     assert_eq!(server.join().unwrap(), vec!["hello upstream", "via fetch"]);
 }
+
+#[test]
+fn a_worker_opens_outbound_secure_websockets_to_a_trusted_ca() {
+    // A wss:// echo server with a certificate from a CA made here, trusted by verge through
+    // VERGE_EXTRA_CA_CERTS.
+    let ca = common::tls::TestCa::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accept = ca.acceptor();
+    let server = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let (tcp, _) = listener.accept().unwrap();
+            let mut ws = tungstenite::accept(accept(tcp)).unwrap();
+            loop {
+                match ws.read() {
+                    Ok(Message::Text(t)) => {
+                        seen.push(t.to_string());
+                        ws.send(Message::Text(format!("secure echo: {t}").into()))
+                            .unwrap();
+                    }
+                    Ok(Message::Close(_)) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
+        seen
+    });
+    let state = tempfile::tempdir().unwrap();
+    let v = Verge::start_with_env(
+        &fixture("websocket"),
+        state.path(),
+        &["--no-reload"],
+        &[("VERGE_EXTRA_CA_CERTS", ca.ca_pem_file.as_os_str())],
+        None,
+    );
+    let j: serde_json::Value = client()
+        .get(v.url(&format!("/client?target=wss://127.0.0.1:{port}/")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(j["reply"], "secure echo: hello upstream", "{j}");
+    let j: serde_json::Value = client()
+        .get(v.url(&format!("/fetch-upgrade?target=https://127.0.0.1:{port}/")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"status": 101, "reply": "secure echo: via fetch"})
+    );
+    assert_eq!(server.join().unwrap(), vec!["hello upstream", "via fetch"]);
+}

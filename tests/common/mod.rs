@@ -5,6 +5,8 @@
     reason = "each test binary uses a different subset of the helpers"
 )]
 
+pub mod tls;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -43,6 +45,8 @@ pub struct Verge {
     child: Child,
     pub base: String,
     pub log: Arc<Mutex<String>>,
+    /// What verge wrote to stdout ("serving …", "shutting down").
+    pub stdout: Arc<Mutex<String>>,
     _state: Option<tempfile::TempDir>,
 }
 
@@ -101,9 +105,14 @@ impl Verge {
             }
         });
         let (tx, rx) = std::sync::mpsc::channel();
+        let out = Arc::new(Mutex::new(String::new()));
+        let out2 = out.clone();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                out2.lock()
+                    .expect("stdout lock")
+                    .push_str(&format!("{line}\n"));
                 if !sent && let Some(rest) = line.split("on http://").nth(1) {
                     let addr = rest
                         .split_whitespace()
@@ -130,6 +139,7 @@ impl Verge {
             child,
             base: format!("http://{addr}"),
             log,
+            stdout: out,
             _state: keep,
         }
     }
@@ -149,6 +159,18 @@ impl Verge {
         let start = Instant::now();
         while start.elapsed() < limit {
             if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Waits until stdout contains `needle` (bounded).
+    pub fn wait_for_stdout(&self, needle: &str, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.stdout.lock().expect("stdout lock").contains(needle) {
                 return true;
             }
             std::thread::park_timeout(Duration::from_millis(20));

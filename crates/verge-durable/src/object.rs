@@ -675,18 +675,54 @@ mod tests {
         assert!(s.sql_exec("SELECT * FROM old", &[]).is_err());
     }
 
+    /// The id of the calling thread (Linux: `/proc/thread-self` links to `PID/task/TID`).
+    fn current_tid() -> String {
+        let link = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+        let tid = link.file_name().expect("PID/task/TID");
+        tid.to_string_lossy().into_owned()
+    }
+
+    /// Waits until thread `tid` of this process sleeps (state `S`: blocked in a wait), with a
+    /// generous deadline.
+    fn wait_until_sleeping(tid: &str) {
+        let path = format!("/proc/self/task/{tid}/stat");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let stat = std::fs::read_to_string(&path).expect("thread stat");
+            // `TID (COMM) STATE ...`: the state follows the last ')'.
+            let state = stat[stat.rfind(')').expect("comm") + 1..].trim_start();
+            if state.starts_with('S') {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "thread never slept: {stat}"
+            );
+            std::thread::yield_now();
+        }
+    }
+
     #[test]
     fn waiting_for_commits_blocks_until_the_running_one_ends() {
         let (_d, c) = core();
-        c.wait_for_commits();
+        c.wait_for_commits(); // none running: returns at once
         let g = c.commit_guard();
-        let started = std::time::Instant::now();
-        let t = std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            drop(g);
-        });
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let me = current_tid();
+        // The commit ends only once this thread sleeps: inside wait_for_commits if it blocks,
+        // or in join() below if it returned at once (then "waited" comes first and the test
+        // fails).
+        let releaser = {
+            let events = events.clone();
+            std::thread::spawn(move || {
+                wait_until_sleeping(&me);
+                events.lock().unwrap().push("released");
+                drop(g);
+            })
+        };
         c.wait_for_commits();
-        assert!(started.elapsed() >= std::time::Duration::from_millis(100));
-        t.join().unwrap();
+        events.lock().unwrap().push("waited");
+        releaser.join().unwrap();
+        assert_eq!(*events.lock().unwrap(), ["released", "waited"]);
     }
 }

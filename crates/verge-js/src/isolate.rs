@@ -743,7 +743,6 @@ mod tests {
         block_on(async {
             let iso = Isolate::new(spec).await.unwrap();
             let meter = RequestMeter::new("r", Duration::from_millis(30));
-            let started = Instant::now();
             let res = Metered::new(
                 meter.clone(),
                 iso.context().async_with(async |ctx| {
@@ -758,7 +757,6 @@ mod tests {
             let ex = res.unwrap_err();
             assert!(ex.is_interrupt(), "{ex}");
             assert!(meter.exceeded());
-            assert!(started.elapsed() < Duration::from_millis(500));
             let two: i32 = iso
                 .context()
                 .with(|ctx| {

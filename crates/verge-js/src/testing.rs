@@ -1,14 +1,23 @@
 //! Test helper: run a snippet in a fresh isolate with the given extensions.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rquickjs::{CatchResultExt, Promise, Value};
 
 use crate::error::JsException;
 use crate::isolate::{Extension, Isolate, WorkerLimits, WorkerSpec, caught_to_exception};
 
+/// How long [`run_js`] waits for a snippet's promise to settle before failing the test: far
+/// beyond any snippet's needs on a loaded machine, but a promise that never settles fails
+/// instead of hanging the run.
+pub const RUN_JS_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Evaluates `script` (a function body; may `await`; its `return` value is JSON-stringified)
 /// in a fresh isolate with `extensions`. Returns the JSON text, or the thrown exception.
+///
+/// # Panics
+/// When the snippet's promise has not settled within [`RUN_JS_DEADLINE`].
 pub fn run_js(extensions: Vec<Arc<dyn Extension>>, script: &str) -> Result<String, JsException> {
     let dir = std::env::temp_dir().join(format!("verge-js-testing-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -28,7 +37,7 @@ pub fn run_js(extensions: Vec<Arc<dyn Extension>>, script: &str) -> Result<Strin
         .build()
         .expect("tokio runtime");
     let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async move {
+    let run = local.run_until(async move {
         let iso = Isolate::new(spec).await.map_err(|e| JsException {
             name: "LoadError".into(),
             message: e.to_string(),
@@ -48,5 +57,12 @@ pub fn run_js(extensions: Vec<Arc<dyn Extension>>, script: &str) -> Result<Strin
                 r.catch(&ctx).map_err(|e| caught_to_exception(&ctx, e))
             })
             .await
+    });
+    rt.block_on(async {
+        tokio::time::timeout(RUN_JS_DEADLINE, run)
+            .await
+            .unwrap_or_else(|_| {
+                panic!("run_js: the snippet did not settle within {RUN_JS_DEADLINE:?}")
+            })
     })
 }

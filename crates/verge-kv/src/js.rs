@@ -974,8 +974,11 @@ mod tests {
             .expect("rt");
         let purged = rt.block_on(async {
             let handle = tokio::spawn(expiry_sweep(vec![kv.clone()], Duration::from_secs(3600)));
+            // Polls for the purge with a generous deadline (the sweep's first tick is immediate;
+            // a loaded machine may still take a while to run it).
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
             let mut purged = false;
-            for _ in 0..400 {
+            while std::time::Instant::now() < deadline {
                 if store.get("ns", b"k", 0).expect("get").is_none() {
                     purged = true;
                     break;

@@ -18,10 +18,21 @@ thread_local! {
 }
 
 fn client(policy: reqwest::redirect::Policy) -> reqwest::Client {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .redirect(policy)
         .connect_timeout(Duration::from_secs(30))
-        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_idle_timeout(Duration::from_secs(60));
+    // VERGE_EXTRA_CA_CERTS (see crate::tls).
+    for der in crate::tls::extra_roots() {
+        match reqwest::Certificate::from_der(der) {
+            Ok(cert) => builder = builder.add_root_certificate(cert),
+            Err(e) => tracing::warn!(
+                "{}: a certificate is unusable: {e}",
+                crate::tls::EXTRA_CA_CERTS_ENV
+            ),
+        }
+    }
+    builder
         .build()
         .expect("building the HTTP client with static settings cannot fail")
 }

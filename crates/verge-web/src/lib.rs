@@ -25,6 +25,7 @@ pub mod intl;
 pub mod invoke;
 pub mod limits;
 pub mod random;
+pub mod tls;
 pub mod url;
 pub mod url_pattern;
 pub mod websocket;

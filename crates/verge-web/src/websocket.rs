@@ -264,8 +264,11 @@ async fn connect<'js>(
     }
     let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
     config.max_message_size = Some(MAX_MESSAGE_BYTES);
+    // VERGE_EXTRA_CA_CERTS (see crate::tls): a TLS configuration with the extra roots.
+    let connector =
+        crate::tls::client_config_with_extra_roots().map(tokio_tungstenite::Connector::Rustls);
     let (socket, response) =
-        tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+        tokio_tungstenite::connect_async_tls_with_config(request, Some(config), false, connector)
             .await
             .map_err(|e| {
                 Exception::throw_type(&ctx, &format!("WebSocket connection to {url} failed: {e}"))

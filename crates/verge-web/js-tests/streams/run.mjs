@@ -5,8 +5,9 @@
 // used as `globalThis`, so node's built-in web streams are never under test.
 //
 // Usage:
-//   node --test crates/verge-web/js-tests/streams/      (runs every *.test.mjs)
-//   node crates/verge-web/js-tests/streams/run.mjs      (same, via this file)
+//   node --test crates/verge-web/js-tests/streams/*.test.mjs   (what scripts/test runs)
+//   node crates/verge-web/js-tests/streams/run.mjs             (same, via this file)
+// (`node --test DIR` runs a directory's tests on Node 20 only; 21+ reads DIR as a file.)
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';

@@ -183,9 +183,11 @@ test('pipeTo: AbortSignal aborts dest and cancels source', async () => {
     cancel(r) { cancelled = r; },
   });
   const out = [];
-  const ws = new WritableStream({ write(c) { out.push(c); }, abort(r) { aborted = r; } });
+  let firstWrite;
+  const wrote = new Promise((r) => { firstWrite = r; });
+  const ws = new WritableStream({ write(c) { out.push(c); firstWrite(); }, abort(r) { aborted = r; } });
   const p = rs.pipeTo(ws, { signal: ac.signal });
-  await delay(10);
+  await wrote; // abort mid-pipe: after a chunk went through, while the source still pulls
   ac.abort();
   await assert.rejects(p, (e) => e.name === 'AbortError');
   assert.equal(aborted.name, 'AbortError');
@@ -215,11 +217,16 @@ test('pipeTo respects dest backpressure (does not read ahead unboundedly)', asyn
   let pulled = 0;
   const rs = new ReadableStream({ pull(c) { pulled++; c.enqueue(pulled); } }, { highWaterMark: 0 });
   let release;
-  const ws = new WritableStream({ write() { return new Promise((r) => { release = r; }); } },
+  let firstWrite;
+  const writing = new Promise((r) => { firstWrite = r; });
+  const ws = new WritableStream({ write() { firstWrite(); return new Promise((r) => { release = r; }); } },
     { highWaterMark: 1 });
   const ac = new AbortController();
   const p = rs.pipeTo(ws, { signal: ac.signal });
-  await delay(10);
+  // The first write never completes; once it started, everything else the pipe could do is
+  // promise jobs, all run before the next task: after one task boundary the pipe is at rest.
+  await writing;
+  await flush();
   assert.ok(pulled <= 3, `pulled ${pulled}`);
   ac.abort();
   release();
