@@ -45,7 +45,7 @@ pub fn authority(parts: &Parts, default: &str) -> Result<String, BadRequest> {
         return Err(BadRequest("more than one Host header"));
     }
     if let Some(a) = parts.uri.authority() {
-        if a.as_str().contains('@') || a.host().is_empty() {
+        if !valid_authority(a) {
             return Err(BadRequest("invalid authority in the request target"));
         }
         return Ok(a.as_str().to_string());
@@ -57,7 +57,7 @@ pub fn authority(parts: &Parts, default: &str) -> Result<String, BadRequest> {
                 .map_err(|_| BadRequest("the Host header is not ASCII"))?;
             let valid = text
                 .parse::<http::uri::Authority>()
-                .is_ok_and(|a| a.as_str() == text && !text.contains('@') && !a.host().is_empty());
+                .is_ok_and(|a| a.as_str() == text && valid_authority(&a));
             if !valid {
                 return Err(BadRequest("invalid Host header"));
             }
@@ -66,6 +66,17 @@ pub fn authority(parts: &Parts, default: &str) -> Result<String, BadRequest> {
         None if parts.version == http::Version::HTTP_10 => Ok(default.to_string()),
         None => Err(BadRequest("missing Host header")),
     }
+}
+
+/// `host[:port]` with no user info, a non-empty host and, when present, a numeric port.
+fn valid_authority(a: &http::uri::Authority) -> bool {
+    let text = a.as_str();
+    if text.contains('@') || a.host().is_empty() || !text.starts_with(a.host()) {
+        return false;
+    }
+    // After the host: nothing, or `:` and a port that parses (the `http` crate accepts
+    // `host:junk` and reports no port).
+    text.len() == a.host().len() || a.port_u16().is_some()
 }
 
 impl EdgeRequest {
@@ -193,5 +204,79 @@ pub(crate) fn worker_request(
         headers,
         body: request_body(body, edge.body_failed.clone()),
         cf_json: Some(cf_json),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parts(host_headers: &[&[u8]], target: &str, version: http::Version) -> Option<Parts> {
+        let mut b = http::Request::builder().uri(target).version(version);
+        for h in host_headers {
+            b = b.header(http::header::HOST, http::HeaderValue::from_bytes(h).ok()?);
+        }
+        Some(b.body(()).ok()?.into_parts().0)
+    }
+
+    #[test]
+    fn the_authority_comes_from_the_target_then_one_valid_host() {
+        let p = parts(&[b"b.test"], "http://a.test:8080/x", http::Version::HTTP_11).unwrap();
+        assert_eq!(authority(&p, "d").unwrap(), "a.test:8080");
+        let p = parts(&[b"b.test:81"], "/x", http::Version::HTTP_11).unwrap();
+        assert_eq!(authority(&p, "d").unwrap(), "b.test:81");
+        let p = parts(&[], "/x", http::Version::HTTP_10).unwrap();
+        assert_eq!(authority(&p, "127.0.0.1:1").unwrap(), "127.0.0.1:1");
+        for bad in [&b"x/admin?"[..], b"u@h", b"", b"a b", b"h:port", b"[::1"] {
+            let p = parts(&[bad], "/x", http::Version::HTTP_11).unwrap();
+            assert!(
+                authority(&p, "d").is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let p = parts(&[b"a", b"a"], "/x", http::Version::HTTP_11).unwrap();
+        assert_eq!(
+            authority(&p, "d"),
+            Err(BadRequest("more than one Host header"))
+        );
+        let p = parts(&[], "/x", http::Version::HTTP_11).unwrap();
+        assert_eq!(authority(&p, "d"), Err(BadRequest("missing Host header")));
+    }
+
+    proptest! {
+        /// Whatever a client sends as Host, either it is refused or the URL built from it has
+        /// exactly that host and port and the request's own path: no Host value can move the
+        /// path, the query or the scheme a worker routes on.
+        #[test]
+        fn no_host_header_changes_the_path_a_worker_sees(
+            host in proptest::collection::vec(any::<u8>(), 0..24),
+            path in "/[a-z0-9/]{0,12}",
+        ) {
+            let Some(p) = parts(&[&host], &path, http::Version::HTTP_11) else { return Ok(()) };
+            if let Ok(a) = authority(&p, "d") {
+                let url = url::Url::parse(&format!("http://{a}{path}"));
+                prop_assert!(url.is_ok(), "{a:?}{path}");
+                let url = url.unwrap();
+                let plain = url::Url::parse(&format!("http://h{path}")).unwrap();
+                prop_assert_eq!(url.path(), plain.path());
+                prop_assert_eq!(url.query(), None);
+                prop_assert_eq!(url.fragment(), None);
+                prop_assert_eq!(url.username(), "");
+                prop_assert_eq!(url.scheme(), "http");
+            }
+        }
+
+        /// Absolute-form targets: the URL's authority is the target's, never the Host's.
+        #[test]
+        fn an_absolute_target_wins_over_any_host(
+            host in "[a-z]{1,8}\\.test",
+            other in proptest::collection::vec(any::<u8>(), 0..24),
+        ) {
+            let target = format!("http://{host}/p");
+            let Some(p) = parts(&[&other], &target, http::Version::HTTP_11) else { return Ok(()) };
+            prop_assert_eq!(authority(&p, "d").unwrap(), host);
+        }
     }
 }
