@@ -1,0 +1,132 @@
+// The hidden `internal` object the platform's own code shares: every key, its type, who
+// defines it and who uses it. Never visible to guest code. (The model: Deno's
+// ext/fetch/internal.d.ts.) `tests/internal_keys.rs` in verge-web checks that every key the
+// sources define or read is listed here, and that nothing listed here is gone.
+//
+// Where a key is defined decides install order: a file or extension that uses a key must run
+// after the one that defines it (Extension::requires in verge-js checks it for extensions;
+// JS_FILES and LAZY_FILES in verge-web/src/lib.rs order the files).
+//
+// A "host op" is a Rust function installed by an extension's init; a "lazy" key stands as an
+// accessor until first touched, then its file loads (js/lazy.js).
+
+/** An opaque host object (a Rust class instance JS only passes back). */
+type Host = object;
+/** `[status, headers, bodyKind, body]`, `[0, value]`, or `[-1, error, reset?, serialized?]`. */
+type EventResult = unknown[];
+
+declare namespace internal {
+  // ---- engine (verge-js) ----
+  /** Intrinsics captured before guest code runs, shared by every platform file. verge-js bytecode.rs. */
+  const primordials: Record<string, unknown>;
+
+  // ---- loading (verge-web) ----
+  /** Defines a global as the platform does (non-enumerable, writable). js/lazy.js; every platform file. */
+  function defineGlobal(name: string, value: unknown): void;
+  /** Puts the stand-ins for LAZY_FILES in place ("name|globals|keys;..."). js/lazy.js; lib.rs install_lazy_files. */
+  function installLazy(spec: string): void;
+  /** Loads one LAZY_FILES entry (installs its host ops first). Host op, lib.rs; js/lazy.js. */
+  function loadPlatformFile(name: string): void;
+  /** Loads Intl (js/intl.js and its host ops). Host op, lib.rs; js/intl_lazy.js. */
+  function loadIntl(): void;
+
+  // ---- host ops of verge-web ----
+  /** TextEncoder/TextDecoder operations. encoding.rs; js/encoding.js, js/fetch.js, js/streams.js. */
+  const encoding: Record<string, Function>;
+  /** URL parsing operations. url.rs; js/url.js. */
+  const url: Record<string, Function>;
+  /** crypto.getRandomValues / randomUUID. random.rs; js/global.js. */
+  const random: Record<string, Function>;
+  /** Intl operations (installed by loadIntl). intl.rs; js/intl.js. */
+  const intl: Record<string, Function>;
+  /** Compression streams' operations (lazy). compression.rs; js/compression.js. */
+  const compression: Record<string, Function>;
+  /** URLPattern operations (lazy). url_pattern.rs; js/url_pattern.js. */
+  const urlPattern: Record<string, Function>;
+  /** WebSocket endpoint operations (lazy). websocket.rs; js/websocket.js. */
+  const wsOps: Record<string, Function>;
+  /** Outbound HTTP: resolves to {status, statusText, headers, url, redirected, body}. fetch.rs; js/fetch.js. */
+  function fetch(method: string, url: string, headers: string[], body: Uint8Array | null, manualRedirect: boolean): Promise<object>;
+  /** A Headers from [name, value, ...]. lib.rs; js/fetch.js. */
+  function headersFromFlat(flat: string[], immutable: boolean): Headers;
+  /** Appends content-type unless present (one host call). lib.rs; js/fetch.js. */
+  function defaultContentType(headers: Headers, value: string): void;
+  /** Makes a Headers immutable or mutable. lib.rs; js/fetch.js. */
+  function setHeadersGuard(headers: Headers, immutable: boolean): void;
+  /** Next chunk of a host body stream (Uint8Array), or undefined at its end. body.rs; js/fetch.js. */
+  function readBody(reader: Host): Promise<Uint8Array | undefined>;
+  /** Drops a host body stream unread. body.rs; js/fetch.js, verge-durable js/durable.js. */
+  function cancelBody(reader: Host): void;
+  /** Who owns a timer set now (a request, unbounded work, nobody). host.rs; js/global.js. */
+  function timerScope(): Host;
+  /** Resolves true after `ms`, false when the owner's work ended first. host.rs; js/global.js, verge-durable js/durable.js. */
+  function sleep(ms: number, scope?: Host): Promise<boolean>;
+  /** Resolves once the current job queue has drained. host.rs; verge-durable js/durable.js. */
+  function nextTurn(): Promise<void>;
+  /** One console line to the log (level 0 debug .. 3 error). host.rs; js/global.js. */
+  function log(level: number, message: string): void;
+
+  // ---- js/global.js ----
+  /** `inspect`-style text of a thrown value. js/fetch.js (waitUntil rejections), verge-durable. */
+  function describeError(e: unknown): string;
+  /** Logs "Uncaught <error>". js/fetch.js, verge-durable js/durable.js. */
+  function reportError(e: unknown): void;
+  /** The structured-clone algorithm. js/websocket.js. */
+  function structuredClone(v: unknown): unknown;
+
+  // ---- js/fetch.js: the entry points of verge-web src/invoke.rs ----
+  /** A worker's fetch event: builds Request and ExecutionContext, calls the handler. invoke.rs. */
+  function serve(exports: object, env: object, method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null): [EventResult | Promise<EventResult>, object];
+  /** A worker's scheduled event. invoke.rs. */
+  function runScheduled(exports: object, env: object, cron: string, scheduledTime: number): [EventResult | Promise<EventResult>, object];
+  /** Settles an ExecutionContext's waitUntil promises; resolves to the rejections' texts. invoke.rs. */
+  function settleWaitUntil(ctx: object): Promise<string[]>;
+  /** waitUntil promises registered so far. invoke.rs. */
+  function waitUntilCount(ctx: object): number;
+  /** Next chunk of a response body's reader (Uint8Array), undefined at the end, or [error]. invoke.rs, body.rs. */
+  function readChunk(reader: object): Promise<Uint8Array | undefined | [unknown]>;
+  /** A Request over host parts (a Durable Object's incoming request). verge-durable js/durable.js. */
+  function incomingRequest(method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null): Request;
+  /** A Response as the host reads it (EventResult); marks its body used. verge-durable js/durable.js. */
+  function responseParts(r: Response): EventResult;
+  /** A Request's or Response's body for the host: null, string, bytes, host stream, or a pull function. verge-durable js/durable.js. */
+  function hostBody(r: Request | Response): null | string | Uint8Array | Host | (() => Promise<unknown>);
+  /** A Response over a host stream (a Durable Object stub's result). verge-durable js/durable.js. */
+  function hostResponse(status: number, headers: Headers, reader: Host | null): Response;
+  /** Body byte helpers {toBytes, concat}. js/form.js, js/streams.js. */
+  const bodyBytes: { toBytes(x: unknown): Uint8Array | null; concat(chunks: Uint8Array[]): Uint8Array };
+
+  // ---- js/workers.js ----
+  /** The exports of the built-in module "cloudflare:workers" (env added by WebExtension::env). lib.rs. */
+  const cloudflareWorkers: { DurableObject: Function; WorkerEntrypoint: Function; RpcTarget: Function; env?: object };
+
+  // ---- lazy files (LAZY_FILES) ----
+  /** URL and URLSearchParams classes. js/url.js; js/fetch.js. */
+  const urlClasses: { URL: Function; URLSearchParams: Function };
+  /** Event helpers (newSignal, ...). js/event.js; js/fetch.js, js/websocket.js. */
+  const events: Record<string, Function>;
+  /** Streams internals (fromBytes, fromPull, getReader, readAll, isReadableStream, ...). js/streams.js; js/fetch.js, verge-kv js.rs, js/compression.js. */
+  const streams: Record<string, Function>;
+  /** Blob/File/FormData internals (kBytes, multipartEncode, ...). js/form.js; js/fetch.js. */
+  const form: Record<string, unknown>;
+  /** WebSocket internals (handOver, fromTicket, hibernation hooks, ...). js/websocket.js; js/fetch.js, verge-durable js/durable.js. */
+  const ws: Record<string, Function>;
+
+  // ---- verge-crypto ----
+  /** Loads Web Crypto on first use. Host op, verge-crypto js.rs; js/subtle_lazy.js. */
+  function loadSubtle(): void;
+  /** Web Crypto's host operations (installed by loadSubtle). verge-crypto js.rs; js/subtle.js. */
+  const subtle: Record<string, Function>;
+  /** The `crypto` global's object, which subtle attaches to. verge-crypto js/subtle_lazy.js; js/subtle.js. */
+  const cryptoObject: object;
+
+  // ---- verge-durable ----
+  /** Durable Objects' host operations (rt, idFromName, rpc, fetch, commit, ...). verge-durable js.rs; js/durable.js. */
+  const durableOps: Record<string, unknown>;
+  /** {create, makeNamespace}: instance construction and env bindings. js/durable.js; verge-durable js.rs. */
+  const durable: { create: Function; makeNamespace: Function };
+  /** A Durable Object's events (the object target of invoke.rs). js/durable.js; invoke.rs. */
+  function objectEvent(host: object, kind: string, ...payload: unknown[]): [Promise<EventResult>, null];
+  /** The serializer RPC uses {serialize, deserialize}. js/durable.js; js/durable.js stubs. */
+  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
+}
