@@ -1440,5 +1440,5 @@ fn encode_unit(u: u32, buf: &mut [u8; 3]) -> usize {
 }
 
 #[cfg(test)]
-#[path = "tests_json_parse.rs"]
+#[path = "tests_parse.rs"]
 mod tests;

@@ -20,7 +20,7 @@
 //! `Serializer::ensure_room`). The output buffer is allocated from the QuickJS heap, so the
 //! isolate's memory limit applies to it as to the original.
 //!
-//! [`install`] also replaces `JSON.parse` (module `parse`, in `json_parse.rs`), sharing the
+//! [`install`] also replaces `JSON.parse` (module `parse`, in `json/parse.rs`), sharing the
 //! guards, the QuickJS-heap buffers and the stack checks below.
 //!
 //! It lives in verge-js, the crate allowed `unsafe`, because it uses the raw C API: the speed
@@ -97,7 +97,7 @@ fn class_ids<'js>(ctx: &Ctx<'js>, json: &Object<'js>) -> Result<ClassIds> {
 
 /// Replaces `JSON.stringify` with the native serialiser (same attributes: writable,
 /// configurable, not enumerable; `length` 3, `name` "stringify") and `JSON.parse` with the
-/// native parser (`length` 2, `name` "parse"; see `json_parse.rs`).
+/// native parser (`length` 2, `name` "parse"; see `json/parse.rs`).
 pub fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
     let json: Object = ctx.globals().get("JSON")?;
     let original: Value = json.get("stringify")?;
@@ -1199,9 +1199,7 @@ fn probe_down(
     ok
 }
 
-#[path = "json_parse.rs"]
 mod parse;
 
 #[cfg(test)]
-#[path = "tests_json.rs"]
 mod tests;
