@@ -156,7 +156,7 @@ pub(crate) const FIELDS: &[Field] = &[
         "triggers",
         Inherited,
         Ignored(
-            "cron triggers are not supported yet: the worker's scheduled() handler is never called",
+            "cron triggers do not fire on schedule yet: scheduled() runs only through verge dev --test-scheduled (GET /__scheduled)",
         ),
     ),
     field("limits", Inherited, Used),
@@ -647,7 +647,7 @@ mod tests {
         assert_eq!(
             warnings("triggers", json!({"crons": ["* * * * *"]})),
             [
-                "wrangler.toml: field \"triggers\": cron triggers are not supported yet: the worker's scheduled() handler is never called"
+                "wrangler.toml: field \"triggers\": cron triggers do not fire on schedule yet: scheduled() runs only through verge dev --test-scheduled (GET /__scheduled)"
             ]
         );
     }

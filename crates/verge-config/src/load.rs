@@ -983,7 +983,7 @@ mod tests {
         assert_eq!(
             warnings(&loaded),
             [
-                "wrangler.toml: field \"triggers\": cron triggers are not supported yet: the worker's scheduled() handler is never called",
+                "wrangler.toml: field \"triggers\": cron triggers do not fire on schedule yet: scheduled() runs only through verge dev --test-scheduled (GET /__scheduled)",
                 "wrangler.toml: field \"rules\": module rules are not applied yet: verge types imported files by extension only (.js/.mjs ES module, .txt/.html/.sql Text, .bin Data)",
                 "wrangler.toml: field \"assets\": static assets are not served yet: every request goes to the worker; env.ASSETS will be undefined",
                 "wrangler.toml: field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
