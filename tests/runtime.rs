@@ -510,7 +510,7 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
         &["--threads", "1", "--no-reload"],
     );
     let expected = [
-        "field \"triggers\": cron triggers are not supported yet",
+        "field \"triggers\": cron triggers do not fire on schedule yet",
         "field \"rules\": module rules are not applied yet",
         "field \"assets\": static assets are not served yet: every request goes to the worker; env.ASSETS will be undefined",
         "field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
