@@ -564,7 +564,7 @@ fn failure(out: &Array<'_>, e: InvokeError) -> Result<()> {
 
 /// `stub.fetch(request)`: the request's body is streamed to the object (a host stream is
 /// handed over as is; a JS stream is pumped chunk by chunk), and so is the response's.
-/// Returns `[true, status, flatHeaders, BodyReader | null, webSocketTicket?]` or a failure
+/// Returns `[true, status, flatHeaders, bytes | BodyReader | null, webSocketTicket?]` or a failure
 /// as [`rpc`] does. `head` is `[method, url, flatHeaders]`.
 async fn fetch<'js>(
     ctx: Ctx<'js>,
@@ -608,14 +608,12 @@ async fn fetch<'js>(
             )?;
             match r.body {
                 OutgoingBody::Empty => out.set(3, Value::new_null(ctx.clone()))?,
-                OutgoingBody::Full(b) => out.set(
-                    3,
-                    Class::instance(ctx.clone(), BodyReader::new(verge_web::fetch::once(b)))?,
-                )?,
-                OutgoingBody::Stream(rx) => out.set(
-                    3,
-                    Class::instance(ctx.clone(), BodyReader::from_channel(rx))?,
-                )?,
+                OutgoingBody::Full(b) => {
+                    out.set(3, verge_js::bytes::new_u8_array(&ctx, b.to_vec())?)?
+                }
+                OutgoingBody::Stream(stream) => {
+                    out.set(3, Class::instance(ctx.clone(), BodyReader::new(stream))?)?
+                }
                 OutgoingBody::WebSocket(ep) => {
                     out.set(3, Value::new_null(ctx.clone()))?;
                     out.set(4, verge_web::websocket::file_ticket(ep) as f64)?;

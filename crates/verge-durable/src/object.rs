@@ -485,7 +485,10 @@ impl ObjectCore {
 }
 
 #[cfg(test)]
-#[allow(clippy::disallowed_methods, reason = "a test reads /proc to see a thread wait")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a test reads /proc to see a thread wait"
+)]
 mod tests {
     use super::*;
     use verge_store::sqlite::SqliteObjectStore;

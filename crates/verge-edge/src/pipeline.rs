@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) cf_prefix: String,
     /// `cf-ipcountry` (from `cf.country`, `XX` when unknown).
     pub(crate) country: String,
+    /// The authority of an HTTP/1.0 request without `Host`: the listen address.
+    pub(crate) default_authority: String,
 }
 
 impl Shared {
@@ -67,6 +69,7 @@ impl Shared {
             .unwrap_or("XX")
             .to_string();
         Shared {
+            default_authority: config.addr.to_string(),
             config,
             deployment,
             steps,

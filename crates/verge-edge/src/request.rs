@@ -36,47 +36,92 @@ pub struct EdgeRequest {
 pub struct BadRequest(pub &'static str);
 
 /// The request's authority (RFC 9112 §3.2): the request target's when it has one (absolute
-/// form, or HTTP/2's `:authority`), else the single `Host` header, which must be a valid
-/// authority without user info; an HTTP/1.0 request may omit it (`default` then).
-pub fn authority(parts: &Parts, default: &str) -> Result<String, BadRequest> {
+/// form, or HTTP/2's `:authority`), else the single `Host` header; either must be a valid
+/// `host[:port]` ([`valid_authority`]). An HTTP/1.0 request may omit it (`default` then).
+pub fn authority<'a>(parts: &'a Parts, default: &'a str) -> Result<&'a str, BadRequest> {
     let mut hosts = parts.headers.get_all(http::header::HOST).iter();
     let host = hosts.next();
     if hosts.next().is_some() {
         return Err(BadRequest("more than one Host header"));
     }
     if let Some(a) = parts.uri.authority() {
-        if !valid_authority(a) {
+        if !valid_authority(a.as_str()) {
             return Err(BadRequest("invalid authority in the request target"));
         }
-        return Ok(a.as_str().to_string());
+        return Ok(a.as_str());
     }
     match host {
         Some(h) => {
             let text = h
                 .to_str()
                 .map_err(|_| BadRequest("the Host header is not ASCII"))?;
-            let valid = text
-                .parse::<http::uri::Authority>()
-                .is_ok_and(|a| a.as_str() == text && valid_authority(&a));
-            if !valid {
+            if !valid_authority(text) {
                 return Err(BadRequest("invalid Host header"));
             }
-            Ok(text.to_string())
+            Ok(text)
         }
-        None if parts.version == http::Version::HTTP_10 => Ok(default.to_string()),
+        None if parts.version == http::Version::HTTP_10 => Ok(default),
         None => Err(BadRequest("missing Host header")),
     }
 }
 
-/// `host[:port]` with no user info, a non-empty host and, when present, a numeric port.
-fn valid_authority(a: &http::uri::Authority) -> bool {
-    let text = a.as_str();
-    if text.contains('@') || a.host().is_empty() || !text.starts_with(a.host()) {
+/// RFC 3986 `host [ ":" port ]` without user info: the host a non-empty reg-name
+/// (unreserved characters, `%XX`, sub-delims; IPv4 addresses are reg-names) or an IP literal
+/// (`[` hex digits, `:` and `.` `]`), the port digits only and at most 65535.
+pub fn valid_authority(text: &str) -> bool {
+    let (host, port) = if let Some(inner) = text.strip_prefix('[') {
+        let Some(end) = inner.find(']') else {
+            return false;
+        };
+        let literal = &inner[..end];
+        if literal.is_empty()
+            || !literal
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+        {
+            return false;
+        }
+        (&text[..end + 2], &text[end + 2..])
+    } else {
+        let (host, port) = match text.find(':') {
+            Some(i) => (&text[..i], &text[i..]),
+            None => (text, ""),
+        };
+        let b = host.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'%' => {
+                    if !(i + 2 < b.len()
+                        && b[i + 1].is_ascii_hexdigit()
+                        && b[i + 2].is_ascii_hexdigit())
+                    {
+                        return false;
+                    }
+                    i += 3;
+                    continue;
+                }
+                c if c.is_ascii_alphanumeric() => {}
+                b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*'
+                | b'+' | b',' | b';' | b'=' => {}
+                _ => return false,
+            }
+            i += 1;
+        }
+        (host, port)
+    };
+    if host.is_empty() {
         return false;
     }
-    // After the host: nothing, or `:` and a port that parses (the `http` crate accepts
-    // `host:junk` and reports no port).
-    text.len() == a.host().len() || a.port_u16().is_some()
+    match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some("") => true,
+        Some(digits) => {
+            digits.len() <= 5
+                && digits.bytes().all(|c| c.is_ascii_digit())
+                && digits.parse::<u32>().is_ok_and(|p| p <= 65535)
+        }
+    }
 }
 
 impl EdgeRequest {
@@ -86,7 +131,7 @@ impl EdgeRequest {
         ray: String,
         ip: Rc<str>,
     ) -> Result<Self, BadRequest> {
-        let host = authority(parts, &shared.config.addr.to_string())?;
+        let host = authority(parts, &shared.default_authority)?;
         let path = parts
             .uri
             .path_and_query()
@@ -99,7 +144,7 @@ impl EdgeRequest {
         }
         let mut url = String::with_capacity(7 + host.len() + path.len());
         url.push_str("http://");
-        url.push_str(&host);
+        url.push_str(host);
         let path_at = url.len();
         url.push_str(path);
         Ok(EdgeRequest {
@@ -224,6 +269,21 @@ mod tests {
     fn the_authority_comes_from_the_target_then_one_valid_host() {
         let p = parts(&[b"b.test"], "http://a.test:8080/x", http::Version::HTTP_11).unwrap();
         assert_eq!(authority(&p, "d").unwrap(), "a.test:8080");
+        for good in [
+            "a.test",
+            "a.test:80",
+            "127.0.0.1:8787",
+            "[::1]:8080",
+            "x%41y",
+            "h:",
+        ] {
+            assert!(valid_authority(good), "{good}");
+        }
+        for bad in [
+            "h:port", "h:99999", "[::1", "[zz]", "a b", "u@h", "", ":80", "h/x", "h?x", "h#x",
+        ] {
+            assert!(!valid_authority(bad), "{bad}");
+        }
         let p = parts(&[b"b.test:81"], "/x", http::Version::HTTP_11).unwrap();
         assert_eq!(authority(&p, "d").unwrap(), "b.test:81");
         let p = parts(&[], "/x", http::Version::HTTP_10).unwrap();

@@ -70,30 +70,34 @@ fn take_framing(headers: &mut Vec<(String, String)>) -> Option<u64> {
 /// fewer, fails instead (the connection is closed), so no byte beyond the declared length
 /// ever reaches the client.
 fn exact_length(
-    rx: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
+    body: verge_web::body::ByteStream,
     declared: u64,
 ) -> impl futures::Stream<Item = Result<Frame<Bytes>, std::io::Error>> {
-    futures::stream::unfold((rx, 0u64, false), move |(mut rx, sent, done)| async move {
-        if done {
-            return None;
-        }
-        let e = match rx.recv().await {
-            Some(Ok(chunk)) => {
-                let total = sent + chunk.len() as u64;
-                if total <= declared {
-                    return Some((Ok(Frame::data(chunk)), (rx, total, false)));
-                }
-                format!("the worker's body is longer than its Content-Length ({declared})")
+    use futures::StreamExt;
+    futures::stream::unfold(
+        (body, 0u64, false),
+        move |(mut rx, sent, done)| async move {
+            if done {
+                return None;
             }
-            Some(Err(e)) => e,
-            None if sent == declared => return None,
-            None => format!(
-                "the worker's body ended after {sent} of its Content-Length {declared} bytes"
-            ),
-        };
-        tracing::warn!("response aborted: {e}");
-        Some((Err(std::io::Error::other(e)), (rx, sent, true)))
-    })
+            let e = match rx.next().await {
+                Some(Ok(chunk)) => {
+                    let total = sent + chunk.len() as u64;
+                    if total <= declared {
+                        return Some((Ok(Frame::data(chunk)), (rx, total, false)));
+                    }
+                    format!("the worker's body is longer than its Content-Length ({declared})")
+                }
+                Some(Err(e)) => e,
+                None if sent == declared => return None,
+                None => format!(
+                    "the worker's body ended after {sent} of its Content-Length {declared} bytes"
+                ),
+            };
+            tracing::warn!("response aborted: {e}");
+            Some((Err(std::io::Error::other(e)), (rx, sent, true)))
+        },
+    )
 }
 
 /// The worker's response as an HTTP response (a `101` completes the WebSocket handshake).
@@ -123,17 +127,14 @@ pub(crate) fn from_worker(
             let on_upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
             return websocket_response(out.headers, key, on_upgrade, ep, ray);
         }
-        OutgoingBody::Stream(rx) => match declared {
+        OutgoingBody::Stream(stream) => match declared {
             Some(n) if !head => {
                 length = Some(n);
-                StreamBody::new(exact_length(rx, n)).boxed_unsync()
+                StreamBody::new(exact_length(stream, n)).boxed_unsync()
             }
             _ => {
-                let s = futures::stream::unfold(rx, |mut rx| async move {
-                    rx.recv()
-                        .await
-                        .map(|item| (item.map(Frame::data).map_err(std::io::Error::other), rx))
-                });
+                use futures::StreamExt;
+                let s = stream.map(|item| item.map(Frame::data).map_err(std::io::Error::other));
                 StreamBody::new(s).boxed_unsync()
             }
         },

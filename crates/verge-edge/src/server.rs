@@ -185,7 +185,6 @@ async fn accept_loop(
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
-        .max_headers(crate::limits::MAX_REQUEST_HEADERS)
         .max_buf_size(crate::limits::MAX_REQUEST_HEADER_BYTES);
     builder
         .http2()

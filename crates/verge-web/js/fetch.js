@@ -429,8 +429,16 @@ internal.hostBody = (r) => {
   const reader = S().getReader(bodyStream(st));
   return () => internal.readChunk(reader);
 };
-// A Response made by the host (a Durable Object stub's result): body from a host stream.
-internal.hostResponse = (status, headers, reader) => new Response(kInternal, [status, "", headers, reader, "", false]);
+// A Response made by the host (a Durable Object stub's result): its body complete bytes, a
+// host stream, or null.
+internal.hostResponse = (status, headers, body) => {
+  if (body !== null && toBytes(body)) {
+    const r = new Response(kInternal, [status, "", headers, null, "", false]);
+    r[kState] = { src: { bytes: body }, used: false };
+    return r;
+  }
+  return new Response(kInternal, [status, "", headers, body, "", false]);
+};
 const promiseThen = Function.prototype.call.bind($Promise.prototype.then);
 const errorParts = (e) => [-1, e];
 function partsOrError(r) {
@@ -449,6 +457,9 @@ function responseParts(r) {
   st.used = true;
   if (s.text !== undefined) return [status, headers, 1, s.text];
   if (s.bytes) return [status, headers, 2, s.bytes];
+  // A host stream the worker passes on untouched (a fetch() or Durable Object response body)
+  // goes back to the host as it is: no JS runs per chunk.
+  if (s.reader) return [status, headers, 5, s.reader];
   const stream = bodyStream(st);
   return [status, headers, 3, S().getReader(stream)];
 }

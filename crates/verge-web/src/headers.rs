@@ -34,9 +34,14 @@ pub enum Guard {
 #[rquickjs::class]
 pub struct Headers {
     /// Lower-case name → its values; a `BTreeMap` iterates in the byte order of names, the
-    /// order the Fetch spec's "sort and combine" wants.
+    /// order the Fetch spec's "sort and combine" wants. Built on first use from `raw`.
     #[qjs(skip_trace)]
-    map: BTreeMap<String, Values>,
+    index: std::cell::OnceCell<BTreeMap<String, Values>>,
+    /// Valid pairs not yet indexed ([`Headers::from_list`]): an incoming request's headers
+    /// cost one move until the worker reads them, and a worker that never does never pays
+    /// for the map.
+    #[qjs(skip_trace)]
+    raw: std::cell::RefCell<Option<Vec<(String, String)>>>,
     #[qjs(skip_trace)]
     guard: Guard,
 }
@@ -187,6 +192,16 @@ fn normalize_pair(
     Ok((name, value))
 }
 
+/// Adds a value under a valid, lower-case name.
+fn insert(map: &mut BTreeMap<String, Values>, lower_name: String, value: String) {
+    match map.entry(lower_name) {
+        std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().rest.push(value),
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(Values::one(value));
+        }
+    }
+}
+
 fn throw(ctx: &Ctx<'_>, e: HeaderError) -> rquickjs::Error {
     Exception::throw_type(ctx, &e.to_string())
 }
@@ -194,20 +209,33 @@ fn throw(ctx: &Ctx<'_>, e: HeaderError) -> rquickjs::Error {
 impl Headers {
     /// Headers from already-valid `(lower-case name, value)` pairs.
     pub fn from_list(list: Vec<(String, String)>, guard: Guard) -> Self {
-        let mut h = Headers {
-            map: BTreeMap::new(),
+        Headers {
+            index: std::cell::OnceCell::new(),
+            raw: std::cell::RefCell::new(Some(list)),
             guard,
-        };
-        for (name, value) in list {
-            h.push(name, value);
         }
-        h
+    }
+
+    /// The index, built from the pending pairs on first use.
+    fn map(&self) -> &BTreeMap<String, Values> {
+        self.index.get_or_init(|| {
+            let mut map: BTreeMap<String, Values> = BTreeMap::new();
+            for (name, value) in self.raw.borrow_mut().take().unwrap_or_default() {
+                insert(&mut map, name, value);
+            }
+            map
+        })
+    }
+
+    fn map_mut(&mut self) -> &mut BTreeMap<String, Values> {
+        self.map();
+        self.index.get_mut().expect("built by map()")
     }
 
     /// The pairs in name order, each name's values in the order they were added (names
     /// lower-cased, nothing combined).
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.map
+        self.map()
             .iter()
             .flat_map(|(n, vs)| vs.iter().map(move |v| (n.as_str(), v.as_str())))
     }
@@ -215,8 +243,9 @@ impl Headers {
     /// Appends `value` under `lower_name` (a valid, lower-case name; the value already normal)
     /// unless the name is present: a body's default `content-type`.
     pub fn append_if_absent(&mut self, lower_name: &str, value: String) {
-        if !self.map.contains_key(lower_name) {
-            self.map.insert(lower_name.to_string(), Values::one(value));
+        let map = self.map_mut();
+        if !map.contains_key(lower_name) {
+            map.insert(lower_name.to_string(), Values::one(value));
         }
     }
 
@@ -244,12 +273,7 @@ impl Headers {
 
     /// Appends a valid pair (name lower-case).
     fn push(&mut self, lower_name: String, value: String) {
-        match self.map.entry(lower_name) {
-            std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().rest.push(value),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(Values::one(value));
-            }
-        }
+        insert(self.map_mut(), lower_name, value);
     }
 
     fn check_mutable(&self) -> std::result::Result<(), HeaderError> {
@@ -264,9 +288,9 @@ impl Headers {
     /// name without upper-case letters needs no lower-cased copy.
     fn lookup(&self, name: &str) -> Option<&Values> {
         if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.map.get(&name.to_ascii_lowercase())
+            self.map().get(&name.to_ascii_lowercase())
         } else {
-            self.map.get(name)
+            self.map().get(name)
         }
     }
 
@@ -277,8 +301,9 @@ impl Headers {
 
     /// Sorted and combined pairs, as iteration shows them.
     pub fn sorted(&self) -> Vec<(String, String)> {
-        let mut out = Vec::with_capacity(self.map.len());
-        for (name, values) in &self.map {
+        let map = self.map();
+        let mut out = Vec::with_capacity(map.len());
+        for (name, values) in map {
             if name == "set-cookie" {
                 out.extend(values.iter().map(|v| (name.clone(), v.clone())));
             } else {
@@ -299,8 +324,9 @@ impl Headers {
             ));
         };
         if let Some(other) = verge_js::class::class_of::<Headers>(obj) {
-            if self.map.is_empty() {
-                self.map = other.borrow().map.clone();
+            if self.map().is_empty() {
+                let copy = other.borrow().map().clone();
+                *self.map_mut() = copy;
             } else {
                 let other = other.borrow();
                 for (n, v) in other.pairs() {
@@ -368,7 +394,7 @@ impl Headers {
     }
 
     fn get_set_cookie(&self) -> Vec<String> {
-        self.map
+        self.map()
             .get("set-cookie")
             .map(|vs| vs.iter().cloned().collect())
             .unwrap_or_default()
@@ -395,7 +421,7 @@ impl Headers {
         let (n, v) = normalize_pair(name.0, value.0).map_err(|e| throw(&ctx, e))?;
         // The spec replaces the first value and drops the others; as iteration is by name,
         // where the name stood in insertion order is not observable.
-        self.map.insert(n, Values::one(v));
+        self.map_mut().insert(n, Values::one(v));
         Ok(())
     }
 
@@ -412,7 +438,7 @@ impl Headers {
     fn delete(&mut self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<()> {
         self.check_mutable().map_err(|e| throw(&ctx, e))?;
         let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        self.map.remove(&n);
+        self.map_mut().remove(&n);
         Ok(())
     }
 

@@ -20,7 +20,8 @@
 //! The JS side is one entry function per target (see `internal.d.ts`): `internal.serve` and
 //! `internal.runScheduled` for the worker's exports, `internal.objectEvent` (defined by the
 //! Durable Objects glue) for a live object. Each returns `[result, ctx]`; `result` is
-//! `[status, headers, bodyKind, body]` for a response, `[0, value]` for other events, or
+//! `[status, headers, bodyKind, body]` for a response (body kinds: 0 none, 1 string, 2 bytes,
+//! 3 a JS stream's reader, 4 a WebSocket ticket, 5 a host stream handed back as it is), `[0, value]` for other events, or
 //! `[-1, error, reset, serialized]` for a failure — or a promise of one of these, which never
 //! rejects (a rejection read later would be reported as unhandled first).
 
@@ -73,8 +74,10 @@ pub enum OutgoingBody {
     Empty,
     /// A complete body.
     Full(Bytes),
-    /// Chunks streamed from JS; an `Err` aborts the response.
-    Stream(mpsc::Receiver<Result<Bytes, String>>),
+    /// Chunks streamed from JS (pumped into a channel), or a host stream handed back as it
+    /// is (a `fetch()` or Durable Object response body the worker returned untouched); an
+    /// `Err` aborts the response.
+    Stream(ByteStream),
     /// A `101` response: the client connection becomes this WebSocket endpoint.
     WebSocket(crate::websocket::WsEndpoint),
 }
@@ -261,6 +264,7 @@ enum BodyJs {
     Empty,
     Full(Vec<u8>),
     Stream(Persistent<Object<'static>>),
+    Host(ByteStream),
     WebSocket(u64),
 }
 
@@ -348,8 +352,14 @@ pub async fn invoke(
                 BodyJs::Full(b) => OutgoingBody::Full(Bytes::from(b)),
                 BodyJs::Stream(reader) => {
                     let guard = work.as_ref().map(|_| meter.hold());
-                    OutgoingBody::Stream(spawn_pump(iso.clone(), reader, meter, guard))
+                    OutgoingBody::Stream(crate::body::channel_stream(spawn_pump(
+                        iso.clone(),
+                        reader,
+                        meter,
+                        guard,
+                    )))
                 }
+                BodyJs::Host(stream) => OutgoingBody::Stream(stream),
                 BodyJs::WebSocket(ticket) => match crate::websocket::take_ticket(ticket) {
                     Some(ep) => OutgoingBody::WebSocket(ep),
                     None => OutgoingBody::Empty,
@@ -515,6 +525,10 @@ fn decode<'js>(
                 2 => BodyJs::Full(verge_js::bytes::copy_bytes(&result.get(3)?).unwrap_or_default()),
                 3 => BodyJs::Stream(Persistent::save(ctx, result.get::<Object>(3)?)),
                 4 => BodyJs::WebSocket(result.get::<f64>(3)? as u64),
+                5 => match result.get::<Class<BodyReader>>(3)?.borrow().take() {
+                    Some(stream) => BodyJs::Host(stream),
+                    None => BodyJs::Empty,
+                },
                 _ => BodyJs::Empty,
             };
             Produced::Response(code as u16, headers, body)
