@@ -439,9 +439,8 @@ async fn pump_websocket<S>(io: S, ep: verge_web::websocket::WsEndpoint)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-    let mut config = WebSocketConfig::default();
-    config.max_message_size = Some(verge_web::websocket::MAX_MESSAGE_BYTES);
+    use tokio_tungstenite::tungstenite::protocol::Role;
+    let config = verge_web::websocket::config();
     let socket =
         tokio_tungstenite::WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
     verge_web::websocket::pump(socket, ep).await;

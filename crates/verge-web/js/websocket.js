@@ -8,6 +8,17 @@ const { EventTarget, Event, MessageEvent, CloseEvent, ErrorEvent } = internal.ev
 const kToken = $Symbol("token"), kReceive = $Symbol("receive"), kPeer = $Symbol("peer");
 const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
 const enc = new TextEncoder();
+// `binaryType` of a new WebSocket: "blob" with compatibility flag websocket_standard_binary_type
+// (default from 2026-03-17), else "arraybuffer", Workers' historical behaviour (src/lib.rs).
+const DEFAULT_BINARY_TYPE = internal.wsBinaryType === "blob" ? "blob" : "arraybuffer";
+
+// workerd's rule (api/web-socket.c++, WebSocket::close): 1000–4999 except 1004 (reserved), 1005
+// (no status), 1006 (abnormal closure) and 1015 (TLS failure), which only describe a close
+// that happened and never go on the wire. Unregistered codes in 1016–2999 pass, as in workerd.
+function checkCloseCode(code) {
+  if (!(code >= 1000 && code <= 4999 && code !== 1004 && code !== 1005 && code !== 1006 && code !== 1015))
+    throw new $TypeError(`Invalid WebSocket close code: ${code}.`);
+}
 
 function copyData(data) {
   if (typeof data === "string") return data;
@@ -18,7 +29,7 @@ function copyData(data) {
 }
 
 class WebSocket extends EventTarget {
-  #state = OPEN; #accepted = false; #queue = []; #url; #protocol = ""; #binaryType = "blob";
+  #state = OPEN; #accepted = false; #queue = []; #url; #protocol = ""; #binaryType = DEFAULT_BINARY_TYPE;
   #port = null; #hibernate = null; #hib = null;
   constructor(url, protocols = undefined) {
     super();
@@ -31,7 +42,7 @@ class WebSocket extends EventTarget {
     if (u.protocol !== "ws:" && u.protocol !== "wss:") throw new $DOMException(`WebSocket URL must use ws: or wss:, got ${u.protocol}`, "SyntaxError");
     if (u.hash) throw new $DOMException("WebSocket URLs cannot have a fragment", "SyntaxError");
     const list = protocols === undefined ? [] : typeof protocols === "string" ? [protocols] : [...protocols].map(String);
-    this.#url = u.href; this[kPeer] = null; this.#state = CONNECTING; this.#binaryType = "blob";
+    this.#url = u.href; this[kPeer] = null; this.#state = CONNECTING;
     ws.connect(this.#url, list, []).then(([ticket, protocol]) => {
       WebSocket[kToken](this, ws.port(ticket));
       this.#protocol = protocol;
@@ -85,10 +96,11 @@ class WebSocket extends EventTarget {
   }
   close(code = undefined, reason = undefined) {
     if (code !== undefined) {
-      code = Number(code);
-      if (!(code === 1000 || (code >= 3000 && code <= 4999)))
-        throw new $DOMException(`The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, "InvalidAccessError");
+      code = Number(code) | 0; // WebIDL `long`-style conversion, as workerd's `int` parameter
+      checkCloseCode(code);
     }
+    if (reason !== undefined && code === undefined)
+      throw new $TypeError("If you specify a WebSocket close reason, you must also specify a code.");
     reason = reason === undefined ? "" : String(reason);
     if (enc.encode(reason).length > 123) throw new $DOMException("The close reason must not be greater than 123 UTF-8 bytes.", "SyntaxError");
     if (this.#state === CLOSED || this.#state === CLOSING) return;
@@ -109,9 +121,10 @@ class WebSocket extends EventTarget {
       return;
     }
     if (this.#state !== OPEN && this.#state !== CLOSING) return;
+    // Hibernation handlers always get an ArrayBuffer (as on Workers, whatever binaryType says).
+    if (this.#hibernate) { this.#hibernate.message(this, data); return; }
     let payload = data;
     if (kind === 1 && this.#binaryType === "blob") payload = new Blob([data]);
-    if (this.#hibernate) { this.#hibernate.message(this, kind === 1 ? data : payload); return; }
     this.dispatchEvent(new MessageEvent("message", { data: payload }));
   }
   serializeAttachment(v) {

@@ -227,6 +227,7 @@ pub fn install_lazy_files<'js>(internal: &Object<'js>) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct WebExtension {
     worker: String,
+    blob_binary_type: bool,
 }
 
 impl WebExtension {
@@ -234,7 +235,16 @@ impl WebExtension {
     pub fn new(worker: impl Into<String>) -> Self {
         WebExtension {
             worker: worker.into(),
+            blob_binary_type: false,
         }
+    }
+
+    /// Compatibility flag `websocket_standard_binary_type` (on by default from 2026-03-17): a
+    /// new `WebSocket`'s `binaryType` is `"blob"`, so binary messages arrive as `Blob`. Without
+    /// it (the default here) they arrive as `ArrayBuffer`, Workers' historical behaviour.
+    pub fn websocket_standard_binary_type(mut self, on: bool) -> Self {
+        self.blob_binary_type = on;
+        self
     }
 }
 
@@ -290,6 +300,14 @@ impl verge_js::Extension for WebExtension {
                     Guard::None
                 });
             }),
+        )?;
+        internal.set(
+            "wsBinaryType",
+            if self.blob_binary_type {
+                "blob"
+            } else {
+                "arraybuffer"
+            },
         )?;
         encoding::install(ctx, internal)?;
         url::install(ctx, internal)?;

@@ -158,7 +158,11 @@ fn build(
     std::fs::create_dir_all(&state_dir)
         .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
     let mut extensions: Vec<Arc<dyn Extension>> = vec![
-        Arc::new(verge_web::WebExtension::new(config.name.clone())),
+        Arc::new(
+            verge_web::WebExtension::new(config.name.clone()).websocket_standard_binary_type(
+                config.compat.enabled("websocket_standard_binary_type"),
+            ),
+        ),
         Arc::new(verge_crypto::CryptoExtension::new()),
         Arc::new(verge_web::VarsExtension::new(config.vars.clone())),
     ];
