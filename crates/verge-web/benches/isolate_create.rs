@@ -75,18 +75,9 @@ fn rust_init<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> rquickjs::Result<()
     Ok(())
 }
 
+/// The isolate's `primordials` (filled by verge-js's `js/primordials.js` on first use).
 fn primordials<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Object<'js> {
-    match internal
-        .get::<_, Option<Object>>("primordials")
-        .expect("get")
-    {
-        Some(p) => p,
-        None => {
-            let p = Object::new(ctx.clone()).expect("obj");
-            internal.set("primordials", p.clone()).expect("set");
-            p
-        }
-    }
+    verge_js::bytecode::primordials(ctx, internal).expect("primordials")
 }
 
 fn check<'js>(ctx: &Ctx<'js>, v: Value<'js>, what: &str) -> Value<'js> {

@@ -153,7 +153,8 @@ pub async fn invoke_fetch(
                     *exec_ctx2.borrow_mut() = Some(Persistent::save(&ctx, exec));
                     let result: Value = served.get(0)?;
                     let parts: rquickjs::Array = if result.is_promise() {
-                        result.get::<Promise>()?.into_future().await?
+                        let then = verge_js::promise::captured_then(&internal)?;
+                        verge_js::promise::settled(result.get::<Promise>()?, then).await?
                     } else {
                         result.get()?
                     };
@@ -273,7 +274,8 @@ fn spawn_pump(
                                 let internal = iso2.internal(&ctx)?;
                                 let read: Function = internal.get("readChunk")?;
                                 let p: Promise = read.call((reader_js.restore(&ctx)?,))?;
-                                let v: Value = p.into_future().await?;
+                                let then = verge_js::promise::captured_then(&internal)?;
+                                let v: Value = verge_js::promise::settled(p, then).await?;
                                 if v.is_undefined() {
                                     return Ok(None);
                                 }
@@ -315,9 +317,10 @@ async fn cancel_reader(iso: &Rc<Isolate>, reader: Persistent<Object<'static>>) {
     iso.context()
         .with(|ctx| {
             if let Ok(reader) = reader.restore(&ctx)
-                && let Ok(cancel) = reader.get::<_, Function>("cancel")
+                && let Ok(internal) = iso.internal(&ctx)
+                && let Ok(cancel) = internal.get::<_, Function>("cancelChunks")
             {
-                let _: rquickjs::Result<Value> = cancel.call((rquickjs::prelude::This(reader),));
+                let _: rquickjs::Result<Value> = cancel.call((reader,));
             }
         })
         .await;
@@ -347,7 +350,10 @@ fn spawn_wait_until(iso: Rc<Isolate>, exec: Persistent<Object<'static>>, id: Str
                     let settle: Function = internal.get("settleWaitUntil")?;
                     let p: Value = settle.call((exec.restore(&ctx)?,))?;
                     match p.into_promise() {
-                        Some(p) => p.into_future::<Vec<String>>().await,
+                        Some(p) => {
+                            let then = verge_js::promise::captured_then(&internal)?;
+                            verge_js::promise::settled::<Vec<String>>(p, then).await
+                        }
                         None => Ok(Vec::new()),
                     }
                 }

@@ -285,6 +285,18 @@ impl verge_js::Extension for WebExtension {
                 },
             ),
         )?;
+        // Sorted entries as [name, value, name, value, …]: what `fetch` sends (no iterator
+        // protocol, which a guest may have patched).
+        internal.set(
+            "headersToFlat",
+            Func::from(|h: Class<'js, Headers>| -> Vec<String> {
+                h.borrow()
+                    .sorted()
+                    .into_iter()
+                    .flat_map(|(n, v)| [n, v])
+                    .collect()
+            }),
+        )?;
         internal.set(
             "defaultContentType",
             Func::from(|h: Class<'js, Headers>, value: String| {
@@ -369,6 +381,8 @@ mod tests;
 mod tests_compression;
 #[cfg(test)]
 mod tests_intl;
+#[cfg(test)]
+mod tests_poison;
 #[cfg(test)]
 mod tests_url_cases;
 #[cfg(test)]
