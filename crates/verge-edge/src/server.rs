@@ -21,6 +21,7 @@ use verge_js::IsolateThreads;
 use verge_web::body::ByteStream;
 use verge_web::http::{IncomingRequest, InvokeError, OutgoingBody, invoke_fetch};
 
+use crate::loop_guard;
 use crate::request_id::new_ray_id;
 use crate::router::Router;
 
@@ -203,6 +204,16 @@ fn request_body(body: Incoming) -> Option<ByteStream> {
 async fn handle(req: Request<Incoming>, ip: Rc<str>, shared: Arc<Shared>) -> Response<EdgeBody> {
     let ray = new_ray_id(&shared.config.colo);
     let (mut parts, body) = req.into_parts();
+    let via = match loop_guard::check(
+        parts
+            .headers
+            .get_all(loop_guard::EW_VIA)
+            .iter()
+            .map(|v| v.as_bytes()),
+    ) {
+        loop_guard::Verdict::Serve { via } => via,
+        loop_guard::Verdict::LoopLimit => return with_ray(loop_limit_response(&ray), &ray),
+    };
     let on_upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
     let ws_key = parts.headers.get("sec-websocket-key").cloned();
     let host = parts
@@ -243,6 +254,9 @@ async fn handle(req: Request<Incoming>, ip: Rc<str>, shared: Arc<Shared>) -> Res
             continue;
         }
         headers.push((n.to_string(), v));
+    }
+    if let Some(via) = via {
+        headers.push((loop_guard::EW_VIA.into(), via.to_string()));
     }
     headers.push(("cf-connecting-ip".into(), ip.to_string()));
     headers.push(("cf-ipcountry".into(), shared.country.clone()));
@@ -382,6 +396,18 @@ fn error_response(e: &InvokeError, ray: &str, expose: bool) -> Response<EdgeBody
         text.push_str(&e.to_string());
         text.push('\n');
     }
+    full(status, text)
+}
+
+/// Error 1019: the request arrived with no Worker invocations left (see [`loop_guard`]).
+fn loop_limit_response(ray: &str) -> Response<EdgeBody> {
+    tracing::warn!(request = %ray, "Worker loop limit: the request arrived with no invocations left");
+    let status =
+        StatusCode::from_u16(loop_guard::LOOP_LIMIT_STATUS).unwrap_or(StatusCode::LOOP_DETECTED);
+    let text = format!(
+        "error code: {}\nWorker hit loop limit\nRay ID: {ray}\n",
+        loop_guard::LOOP_LIMIT_CODE
+    );
     full(status, text)
 }
 

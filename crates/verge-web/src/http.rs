@@ -116,6 +116,17 @@ pub async fn invoke_fetch(
 ) -> Result<OutgoingResponse, InvokeError> {
     let limits = iso.spec().limits();
     let meter = RequestMeter::new(req.id.clone(), limits.cpu);
+    meter.set_subrequest_limit(limits.subrequests);
+    // A request from a Worker carries how many invocations its chain may still make (the edge
+    // checked and normalized it; in-process callers pass what the caller sent).
+    let via = req
+        .headers
+        .iter()
+        .filter(|(n, _)| n == crate::fetch::EW_VIA)
+        .map(|(_, v)| v.as_bytes());
+    meter.set_invocations_left(
+        crate::fetch::invocations_left(via).unwrap_or(verge_js::meter::MAX_WORKER_INVOCATIONS),
+    );
     // The request's ExecutionContext.
     let exec_ctx: Rc<std::cell::RefCell<Option<Persistent<Object<'static>>>>> = Rc::default();
     let exec_ctx2 = exec_ctx.clone();
@@ -208,7 +219,7 @@ pub async fn invoke_fetch(
             .await
             .unwrap_or(1);
         if pending > 0 {
-            spawn_wait_until(iso.clone(), exec, req.id.clone());
+            spawn_wait_until(iso.clone(), exec, req.id.clone(), &meter);
         }
     }
     iso.after_request(result.is_err()).await;
@@ -334,13 +345,21 @@ struct Held<T> {
     iso: Rc<Isolate>,
 }
 
-fn spawn_wait_until(iso: Rc<Isolate>, exec: Persistent<Object<'static>>, id: String) {
+fn spawn_wait_until(
+    iso: Rc<Isolate>,
+    exec: Persistent<Object<'static>>,
+    id: String,
+    request: &RequestMeter,
+) {
+    let wait_meter = RequestMeter::new(format!("{id}:waitUntil"), iso.spec().limits().cpu);
+    // waitUntil work belongs to the request's invocation: same subrequest count and hops.
+    wait_meter.share_invocation(request);
     let held = Held { js: exec, iso };
     tokio::task::spawn_local(async move {
         let held = held;
         let iso = held.iso.clone();
         let exec = held.js.clone();
-        let meter = RequestMeter::new(format!("{id}:waitUntil"), iso.spec().limits().cpu);
+        let meter = wait_meter;
         let iso2 = iso.clone();
         let fut = iso.run(
             meter,

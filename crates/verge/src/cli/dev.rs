@@ -151,6 +151,11 @@ fn build(
     let limits = WorkerLimits {
         cpu: Duration::from_millis(cpu_ms),
         memory_bytes,
+        // verge-config accepts 0..=u32::MAX.
+        subrequests: config
+            .limits
+            .subrequests
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         ..WorkerLimits::default()
     };
 
