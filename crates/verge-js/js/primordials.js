@@ -10,7 +10,8 @@
 //     and constants only, never to look up a method at run time;
 //   - snapshots of methods: `primordials.ArrayPrototype.push` is `Array.prototype.push` as it
 //     was at isolate creation (getters under `…Getters`), `primordials.ObjectStatics.keys` is
-//     `Object.keys`, and so on; each a null-prototype object holding plain functions;
+//     `Object.keys`, and so on; each a null-prototype object holding plain functions. Only what
+//     platform files use is captured (creation time): add a name here before using it;
 //   - `uncurryThis(fn)` to turn a snapshot method into a function taking `this` first (made once
 //     per file, at the file's load), or `call(fn, thisArg, ...args)` for a one-off call.
 // Neither helper looks anything up when called.
@@ -69,60 +70,40 @@ const protoOf = (C) => (C === undefined || C === null ? undefined : C.prototype)
 const proto = O.getPrototypeOf;
 const TypedArray = proto(g.Uint8Array);
 
-P.ObjectStatics = methods(O, ["assign", "create", "defineProperties", "defineProperty", "entries",
-  "freeze", "fromEntries", "getOwnPropertyDescriptor", "getOwnPropertyDescriptors",
-  "getOwnPropertyNames", "getOwnPropertySymbols", "getPrototypeOf", "hasOwn", "is", "isFrozen",
-  "keys", "setPrototypeOf", "values"]);
-P.ObjectPrototype = methods(O.prototype, ["hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable",
-  "toString", "valueOf"]);
-P.ReflectStatics = methods(R, ["apply", "construct", "defineProperty", "deleteProperty", "get",
-  "getOwnPropertyDescriptor", "getPrototypeOf", "has", "isExtensible", "ownKeys", "set",
+P.ObjectStatics = methods(O, ["assign", "create", "defineProperties", "defineProperty",
+  "getOwnPropertyDescriptor", "getOwnPropertyNames", "getPrototypeOf", "is", "keys",
   "setPrototypeOf"]);
-P.FunctionPrototype = methods(F.prototype, ["apply", "bind", "call", "toString"]);
-P.ArrayStatics = methods(g.Array, ["from", "isArray", "of"]);
-P.ArrayPrototype = methods(protoOf(g.Array), ["concat", "every", "fill", "filter", "find",
-  "findIndex", "flat", "forEach", "includes", "indexOf", "join", "lastIndexOf", "map", "pop",
-  "push", "reverse", "shift", "slice", "some", "sort", "splice", "unshift", "entries", "keys",
-  "values", iter]);
-P.ArrayIteratorPrototype = methods(proto([][iter]()), ["next"]);
-P.StringStatics = methods(g.String, ["fromCharCode", "fromCodePoint", "raw"]);
-P.StringPrototype = methods(protoOf(g.String), ["at", "charAt", "charCodeAt", "codePointAt",
-  "concat", "endsWith", "includes", "indexOf", "lastIndexOf", "localeCompare", "match",
-  "normalize", "padEnd", "padStart", "repeat", "replace", "replaceAll", "search", "slice", "split",
-  "startsWith", "substring", "toLowerCase", "toString", "toUpperCase", "trim", "trimEnd",
-  "trimStart", "valueOf", iter]);
-P.NumberStatics = methods(g.Number, ["isFinite", "isInteger", "isNaN", "isSafeInteger", "parseFloat",
-  "parseInt"]);
-P.NumberPrototype = methods(protoOf(g.Number), ["toFixed", "toPrecision", "toString", "valueOf"]);
+P.ObjectPrototype = methods(O.prototype, ["toString"]);
+P.ReflectStatics = methods(R, ["apply", "defineProperty"]);
+P.FunctionPrototype = methods(F.prototype, ["toString"]);
+P.ArrayStatics = methods(g.Array, ["from", "isArray"]);
+P.ArrayPrototype = methods(protoOf(g.Array), ["sort"]);
+P.StringStatics = methods(g.String, ["fromCharCode"]);
+P.StringPrototype = methods(protoOf(g.String), ["charCodeAt", "endsWith", "includes", "indexOf",
+  "normalize", "repeat", "slice", "startsWith", "toLowerCase", "toUpperCase", "trim", "trimEnd",
+  "valueOf"]);
+P.NumberStatics = methods(g.Number, ["isFinite", "isInteger"]);
+P.NumberPrototype = methods(protoOf(g.Number), ["toFixed", "valueOf"]);
 P.BooleanPrototype = methods(protoOf(g.Boolean), ["valueOf"]);
-P.BigIntPrototype = methods(protoOf(g.BigInt), ["toString", "valueOf"]);
-P.SymbolPrototype = methods(protoOf(g.Symbol), ["toString", "valueOf"]);
-P.SymbolStatics = methods(g.Symbol, ["for", "keyFor"]);
-P.MathStatics = methods(g.Math, ["abs", "ceil", "floor", "log10", "max", "min", "pow", "random",
-  "round", "sign", "trunc"]);
+P.BigIntPrototype = methods(protoOf(g.BigInt), ["valueOf"]);
+P.SymbolPrototype = methods(protoOf(g.Symbol), ["toString"]);
+P.MathStatics = methods(g.Math, ["abs", "floor", "max", "min", "trunc"]);
 P.JSONStatics = methods(g.JSON, ["parse", "stringify"]);
-P.RegExpPrototype = methods(protoOf(g.RegExp), ["exec", "test", S.match, S.replace, S.search,
-  S.split]);
-P.RegExpPrototypeGetters = getters(protoOf(g.RegExp), ["flags", "global", "source"]);
+P.RegExpPrototype = methods(protoOf(g.RegExp), ["exec"]);
+P.RegExpPrototypeGetters = getters(protoOf(g.RegExp), ["flags", "source"]);
 P.DateStatics = methods(g.Date, ["now"]);
 P.DatePrototype = methods(protoOf(g.Date), ["getTime", "toISOString", "valueOf"]);
-P.ErrorPrototype = methods(protoOf(g.Error), ["toString"]);
-P.PromiseStatics = methods(g.Promise, ["all", "allSettled", "any", "race", "reject", "resolve",
-  "withResolvers"]);
-P.PromisePrototype = methods(protoOf(g.Promise), ["catch", "finally", "then"]);
-P.MapPrototype = methods(protoOf(g.Map), ["clear", "delete", "entries", "forEach", "get", "has",
-  "keys", "set", "values"]);
-P.MapPrototypeGetters = getters(protoOf(g.Map), ["size"]);
-P.SetPrototype = methods(protoOf(g.Set), ["add", "clear", "delete", "entries", "forEach", "has",
-  "values"]);
+P.PromiseStatics = methods(g.Promise, ["reject", "resolve"]);
+P.PromisePrototype = methods(protoOf(g.Promise), ["then"]);
+P.MapPrototype = methods(protoOf(g.Map), ["delete", "forEach", "get", "has", "set"]);
+P.SetPrototype = methods(protoOf(g.Set), ["add", "delete", "forEach", "has"]);
 P.SetPrototypeGetters = getters(protoOf(g.Set), ["size"]);
-P.WeakMapPrototype = methods(protoOf(g.WeakMap), ["delete", "get", "has", "set"]);
-P.WeakSetPrototype = methods(protoOf(g.WeakSet), ["add", "delete", "has"]);
+P.WeakMapPrototype = methods(protoOf(g.WeakMap), ["get", "set"]);
+P.WeakSetPrototype = methods(protoOf(g.WeakSet), ["add", "has"]);
 P.ArrayBufferStatics = methods(g.ArrayBuffer, ["isView"]);
-P.ArrayBufferPrototype = methods(protoOf(g.ArrayBuffer), ["resize", "slice", "transfer"]);
+P.ArrayBufferPrototype = methods(protoOf(g.ArrayBuffer), ["slice", "transfer"]);
 P.ArrayBufferPrototypeGetters = getters(protoOf(g.ArrayBuffer), ["byteLength", "detached"]);
-P.TypedArrayPrototype = methods(TypedArray.prototype, ["fill", "indexOf", "join", "set", "slice",
-  "subarray", iter]);
+P.TypedArrayPrototype = methods(TypedArray.prototype, ["set"]);
 P.TypedArrayPrototypeGetters = getters(TypedArray.prototype, ["buffer", "byteLength", "byteOffset",
   "length", S.toStringTag]);
 P.DataViewPrototypeGetters = getters(protoOf(g.DataView), ["buffer", "byteLength", "byteOffset"]);
@@ -130,8 +111,7 @@ P.TextDecoderPrototype = methods(protoOf(g.TextDecoder), ["decode"]);
 P.TextDecoderPrototypeGetters = getters(protoOf(g.TextDecoder),
   ["encoding", "fatal", "ignoreBOM"]);
 // The platform's own Rust classes defined before the platform's JS runs.
-P.HeadersPrototype = methods(protoOf(g.Headers), ["append", "delete", "entries",
-  "forEach", "get", "getSetCookie", "has", "keys", "set", "values", iter]);
+P.HeadersPrototype = methods(protoOf(g.Headers), ["get", "set"]);
 // ToString (ECMA-262 7.1.17), for what a template literal would do: QuickJS compiles `a${b}`
 // to `"a".concat(b)`, a run-time lookup of String.prototype.concat, so platform code builds
 // strings with `+` and this instead.

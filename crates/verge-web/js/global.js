@@ -12,7 +12,7 @@ const {
   parseInt: $parseInt, parseFloat: $parseFloat, call, ReflectStatics, ObjectStatics, ObjectPrototype,
   ArrayStatics, MathStatics, JSONStatics, StringPrototype, NumberPrototype, BooleanPrototype,
   BigIntPrototype, SymbolPrototype, DatePrototype, RegExpPrototype, RegExpPrototypeGetters,
-  FunctionPrototype, MapPrototype, MapPrototypeGetters, SetPrototype, SetPrototypeGetters,
+  FunctionPrototype, MapPrototype, SetPrototype, SetPrototypeGetters,
   ArrayBufferStatics, ArrayBufferPrototype, ArrayBufferPrototypeGetters, TypedArrayPrototype,
   TypedArrayPrototypeGetters, DataViewPrototypeGetters, PromisePrototypeThen, SymbolToStringTag,
   performance: $performance, PerformanceNow,
