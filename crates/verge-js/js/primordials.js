@@ -1,7 +1,10 @@
 // The built-ins platform JS uses, captured when an isolate is made, before any guest code runs
 // (Deno's and Node's `primordials`). Evaluated once per isolate as the body of
 // `function (globalThis, primordials, internal)` by `bytecode.rs`, when the first platform file
-// runs; every platform file gets the same object as its `primordials` parameter.
+// runs; it returns the object every platform file then gets as its `primordials` parameter.
+// It is built from object literals (the cheapest objects to make: this runs for every isolate);
+// methods are read directly, getters with __lookupGetter__ (no descriptor objects); no guest
+// code has run yet.
 //
 // A guest may later replace a global (`globalThis.Promise = …`), a static (`JSON.parse = …`) or
 // a prototype method (`Array.prototype.push = …`): platform code must not notice. So it never
@@ -22,117 +25,111 @@
 // `then`, `slice`, `map`), and `Symbol.hasInstance` on built-in constructors.
 "use strict";
 const g = globalThis;
-const P = primordials;
 const { Function: F, Object: O, Reflect: R, Symbol: S } = g;
-const getOwn = O.getOwnPropertyDescriptor;
 const functionCall = F.prototype.call;
 const functionBind = F.prototype.bind;
-
-// uncurryThis(fn) === functionCall.bind(fn), computed without a lookup at use.
-P.uncurryThis = R.apply(functionBind, functionBind, [functionCall]);
-// call(fn, thisArg, ...args) === fn.call(thisArg, ...args), without a lookup at use.
-P.call = R.apply(functionBind, functionCall, [functionCall]);
-
-// Constructors, namespaces and functions on the global object.
-const GLOBALS = ["AggregateError", "Array", "ArrayBuffer", "BigInt", "BigInt64Array", "BigUint64Array",
-  "Boolean", "DataView", "Date", "DOMException", "Error", "EvalError", "Float32Array", "Float64Array",
-  "Function", "Int16Array", "Int32Array", "Int8Array", "JSON", "Map", "Math", "Number", "Object",
-  "Promise", "Proxy", "RangeError", "ReferenceError", "Reflect", "RegExp", "Set", "String", "Symbol",
-  "SyntaxError", "TypeError", "URIError", "Uint16Array", "Uint32Array", "Uint8Array",
-  "Uint8ClampedArray", "WeakMap", "WeakRef", "WeakSet", "Float16Array", "queueMicrotask",
-  "encodeURIComponent", "decodeURIComponent", "parseFloat", "parseInt", "isNaN", "isFinite",
-  "TextDecoder"];
-for (let i = 0; i < GLOBALS.length; i++) P[GLOBALS[i]] = g[GLOBALS[i]];
-
-// A null-prototype copy of `names` of `obj` (plain data properties: methods).
-function methods(obj, names) {
-  const out = { __proto__: null };
-  if (obj === undefined || obj === null) return out;
-  for (let i = 0; i < names.length; i++) {
-    const d = getOwn(obj, names[i]);
-    if (d !== undefined) out[names[i]] = d.value;
-  }
-  return out;
-}
-// A null-prototype map from property name to getter.
-function getters(obj, names) {
-  const out = { __proto__: null };
-  if (obj === undefined || obj === null) return out;
-  for (let i = 0; i < names.length; i++) {
-    const d = getOwn(obj, names[i]);
-    if (d !== undefined) out[names[i]] = d.get;
-  }
-  return out;
-}
-
-const iter = S.iterator;
-const protoOf = (C) => (C === undefined || C === null ? undefined : C.prototype);
+const lookupGetter = O.prototype.__lookupGetter__;
+const getter = (obj, name) => R.apply(lookupGetter, obj, [name]);
 const proto = O.getPrototypeOf;
-const TypedArray = proto(g.Uint8Array);
+const AP = g.Array.prototype, SP = g.String.prototype, RP = g.RegExp.prototype;
+const MP = g.Map.prototype, SetP = g.Set.prototype, ABP = g.ArrayBuffer.prototype;
+const TAP = proto(g.Uint8Array).prototype, DVP = g.DataView.prototype;
+const TDP = g.TextDecoder === undefined ? {} : g.TextDecoder.prototype;
+const HP = g.Headers === undefined ? {} : g.Headers.prototype;
+const $String = g.String, $TypeError = g.TypeError, $Promise = g.Promise;
+const promiseThen = $Promise.prototype.then;
+const perf = g.performance;
 
-P.ObjectStatics = methods(O, ["assign", "create", "defineProperties", "defineProperty",
-  "getOwnPropertyDescriptor", "getOwnPropertyNames", "getPrototypeOf", "is", "keys",
-  "setPrototypeOf"]);
-P.ObjectPrototype = methods(O.prototype, ["toString"]);
-P.ReflectStatics = methods(R, ["apply", "defineProperty"]);
-P.FunctionPrototype = methods(F.prototype, ["toString"]);
-P.ArrayStatics = methods(g.Array, ["from", "isArray"]);
-P.ArrayPrototype = methods(protoOf(g.Array), ["sort"]);
-P.StringStatics = methods(g.String, ["fromCharCode"]);
-P.StringPrototype = methods(protoOf(g.String), ["charCodeAt", "endsWith", "includes", "indexOf",
-  "normalize", "repeat", "slice", "startsWith", "toLowerCase", "toUpperCase", "trim", "trimEnd",
-  "valueOf"]);
-P.NumberStatics = methods(g.Number, ["isFinite", "isInteger"]);
-P.NumberPrototype = methods(protoOf(g.Number), ["toFixed", "valueOf"]);
-P.BooleanPrototype = methods(protoOf(g.Boolean), ["valueOf"]);
-P.BigIntPrototype = methods(protoOf(g.BigInt), ["valueOf"]);
-P.SymbolPrototype = methods(protoOf(g.Symbol), ["toString"]);
-P.MathStatics = methods(g.Math, ["abs", "floor", "max", "min", "trunc"]);
-P.JSONStatics = methods(g.JSON, ["parse", "stringify"]);
-P.RegExpPrototype = methods(protoOf(g.RegExp), ["exec"]);
-P.RegExpPrototypeGetters = getters(protoOf(g.RegExp), ["flags", "source"]);
-P.DateStatics = methods(g.Date, ["now"]);
-P.DatePrototype = methods(protoOf(g.Date), ["getTime", "toISOString", "valueOf"]);
-P.PromiseStatics = methods(g.Promise, ["reject", "resolve"]);
-P.PromisePrototype = methods(protoOf(g.Promise), ["then"]);
-P.MapPrototype = methods(protoOf(g.Map), ["delete", "forEach", "get", "has", "set"]);
-P.SetPrototype = methods(protoOf(g.Set), ["add", "delete", "forEach", "has"]);
-P.SetPrototypeGetters = getters(protoOf(g.Set), ["size"]);
-P.WeakMapPrototype = methods(protoOf(g.WeakMap), ["get", "set"]);
-P.WeakSetPrototype = methods(protoOf(g.WeakSet), ["add", "has"]);
-P.ArrayBufferStatics = methods(g.ArrayBuffer, ["isView"]);
-P.ArrayBufferPrototype = methods(protoOf(g.ArrayBuffer), ["slice", "transfer"]);
-P.ArrayBufferPrototypeGetters = getters(protoOf(g.ArrayBuffer), ["byteLength", "detached"]);
-P.TypedArrayPrototype = methods(TypedArray.prototype, ["set"]);
-P.TypedArrayPrototypeGetters = getters(TypedArray.prototype, ["buffer", "byteLength", "byteOffset",
-  "length", S.toStringTag]);
-P.DataViewPrototypeGetters = getters(protoOf(g.DataView), ["buffer", "byteLength", "byteOffset"]);
-P.TextDecoderPrototype = methods(protoOf(g.TextDecoder), ["decode"]);
-P.TextDecoderPrototypeGetters = getters(protoOf(g.TextDecoder),
-  ["encoding", "fatal", "ignoreBOM"]);
-// The platform's own Rust classes defined before the platform's JS runs.
-P.HeadersPrototype = methods(protoOf(g.Headers), ["get", "set"]);
-// ToString (ECMA-262 7.1.17), for what a template literal would do: QuickJS compiles `a${b}`
-// to `"a".concat(b)`, a run-time lookup of String.prototype.concat, so platform code builds
-// strings with `+` and this instead.
-{
-  const $String = g.String, $TypeError = g.TypeError;
-  P.ToString = function ToString(v) {
+return {
+  __proto__: null,
+  // uncurryThis(fn) === functionCall.bind(fn), computed without a lookup at use.
+  uncurryThis: R.apply(functionBind, functionBind, [functionCall]),
+  // call(fn, thisArg, ...args) === fn.call(thisArg, ...args), without a lookup at use.
+  call: R.apply(functionBind, functionCall, [functionCall]),
+  // ToString (ECMA-262 7.1.17), for what a template literal would do: QuickJS compiles `a${b}`
+  // to `"a".concat(b)`, a run-time lookup of String.prototype.concat, so platform code builds
+  // strings with `+` and this instead.
+  ToString(v) {
     if (typeof v === "string") return v;
     if (typeof v === "symbol") throw new $TypeError("cannot convert symbol to string");
     return $String(v);
-  };
-}
-// Used by nearly every file: made once here.
-P.PromisePrototypeThen = P.uncurryThis(P.PromisePrototype.then);
-P.PromiseResolve = R.apply(functionBind, P.PromiseStatics.resolve, [g.Promise]);
-P.PromiseReject = R.apply(functionBind, P.PromiseStatics.reject, [g.Promise]);
-P.performance = g.performance;
-P.PerformanceNow = g.performance && g.performance.now;
-// Well-known symbols are non-writable properties of Symbol: safe to read at any time, copied
-// here for brevity.
-P.SymbolIterator = iter;
-P.SymbolAsyncIterator = S.asyncIterator;
-P.SymbolToStringTag = S.toStringTag;
-P.SymbolHasInstance = S.hasInstance;
-P.SymbolToPrimitive = S.toPrimitive;
+  },
+  // Used by nearly every file: made once here.
+  PromisePrototypeThen: R.apply(functionBind, functionCall, [promiseThen]),
+  PromiseResolve: R.apply(functionBind, $Promise.resolve, [$Promise]),
+  PromiseReject: R.apply(functionBind, $Promise.reject, [$Promise]),
+
+  // Constructors, namespaces and functions on the global object.
+  Array: g.Array, ArrayBuffer: g.ArrayBuffer, BigInt: g.BigInt, BigInt64Array: g.BigInt64Array,
+  BigUint64Array: g.BigUint64Array, Boolean: g.Boolean, DataView: g.DataView, Date: g.Date,
+  DOMException: g.DOMException, Error: g.Error, EvalError: g.EvalError,
+  Float16Array: g.Float16Array, Float32Array: g.Float32Array, Float64Array: g.Float64Array,
+  Int16Array: g.Int16Array, Int32Array: g.Int32Array, Int8Array: g.Int8Array, Map: g.Map,
+  Math: g.Math, Number: g.Number, Object: O, Promise: $Promise, RangeError: g.RangeError,
+  ReferenceError: g.ReferenceError, RegExp: g.RegExp, Set: g.Set, String: $String, Symbol: S,
+  SyntaxError: g.SyntaxError, TypeError: $TypeError, URIError: g.URIError,
+  Uint16Array: g.Uint16Array, Uint32Array: g.Uint32Array, Uint8Array: g.Uint8Array,
+  Uint8ClampedArray: g.Uint8ClampedArray, WeakMap: g.WeakMap, WeakSet: g.WeakSet,
+  queueMicrotask: g.queueMicrotask, parseFloat: g.parseFloat, parseInt: g.parseInt,
+  TextDecoder: g.TextDecoder, performance: perf, PerformanceNow: perf && perf.now,
+  // Well-known symbols are non-writable properties of Symbol: safe to read at any time, copied
+  // here for brevity.
+  SymbolIterator: S.iterator, SymbolAsyncIterator: S.asyncIterator,
+  SymbolToStringTag: S.toStringTag, SymbolHasInstance: S.hasInstance,
+  SymbolToPrimitive: S.toPrimitive,
+
+  // Snapshots of methods and getters.
+  ObjectStatics: { __proto__: null, assign: O.assign, create: O.create,
+    defineProperties: O.defineProperties, defineProperty: O.defineProperty,
+    getOwnPropertyDescriptor: O.getOwnPropertyDescriptor,
+    getOwnPropertyNames: O.getOwnPropertyNames, getPrototypeOf: proto, is: O.is, keys: O.keys,
+    setPrototypeOf: O.setPrototypeOf },
+  ObjectPrototype: { __proto__: null, toString: O.prototype.toString },
+  ReflectStatics: { __proto__: null, apply: R.apply, defineProperty: R.defineProperty },
+  FunctionPrototype: { __proto__: null, toString: F.prototype.toString },
+  ArrayStatics: { __proto__: null, from: g.Array.from, isArray: g.Array.isArray },
+  ArrayPrototype: { __proto__: null, sort: AP.sort },
+  StringStatics: { __proto__: null, fromCharCode: $String.fromCharCode },
+  StringPrototype: { __proto__: null, charCodeAt: SP.charCodeAt, endsWith: SP.endsWith,
+    includes: SP.includes, indexOf: SP.indexOf, normalize: SP.normalize, repeat: SP.repeat,
+    slice: SP.slice, startsWith: SP.startsWith, toLowerCase: SP.toLowerCase,
+    toUpperCase: SP.toUpperCase, trim: SP.trim, trimEnd: SP.trimEnd, valueOf: SP.valueOf },
+  NumberStatics: { __proto__: null, isFinite: g.Number.isFinite, isInteger: g.Number.isInteger },
+  NumberPrototype: { __proto__: null, toFixed: g.Number.prototype.toFixed,
+    valueOf: g.Number.prototype.valueOf },
+  BooleanPrototype: { __proto__: null, valueOf: g.Boolean.prototype.valueOf },
+  BigIntPrototype: { __proto__: null, valueOf: g.BigInt && g.BigInt.prototype.valueOf },
+  SymbolPrototype: { __proto__: null, toString: S.prototype.toString },
+  MathStatics: { __proto__: null, abs: g.Math.abs, floor: g.Math.floor, max: g.Math.max,
+    min: g.Math.min, trunc: g.Math.trunc },
+  JSONStatics: { __proto__: null, parse: g.JSON.parse, stringify: g.JSON.stringify },
+  RegExpPrototype: { __proto__: null, exec: RP.exec },
+  RegExpPrototypeGetters: { __proto__: null, flags: getter(RP, "flags"), source: getter(RP, "source") },
+  DateStatics: { __proto__: null, now: g.Date.now },
+  DatePrototype: { __proto__: null, getTime: g.Date.prototype.getTime,
+    toISOString: g.Date.prototype.toISOString, valueOf: g.Date.prototype.valueOf },
+  PromiseStatics: { __proto__: null, reject: $Promise.reject, resolve: $Promise.resolve },
+  PromisePrototype: { __proto__: null, then: promiseThen },
+  MapPrototype: { __proto__: null, delete: MP.delete, forEach: MP.forEach, get: MP.get,
+    has: MP.has, set: MP.set },
+  SetPrototype: { __proto__: null, add: SetP.add, delete: SetP.delete, forEach: SetP.forEach,
+    has: SetP.has },
+  SetPrototypeGetters: { __proto__: null, size: getter(SetP, "size") },
+  WeakMapPrototype: { __proto__: null, get: g.WeakMap.prototype.get, set: g.WeakMap.prototype.set },
+  WeakSetPrototype: { __proto__: null, add: g.WeakSet.prototype.add, has: g.WeakSet.prototype.has },
+  ArrayBufferStatics: { __proto__: null, isView: g.ArrayBuffer.isView },
+  ArrayBufferPrototype: { __proto__: null, slice: ABP.slice, transfer: ABP.transfer },
+  ArrayBufferPrototypeGetters: { __proto__: null, byteLength: getter(ABP, "byteLength"),
+    detached: getter(ABP, "detached") },
+  TypedArrayPrototype: { __proto__: null, set: TAP.set },
+  TypedArrayPrototypeGetters: { __proto__: null, buffer: getter(TAP, "buffer"),
+    byteLength: getter(TAP, "byteLength"), byteOffset: getter(TAP, "byteOffset"),
+    length: getter(TAP, "length"), [S.toStringTag]: getter(TAP, S.toStringTag) },
+  DataViewPrototypeGetters: { __proto__: null, buffer: getter(DVP, "buffer"),
+    byteLength: getter(DVP, "byteLength"), byteOffset: getter(DVP, "byteOffset") },
+  TextDecoderPrototype: { __proto__: null, decode: TDP.decode },
+  TextDecoderPrototypeGetters: { __proto__: null, encoding: getter(TDP, "encoding"),
+    fatal: getter(TDP, "fatal"), ignoreBOM: getter(TDP, "ignoreBOM") },
+  // The platform's own Rust class defined before the platform's JS runs.
+  HeadersPrototype: { __proto__: null, get: HP.get, set: HP.set },
+};

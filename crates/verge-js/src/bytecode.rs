@@ -77,7 +77,7 @@ fn platform_function<'js>(
         })
 }
 
-/// The isolate's `primordials` object (`internal.primordials`), filled by `js/primordials.js` the
+/// The isolate's `primordials` object (`internal.primordials`), made by `js/primordials.js` the
 /// first time a platform file runs: extensions install their files before the worker's modules
 /// are evaluated, so what it captures is what the engine defined, not what a guest replaced.
 pub fn primordials<'js>(
@@ -87,10 +87,13 @@ pub fn primordials<'js>(
     if let Some(p) = internal.get::<_, Option<rquickjs::Object>>("primordials")? {
         return Ok(p);
     }
-    let p = rquickjs::Object::new(ctx.clone())?;
-    internal.set("primordials", p.clone())?;
     let f = platform_function(ctx, "verge:js/primordials.js", PRIMORDIALS_JS)?;
-    let _: Value = f.call((ctx.globals(), p.clone(), internal.clone()))?;
+    let p: rquickjs::Object = f.call((
+        ctx.globals(),
+        Value::new_undefined(ctx.clone()),
+        internal.clone(),
+    ))?;
+    internal.set("primordials", p.clone())?;
     Ok(p)
 }
 

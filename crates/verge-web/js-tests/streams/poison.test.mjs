@@ -57,10 +57,9 @@ const POISON = `
 function poisonedRealm() {
   const ctx = vm.createContext({ queueMicrotask, TextEncoder, TextDecoder, DOMException });
   const g = vm.runInContext('globalThis', ctx);
-  const primordials = {};
   const wrap = (src) => vm.runInContext('(function (globalThis, primordials, internal) {' + src + '\n})', ctx);
   const loadStreams = wrap(streamsSource);
-  wrap(primordialsSource)(g, primordials, {});
+  const primordials = wrap(primordialsSource)(g, undefined, {});
   primordials.TextEncoder = TextEncoder;
   // Captured before the poisoning: the test awaits the realm's promises through its `then`, and
   // makes the realm's Uint8Arrays with its constructor.

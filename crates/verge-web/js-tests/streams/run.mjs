@@ -23,8 +23,7 @@ const PLATFORM_PRIMORDIALS = ['structuredClone', 'TextEncoder', 'AbortController
 
 // Fills `primordials` for the fake global `g` as verge does.
 export function makePrimordials(g) {
-  const primordials = {};
-  new Function('globalThis', 'primordials', 'internal', primordialsSource)(g, primordials, {});
+  const primordials = new Function('globalThis', 'primordials', 'internal', primordialsSource)(g, undefined, {});
   for (const name of PLATFORM_PRIMORDIALS) if (g[name] !== undefined) primordials[name] = g[name];
   return primordials;
 }
