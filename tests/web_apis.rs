@@ -111,3 +111,109 @@ fn multipart_form_data_with_a_file_is_parsed() {
         serde_json::json!({"name": "verge", "file": "a.txt", "size": 9, "text": "file body"})
     );
 }
+
+/// One request breaks nearly every built-in (tests/fixtures/poison/checks.js); the next ones,
+/// served by the same isolate, still get request and response bodies, streams, fetch, waitUntil
+/// and the rest of the platform right.
+#[test]
+fn the_platform_keeps_working_after_a_request_poisons_the_built_ins() {
+    let v = Verge::start(
+        &fixture("poison"),
+        &["--no-reload", "--threads", "1", "--cpu-ms", "10000"],
+    );
+    let c = client();
+    let check = |r: reqwest::blocking::Response| -> String {
+        assert_eq!(
+            r.headers().get("x-poisoned").map(|h| h.to_str().unwrap()),
+            Some("yes"),
+            "served by an isolate that was not poisoned"
+        );
+        let status = r.status();
+        let body = r.text().unwrap();
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let post = |path: &str, ctype: &str, body: &'static [u8]| {
+        check(
+            c.post(v.url(path))
+                .header("content-type", ctype)
+                .body(body)
+                .send()
+                .unwrap(),
+        )
+    };
+    let r = c.get(v.url("/poison")).send().unwrap();
+    assert_eq!(check(r), "poisoned");
+
+    assert_eq!(
+        post("/check/text", "text/plain", b"hello body"),
+        "hello body"
+    );
+    assert_eq!(
+        post(
+            "/check/json",
+            "application/json",
+            br#"{"list":[1,2,3],"name":"n"}"#
+        ),
+        "json 3 n"
+    );
+    assert_eq!(
+        post(
+            "/check/arraybuffer",
+            "application/octet-stream",
+            b"raw bytes"
+        ),
+        "raw bytes"
+    );
+    assert_eq!(
+        post("/check/bytes", "application/octet-stream", b"more bytes"),
+        "more bytes"
+    );
+    assert_eq!(
+        post(
+            "/check/form",
+            "application/x-www-form-urlencoded",
+            b"a=1&b=2"
+        ),
+        "form 1"
+    );
+    assert_eq!(
+        post(
+            "/check/form",
+            "multipart/form-data; boundary=XyZ",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nmulti\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\nContent-Type: text/plain\r\n\r\nfile body\r\n--XyZ--\r\n"
+        ),
+        "form multi f.txt=file body"
+    );
+    assert_eq!(
+        post("/check/stream", "text/plain", b"in pieces"),
+        "streamed in pieces"
+    );
+    assert_eq!(post("/check/clone", "text/plain", b"twice"), "twice|twice");
+    let r = c.get(v.url("/check/stream-response")).send().unwrap();
+    assert_eq!(check(r), "chunk1 chunk2 end");
+    assert_eq!(
+        post(
+            "/check/transform-response",
+            "text/plain",
+            b"through a TransformStream"
+        ),
+        "through a TransformStream"
+    );
+    let r = c.get(v.url("/check/fetch")).send().unwrap();
+    assert_eq!(check(r), "fetched 200 echo POST ping");
+    let r = c.get(v.url("/check/waituntil")).send().unwrap();
+    assert_eq!(check(r), "registered");
+    assert!(
+        v.wait_for_log(
+            "expected waitUntil rejection",
+            std::time::Duration::from_secs(10)
+        ),
+        "{}",
+        v.log()
+    );
+    // Last: run() also replaces the lazily loaded globals.
+    let r = c.get(v.url("/check/run")).send().unwrap();
+    let j: serde_json::Value = serde_json::from_str(&check(r)).unwrap();
+    assert_eq!(j, serde_json::json!({"failures": [], "hits": []}));
+}

@@ -53,12 +53,92 @@ fn many_clients_are_served_at_once() {
 fn websocket_pairs_deliver_between_ends_and_validate_close_codes() {
     let v = Verge::start(&fixture("websocket"), &["--no-reload"]);
     let j: serde_json::Value = client().get(v.url("/pair")).send().unwrap().json().unwrap();
+    let bad = |code: u16| format!("TypeError: Invalid WebSocket close code: {code}.");
+    // workerd's rule: 1000–4999 except 1004, 1005, 1006 and 1015.
     assert_eq!(
         j,
-        serde_json::json!({"got": ["one", "two"], "bad": "InvalidAccessError", "state": 1})
+        serde_json::json!({
+            "got": ["one", "two"],
+            "codes": {
+                "999": bad(999), "1000": "ok", "1001": "ok", "1004": bad(1004), "1005": bad(1005),
+                "1006": bad(1006), "1011": "ok", "1015": bad(1015), "2999": "ok", "3000": "ok",
+                "4999": "ok", "5000": bad(5000),
+            },
+            "reasonAlone": "TypeError: If you specify a WebSocket close reason, you must also specify a code.",
+            "state": 1,
+        })
     );
     let r = client().get(v.url("/")).send().unwrap();
     assert_eq!(r.status(), 426);
+}
+
+fn connect_to(
+    v: &Verge,
+    path: &str,
+) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
+    let url = v.url(path).replace("http://", "ws://");
+    let (socket, response) = tungstenite::connect(url).expect("websocket handshake");
+    assert_eq!(response.status(), 101);
+    socket
+}
+
+#[test]
+fn binary_messages_arrive_as_array_buffers_by_default() {
+    let v = Verge::start(&fixture("websocket"), &["--no-reload"]);
+    let mut ws = connect_to(&v, "/binary-kind");
+    ws.send(Message::Binary(vec![1u8, 2, 3].into())).unwrap();
+    assert_eq!(
+        ws.read().unwrap(),
+        Message::Text("arraybuffer ArrayBuffer 3".into())
+    );
+    ws.send(Message::Text("hey".into())).unwrap();
+    assert_eq!(
+        ws.read().unwrap(),
+        Message::Text("arraybuffer string 3".into())
+    );
+}
+
+#[test]
+fn binary_messages_arrive_as_blobs_with_the_standard_binary_type_flag() {
+    let dir = common::copy_fixture("websocket");
+    let toml = std::fs::read_to_string(dir.path().join("wrangler.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("wrangler.toml"),
+        format!("{toml}compatibility_flags = [\"websocket_standard_binary_type\"]\n"),
+    )
+    .unwrap();
+    let v = Verge::start(dir.path(), &["--no-reload"]);
+    let mut ws = connect_to(&v, "/binary-kind");
+    ws.send(Message::Binary(vec![1u8, 2, 3, 4].into())).unwrap();
+    assert_eq!(ws.read().unwrap(), Message::Text("blob Blob 4".into()));
+}
+
+#[test]
+fn an_oversize_message_closes_the_connection_with_1009() {
+    let v = Verge::start(&fixture("websocket"), &["--no-reload"]);
+    let mut ws = connect_to(&v, "/binary-kind");
+    let limit = 32 << 20;
+    ws.send(Message::Binary(vec![7u8; limit + 1].into()))
+        .unwrap();
+    let frame = match ws.read() {
+        Ok(Message::Close(frame)) => frame.expect("a close frame with a code"),
+        Ok(other) => panic!("expected a close frame, got {other:?}"),
+        Err(e) => panic!("expected a close frame, got the error {e}"),
+    };
+    assert_eq!(u16::from(frame.code), 1009);
+    assert_eq!(
+        frame.reason.as_str(),
+        format!("Message is too large: {} > {limit}", limit + 1)
+    );
+    // The worker saw the same close.
+    assert!(
+        v.wait_for_log(
+            "binary-kind closed 1009 Message is too large",
+            std::time::Duration::from_secs(20)
+        ),
+        "{}",
+        v.log()
+    );
 }
 
 fn echo_server(connections: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {

@@ -133,7 +133,8 @@ const fn flag(
     }
 }
 
-/// Flags verge knows, from the spec table plus `nodejs_compat_v2` and `nodejs_als`.
+/// Flags verge knows, from the spec table plus `nodejs_compat_v2`, `nodejs_als` and
+/// `websocket_standard_binary_type`.
 const FLAGS: &[FlagSpec] = &[
     flag(
         "formdata_parser_supports_files",
@@ -180,6 +181,7 @@ const FLAGS: &[FlagSpec] = &[
         Some((2025, 11, 17)),
     ),
     flag("delete_all_deletes_alarm", None, Some((2026, 2, 24))),
+    flag("websocket_standard_binary_type", None, Some((2026, 3, 17))),
     flag("web_socket_auto_reply_to_close", None, Some((2026, 4, 7))),
     flag("nodejs_compat", None, Some((2026, 8, 4))),
     FlagSpec {

@@ -551,12 +551,6 @@ fn parse_limits(r: &mut Reader, v: &Value, field: &str) -> Result<Limits, Config
     let map = r.object(v, field)?;
     r.check_keys(map, field, &["cpu_ms", "subrequests", "memory_mb"]);
     let o = Obj { map, path: field };
-    if o.get("subrequests").is_some() {
-        r.warn(
-            o.field("subrequests"),
-            "not enforced yet: verge does not limit the number of subrequests",
-        );
-    }
     Ok(Limits {
         cpu_ms: o.opt_int(r, "cpu_ms", 1, 300_000)?,
         subrequests: o.opt_int(r, "subrequests", 0, i64::from(u32::MAX))?,
@@ -1039,7 +1033,6 @@ mod tests {
         assert_eq!(
             warnings(&loaded),
             [
-                "wrangler.toml: field \"limits.subrequests\": not enforced yet: verge does not limit the number of subrequests",
                 "wrangler.toml: field \"dev.host\": ignored: `verge dev` has no such setting",
                 "wrangler.toml: field \"dev.inspector_port\": ignored: `verge dev` has no such setting",
                 "wrangler.toml: field \"dev.local_protocol\": \"https\" is ignored: `verge dev` serves plain http",

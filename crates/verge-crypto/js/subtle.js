@@ -2,16 +2,18 @@
 // (src/js.rs), and crypto.DigestStream. Rust converts algorithms, keys and buffers; this
 // file checks arity and the receiver, converts `extractable` and `keyUsages`, and turns
 // every synchronous throw into a rejected promise (WebIDL, promise-returning operations).
-const { TypeError: $TypeError, Object: $Object, Symbol: $Symbol, Promise: $Promise, Array: $Array,
-        String: $String, WeakSet: $WeakSet, Uint8Array: $Uint8Array, ArrayBuffer: $ArrayBuffer } = primordials;
-const $ArrayFrom = $Array.from;
-const $SymbolIterator = $Symbol.iterator;
-const $PromiseResolve = (v) => $Promise.resolve(v);
-const $PromiseReject = (e) => $Promise.reject(e);
-const $defineProperty = $Object.defineProperty;
-const $isView = $ArrayBuffer.isView;
-const $WeakSetHas = (set, v) => $WeakSet.prototype.has.call(set, v);
-const $WeakSetAdd = $WeakSet.prototype.add;
+// Loaded on first use (js/subtle_lazy.js), possibly after guest code replaced globals or
+// prototype methods: built-ins come from `primordials` (crates/verge-js/js/primordials.js) only.
+// String building: `+` and ToString, never template literals (see crates/verge-js/js/primordials.js).
+const $toString = primordials.ToString;
+const { TypeError: $TypeError, Symbol: $Symbol, Promise: $Promise, Array: $Array, String: $String, WeakSet: $WeakSet, Uint8Array: $Uint8Array,
+        ArrayBuffer: $ArrayBuffer, call, ObjectStatics, ArrayStatics, ArrayBufferStatics, ArrayBufferPrototype,
+        TypedArrayPrototype, TypedArrayPrototypeGetters, DataViewPrototypeGetters, WeakSetPrototype,
+        PromisePrototypeThen, PromiseResolve: $PromiseResolve, PromiseReject: $PromiseReject,
+        SymbolIterator: $SymbolIterator, SymbolToStringTag } = primordials;
+const $defineProperty = ObjectStatics.defineProperty;
+const $isView = ArrayBufferStatics.isView;
+const $WeakSetHas = (set, v) => call(WeakSetPrototype.has, set, v);
 const ops = internal.subtle;
 
 const kConstruct = $Symbol("SubtleCrypto");
@@ -19,8 +21,9 @@ const instances = new $WeakSet();
 
 function usageList(method, usages) {
   if (usages === null || typeof usages !== "object" || typeof usages[$SymbolIterator] !== "function")
-    throw new $TypeError(`Failed to execute '${method}' on 'SubtleCrypto': keyUsages is not a sequence of KeyUsage strings.`);
-  return $ArrayFrom(usages, (u) => $String(u));
+    throw new $TypeError(("Failed to execute '" + $toString(method) + "' on 'SubtleCrypto': keyUsages is not a sequence of KeyUsage strings."));
+  // A guest's sequence is read with the iterator protocol, as WebIDL says.
+  return call(ArrayStatics.from, $Array, usages, (u) => $String(u));
 }
 
 // Runs `op` as a promise-returning WebIDL operation.
@@ -28,7 +31,7 @@ function run(self, method, args, required, op) {
   try {
     if (!$WeakSetHas(instances, self)) throw new $TypeError("Illegal invocation");
     if (args.length < required)
-      throw new $TypeError(`Failed to execute '${method}' on 'SubtleCrypto': ${required} arguments required, but only ${args.length} present.`);
+      throw new $TypeError(("Failed to execute '" + $toString(method) + "' on 'SubtleCrypto': " + $toString(required) + " arguments required, but only " + $toString(args.length) + " present."));
     return $PromiseResolve(op());
   } catch (e) {
     return $PromiseReject(e);
@@ -38,7 +41,7 @@ function run(self, method, args, required, op) {
 class SubtleCrypto {
   constructor(token = undefined) {
     if (token !== kConstruct) throw new $TypeError("Illegal constructor");
-    $WeakSetAdd.call(instances, this);
+    call(WeakSetPrototype.add, instances, this);
   }
   digest(algorithm, data) {
     return run(this, "digest", arguments, 2, () => ops.digest(algorithm, data));
@@ -85,11 +88,11 @@ class SubtleCrypto {
   timingSafeEqual(a, b) {
     if (!$WeakSetHas(instances, this)) throw new $TypeError("Illegal invocation");
     if (arguments.length < 2)
-      throw new $TypeError(`Failed to execute 'timingSafeEqual' on 'SubtleCrypto': 2 arguments required, but only ${arguments.length} present.`);
+      throw new $TypeError(("Failed to execute 'timingSafeEqual' on 'SubtleCrypto': 2 arguments required, but only " + $toString(arguments.length) + " present."));
     return ops.timingSafeEqual(a, b);
   }
 }
-$defineProperty(SubtleCrypto.prototype, $Symbol.toStringTag, { value: "SubtleCrypto", configurable: true });
+$defineProperty(SubtleCrypto.prototype, SymbolToStringTag, { value: "SubtleCrypto", configurable: true });
 
 const subtle = new SubtleCrypto(kConstruct);
 
@@ -119,20 +122,27 @@ function makeDigestStream($WritableStream) {
       let total = 0;
       let resolve, reject;
       const digest = new $Promise((res, rej) => { resolve = res; reject = rej; });
-      digest.then(undefined, () => {});
+      PromisePrototypeThen(digest, undefined, () => {});
       super({
         write(chunk) {
           let bytes;
-          if (chunk instanceof $ArrayBuffer) bytes = new $Uint8Array(chunk.slice(0));
-          else if ($isView(chunk)) bytes = new $Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
+          if ($isView(chunk)) {
+            const tag = call(TypedArrayPrototypeGetters[SymbolToStringTag], chunk);
+            const G = tag === undefined ? DataViewPrototypeGetters : TypedArrayPrototypeGetters;
+            const offset = call(G.byteOffset, chunk);
+            bytes = new $Uint8Array(call(ArrayBufferPrototype.slice, call(G.buffer, chunk), offset, offset + call(G.byteLength, chunk)));
+          } else if (chunk instanceof $ArrayBuffer) bytes = new $Uint8Array(call(ArrayBufferPrototype.slice, chunk, 0));
           else throw new $TypeError("DigestStream: chunks must be ArrayBuffer or ArrayBufferView");
-          chunks.push(bytes);
-          total += bytes.byteLength;
+          chunks[chunks.length] = bytes;
+          total += call(TypedArrayPrototypeGetters.byteLength, bytes);
         },
         close() {
           const all = new $Uint8Array(total);
           let offset = 0;
-          for (const c of chunks) { all.set(c, offset); offset += c.byteLength; }
+          for (let i = 0; i < chunks.length; i++) {
+            call(TypedArrayPrototype.set, all, chunks[i], offset);
+            offset += call(TypedArrayPrototypeGetters.byteLength, chunks[i]);
+          }
           try { resolve(ops.digest(algorithm, all)); } catch (e) { reject(e); }
         },
         abort(reason) { reject(reason); },
@@ -140,7 +150,7 @@ function makeDigestStream($WritableStream) {
       $defineProperty(this, "digest", { value: digest, enumerable: true });
     }
   }
-  $defineProperty(DigestStream.prototype, $Symbol.toStringTag, { value: "DigestStream", configurable: true });
+  $defineProperty(DigestStream.prototype, SymbolToStringTag, { value: "DigestStream", configurable: true });
   return DigestStream;
 }
 const setDigestStream = (v) =>

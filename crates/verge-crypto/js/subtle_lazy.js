@@ -10,11 +10,10 @@ if (crypto === null || typeof crypto !== "object") {
   defineProperty(globalThis, "crypto", { value: crypto, writable: true, configurable: true, enumerable: false });
 }
 internal.cryptoObject = crypto;
-// js/subtle.js takes its built-ins from `primordials` (filled by the Web platform; here too when
-// this extension runs alone).
-for (const n of ["Array", "ArrayBuffer", "Object", "Promise", "String", "Symbol", "TypeError", "Uint8Array", "WeakSet"])
-  if (primordials[n] === undefined) primordials[n] = globalThis[n];
+// js/subtle.js takes its built-ins from `primordials` (captured when the isolate was made,
+// crates/verge-js/js/primordials.js); load() and the stand-ins run after guest code.
 const reflectDelete = Reflect.deleteProperty;
+const getOwnPropertyDescriptor = $Object.getOwnPropertyDescriptor;
 let state = 0; // 0: not loaded, 1: loading, 2: loaded
 function load() {
   if (state !== 0) return;
@@ -28,10 +27,10 @@ function load() {
     state = 2;
   } catch (e) {
     state = 0; // a later use tries again (the stand-ins that were removed come back)
-    if ($Object.getOwnPropertyDescriptor(globalThis, "SubtleCrypto") === undefined) stand(globalThis, "SubtleCrypto", false);
-    if ($Object.getOwnPropertyDescriptor(globalThis, "CryptoKey") === undefined) stand(globalThis, "CryptoKey", false);
-    if ($Object.getOwnPropertyDescriptor(crypto, "subtle") === undefined) stand(crypto, "subtle", true);
-    if ($Object.getOwnPropertyDescriptor(crypto, "DigestStream") === undefined) stand(crypto, "DigestStream", false);
+    if (getOwnPropertyDescriptor(globalThis, "SubtleCrypto") === undefined) stand(globalThis, "SubtleCrypto", false);
+    if (getOwnPropertyDescriptor(globalThis, "CryptoKey") === undefined) stand(globalThis, "CryptoKey", false);
+    if (getOwnPropertyDescriptor(crypto, "subtle") === undefined) stand(crypto, "subtle", true);
+    if (getOwnPropertyDescriptor(crypto, "DigestStream") === undefined) stand(crypto, "DigestStream", false);
     throw e;
   }
 }

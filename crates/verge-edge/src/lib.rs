@@ -4,7 +4,7 @@
 //!
 //! The edge owns HTTP; it must not know how JS runs (that is `verge-js`), how workers are
 //! assembled (that is `verge-worker`) nor what a binding does. Algorithms with no hyper
-//! types (request ids) live in their own modules.
+//! types (request ids, the Worker loop limit) live in their own modules.
 //!
 //! ```
 //! let id = verge_edge::request_id::new_ray_id("DEV");
@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod limits;
+pub mod loop_guard;
 pub mod pipeline;
 pub mod request;
 pub mod request_id;

@@ -1,8 +1,8 @@
 //! One request through the edge, as ordered steps (Pingora's request phases are the model):
 //!
 //! 1. **request id** — a `cf-ray` for the request ([`crate::request_id`]);
-//! 2. **URL** — the request's absolute URL from the parsed request target and `Host`
-//!    ([`crate::request`]);
+//! 2. **URL** — the request's absolute URL from the parsed request target and `Host`, and the
+//!    Worker loop limit ([`crate::request`], [`crate::loop_guard`]);
 //! 3. **edge steps** — each [`Step`] may answer the request itself before the worker (static
 //!    assets, the cache, edge rules, wrangler's `/__scheduled` test route plug in here);
 //! 4. **invoke** — the deployment's HTTP worker produces the response;
@@ -16,7 +16,7 @@ use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
 use verge_worker::Deployment;
 
-use crate::request::{EdgeRequest, worker_request};
+use crate::request::{EdgeRequest, Refused, worker_request};
 use crate::request_id::new_ray_id;
 use crate::response::{EdgeBody, error_response, from_worker, full};
 use crate::steps::Step;
@@ -91,9 +91,16 @@ pub(crate) async fn handle(
     // 2. URL
     let edge = match EdgeRequest::new(&parts, &shared, ray.clone(), ip) {
         Ok(e) => e,
-        Err(e) => {
+        Err(Refused::Bad(e)) => {
             tracing::debug!(request = %ray, "bad request: {e}");
             return bad_request(&e.to_string(), &ray);
+        }
+        Err(Refused::LoopLimit) => {
+            let mut r = crate::response::loop_limit_response(&ray);
+            if let Ok(v) = HeaderValue::from_str(&ray) {
+                r.headers_mut().insert("cf-ray", v);
+            }
+            return r;
         }
     };
     // 3. edge steps

@@ -25,6 +25,8 @@ pub struct EdgeRequest {
     pub ip: Rc<str>,
     /// `http://` + host length: where the path starts in [`EdgeRequest::url`].
     path_at: usize,
+    /// The request's `cf-ew-via` (Worker invocations left), normalized; `None` when it had none.
+    pub via: Option<u32>,
     /// Set when reading the request body failed (malformed chunked framing, a client that
     /// went away): the client gets 400, whatever the worker made of it.
     pub(crate) body_failed: Arc<AtomicBool>,
@@ -34,6 +36,17 @@ pub struct EdgeRequest {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct BadRequest(pub &'static str);
+
+/// Why the edge answers a request itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// A malformed request (400).
+    #[error("{0}")]
+    Bad(#[from] BadRequest),
+    /// No Worker invocations left in its chain (error 1019).
+    #[error("Worker loop limit")]
+    LoopLimit,
+}
 
 /// The request's authority (RFC 9112 §3.2): the request target's when it has one (absolute
 /// form, or HTTP/2's `:authority`), else the single `Host` header; either must be a valid
@@ -130,7 +143,7 @@ impl EdgeRequest {
         shared: &Shared,
         ray: String,
         ip: Rc<str>,
-    ) -> Result<Self, BadRequest> {
+    ) -> Result<Self, Refused> {
         let host = authority(parts, &shared.default_authority)?;
         let path = parts
             .uri
@@ -138,20 +151,29 @@ impl EdgeRequest {
             .map(|p| p.as_str())
             .unwrap_or("/");
         if !path.starts_with('/') {
-            return Err(BadRequest(
-                "the request target must be a path or an absolute URL",
-            ));
+            return Err(BadRequest("the request target must be a path or an absolute URL").into());
         }
         let mut url = String::with_capacity(7 + host.len() + path.len());
         url.push_str("http://");
         url.push_str(host);
         let path_at = url.len();
         url.push_str(path);
+        let via = match crate::loop_guard::check(
+            parts
+                .headers
+                .get_all(crate::loop_guard::EW_VIA)
+                .iter()
+                .map(|v| v.as_bytes()),
+        ) {
+            crate::loop_guard::Verdict::Serve { via } => via,
+            crate::loop_guard::Verdict::LoopLimit => return Err(Refused::LoopLimit),
+        };
         Ok(EdgeRequest {
             ray,
             url,
             ip,
             path_at,
+            via,
             body_failed: Arc::default(),
         })
     }
@@ -216,6 +238,9 @@ pub(crate) fn worker_request(
             continue;
         }
         headers.push((n.to_string(), v));
+    }
+    if let Some(via) = edge.via {
+        headers.push((crate::loop_guard::EW_VIA.into(), via.to_string()));
     }
     headers.push(("cf-connecting-ip".into(), ip.to_string()));
     headers.push(("cf-ipcountry".into(), shared.country.clone()));

@@ -205,6 +205,18 @@ pub(crate) fn error_response(e: &InvokeError, ray: &str, expose: bool) -> Respon
     full(status, text)
 }
 
+/// Error 1019: the request arrived with no Worker invocations left (see [`crate::loop_guard`]).
+pub(crate) fn loop_limit_response(ray: &str) -> Response<EdgeBody> {
+    tracing::warn!(request = %ray, "Worker loop limit: the request arrived with no invocations left");
+    let status = StatusCode::from_u16(crate::loop_guard::LOOP_LIMIT_STATUS)
+        .unwrap_or(StatusCode::LOOP_DETECTED);
+    let text = format!(
+        "error code: {}\nWorker hit loop limit\nRay ID: {ray}\n",
+        crate::loop_guard::LOOP_LIMIT_CODE
+    );
+    full(status, text)
+}
+
 /// Answers a worker's `101` response: completes the WebSocket handshake with the client and
 /// pumps frames between the connection and the worker's endpoint.
 fn websocket_response(
@@ -249,9 +261,8 @@ async fn pump_websocket<S>(io: S, ep: verge_web::websocket::WsEndpoint)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-    let mut config = WebSocketConfig::default();
-    config.max_message_size = Some(verge_web::websocket::MAX_MESSAGE_BYTES);
+    use tokio_tungstenite::tungstenite::protocol::Role;
+    let config = verge_web::websocket::config();
     let socket =
         tokio_tungstenite::WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
     verge_web::websocket::pump(socket, ep).await;

@@ -58,6 +58,45 @@ pub fn eval_cached_module<'js>(
     module.get("default")
 }
 
+/// The built-ins platform JS captures before any guest code runs (`js/primordials.js`).
+const PRIMORDIALS_JS: &str = include_str!("../js/primordials.js");
+
+/// A platform file's source compiled (once per process) to `function (globalThis, primordials,
+/// internal)`.
+fn platform_function<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    src: &str,
+) -> rquickjs::Result<rquickjs::Function<'js>> {
+    let wrapped =
+        format!("export default function (globalThis, primordials, internal) {{{src}\n}}");
+    eval_cached_module(ctx, name, &wrapped)?
+        .into_function()
+        .ok_or_else(|| {
+            rquickjs::Exception::throw_type(ctx, "platform module has no default function")
+        })
+}
+
+/// The isolate's `primordials` object (`internal.primordials`), made by `js/primordials.js` the
+/// first time a platform file runs: extensions install their files before the worker's modules
+/// are evaluated, so what it captures is what the engine defined, not what a guest replaced.
+pub fn primordials<'js>(
+    ctx: &Ctx<'js>,
+    internal: &rquickjs::Object<'js>,
+) -> rquickjs::Result<rquickjs::Object<'js>> {
+    if let Some(p) = internal.get::<_, Option<rquickjs::Object>>("primordials")? {
+        return Ok(p);
+    }
+    let f = platform_function(ctx, "verge:js/primordials.js", PRIMORDIALS_JS)?;
+    let p: rquickjs::Object = f.call((
+        ctx.globals(),
+        Value::new_undefined(ctx.clone()),
+        internal.clone(),
+    ))?;
+    internal.set("primordials", p.clone())?;
+    Ok(p)
+}
+
 /// Evaluates one of the platform's JS files (verge-web's, verge-crypto's, …): its source is the
 /// body of `function (globalThis, primordials, internal)`, compiled once per process.
 pub fn run_platform_file<'js>(
@@ -66,22 +105,8 @@ pub fn run_platform_file<'js>(
     name: &str,
     src: &str,
 ) -> rquickjs::Result<()> {
-    let wrapped =
-        format!("export default function (globalThis, primordials, internal) {{{src}\n}}");
-    let f: rquickjs::Function = eval_cached_module(ctx, name, &wrapped)?
-        .into_function()
-        .ok_or_else(|| {
-            rquickjs::Exception::throw_type(ctx, "platform module has no default function")
-        })?;
-    let primordials: rquickjs::Object =
-        match internal.get::<_, Option<rquickjs::Object>>("primordials")? {
-            Some(p) => p,
-            None => {
-                let p = rquickjs::Object::new(ctx.clone())?;
-                internal.set("primordials", p.clone())?;
-                p
-            }
-        };
+    let f = platform_function(ctx, name, src)?;
+    let primordials = primordials(ctx, internal)?;
     let _: Value = f.call((ctx.globals(), primordials, internal.clone()))?;
     Ok(())
 }

@@ -10,9 +10,42 @@ pub fn copy_bytes(value: &Value<'_>) -> Option<Vec<u8>> {
         // SAFETY: the slice is copied at once, before any JS can run and detach or resize it.
         return unsafe { ab.as_bytes() }.map(<[u8]>::to_vec);
     }
+    if let Some(bytes) = typed_array_bytes(obj) {
+        return bytes;
+    }
     view_bytes(obj)
 }
 
+/// The bytes of a typed array, read through the engine (not through the `buffer`, `byteOffset`
+/// and `byteLength` getters, which a guest may have replaced). `None` when `obj` is not a typed
+/// array rquickjs knows; `Some(None)` when its buffer is detached.
+fn typed_array_bytes(obj: &Object<'_>) -> Option<Option<Vec<u8>>> {
+    macro_rules! read {
+        ($($t:ty),*) => {$(
+            if let Ok(ta) = TypedArray::<$t>::from_object(obj.clone()) {
+                // SAFETY: the slice is copied at once, before any JS can run and detach or
+                // resize it.
+                return Some(unsafe { ta.as_bytes() }.map(<[u8]>::to_vec));
+            }
+        )*};
+    }
+    read!(
+        u8,
+        i8,
+        rquickjs::U8Clamped,
+        u16,
+        i16,
+        u32,
+        i32,
+        u64,
+        i64,
+        f32,
+        f64
+    );
+    None
+}
+
+/// Other views (`DataView`, `Float16Array`): through their getters.
 fn view_bytes(obj: &Object<'_>) -> Option<Vec<u8>> {
     let buffer: Object = obj.get("buffer").ok()?;
     let ab = ArrayBuffer::from_object(buffer)?;

@@ -17,7 +17,7 @@ use rquickjs::{
 use crate::error::JsException;
 use crate::limits;
 use crate::loader::{ModuleSource, ProjectLoader};
-use crate::meter::{Metered, RequestMeter};
+use crate::meter::{InvocationGuard, Invocations, Metered, RequestMeter};
 
 /// A piece of the platform installed into every isolate: Web APIs, bindings, built-in modules.
 ///
@@ -67,6 +67,9 @@ pub struct WorkerLimits {
     pub memory_bytes: usize,
     /// Wall-clock limit for producing a response.
     pub wall: Duration,
+    /// Subrequests one invocation may make (`limits.subrequests`); `None`, the default, is no
+    /// limit, as in workerd and `wrangler dev` (see [`limits::DEFAULT_SUBREQUESTS`]).
+    pub subrequests: Option<u32>,
 }
 
 impl Default for WorkerLimits {
@@ -75,6 +78,7 @@ impl Default for WorkerLimits {
             cpu: Duration::from_millis(limits::DEFAULT_CPU_MS),
             memory_bytes: limits::DEFAULT_MEMORY_BYTES,
             wall: limits::DEFAULT_WALL_LIMIT,
+            subrequests: limits::DEFAULT_SUBREQUESTS,
         }
     }
 }
@@ -261,6 +265,7 @@ pub struct Isolate {
     driver: Driver,
     rejections: Rejections,
     worker: Rc<str>,
+    invocations: Invocations,
 }
 
 /// The waker of the task that drives an isolate's spawned futures (timers, host I/O).
@@ -318,6 +323,8 @@ struct Kicked<F> {
     driver: Driver,
     rejections: Rejections,
     worker: Rc<str>,
+    /// The invocation this work belongs to, while it runs (see [`Invocations`]).
+    _invocation: Option<InvocationGuard>,
 }
 
 impl<F: Future> Future for Kicked<F> {
@@ -405,8 +412,13 @@ impl Isolate {
         let drive_meter =
             RequestMeter::per_slice(format!("background:{}", spec.name), spec.limits.cpu);
         let worker: Rc<str> = Rc::from(spec.name.as_str());
+        let invocations = Invocations::default();
         tokio::task::spawn_local(DriverTask {
-            inner: Box::pin(Metered::new(drive_meter, rt.drive())),
+            inner: Box::pin(Metered::background(
+                drive_meter,
+                invocations.clone(),
+                rt.drive(),
+            )),
             driver: driver.clone(),
             rejections: rejections.clone(),
             worker: worker.clone(),
@@ -421,6 +433,7 @@ impl Isolate {
                 driver: driver.clone(),
                 rejections: rejections.clone(),
                 worker: worker.clone(),
+                _invocation: None,
                 inner: Box::pin(Metered::new(
                     startup.clone(),
                     ctx.async_with(async move |ctx| {
@@ -485,6 +498,7 @@ impl Isolate {
             driver,
             rejections,
             worker,
+            invocations,
         }))
     }
 
@@ -497,6 +511,7 @@ impl Isolate {
         fut: F,
     ) -> impl Future<Output = F::Output> {
         Kicked {
+            _invocation: self.invocations.enter(&meter),
             inner: Box::pin(Metered::new(meter, fut)),
             driver: self.driver.clone(),
             rejections: self.rejections.clone(),

@@ -6,6 +6,11 @@ use std::time::Duration;
 /// paid 30 s). Overridden by `limits.cpu_ms` in the wrangler config.
 pub const DEFAULT_CPU_MS: u64 = 50;
 
+/// Subrequests one invocation may make unless `limits.subrequests` says otherwise: no limit, as
+/// in workerd and `wrangler dev` (workerd's local limit enforcer enforces none). Deployed
+/// Workers default to 50 (free plan) or 10,000 (paid).
+pub const DEFAULT_SUBREQUESTS: Option<u32> = None;
+
 /// Largest `limits.cpu_ms` accepted (Workers: 300,000 ms).
 pub const MAX_CPU_MS: u64 = 300_000;
 

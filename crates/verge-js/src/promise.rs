@@ -1,8 +1,14 @@
 //! Promise helpers for binding glue.
 
+use std::cell::RefCell;
 use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
-use rquickjs::{Ctx, Promise, Value};
+use rquickjs::function::This;
+use rquickjs::{Ctx, FromJs, Function, Object, Promise, Value};
 
 use crate::error::{JsClass, throw_as};
 
@@ -39,5 +45,68 @@ where
             reject.call::<_, ()>((reason,))?;
             Ok(promise)
         }
+    }
+}
+
+/// Waits for `promise` to settle, like rquickjs's `Promise::into_future`, but registers its
+/// reaction through `then`, the `Promise.prototype.then` captured at isolate creation
+/// (`internal.primordials.PromisePrototype.then`) rather than through a `then` looked up on
+/// the promise when first polled: a guest that replaced `Promise.prototype.then` in an earlier
+/// request must not stop the host from reading a response.
+pub fn settled<'js, T: FromJs<'js>>(promise: Promise<'js>, then: Function<'js>) -> Settled<'js, T> {
+    Settled {
+        promise,
+        then,
+        waker: None,
+        _marker: PhantomData,
+    }
+}
+
+/// `then` from an isolate's `internal` object (see [`settled`]).
+pub fn captured_then<'js>(internal: &Object<'js>) -> rquickjs::Result<Function<'js>> {
+    let primordials: Object = internal.get("primordials")?;
+    let proto: Object = primordials.get("PromisePrototype")?;
+    proto.get("then")
+}
+
+/// The future of [`settled`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Settled<'js, T> {
+    promise: Promise<'js>,
+    then: Function<'js>,
+    waker: Option<Rc<RefCell<Waker>>>,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<'js, T: FromJs<'js>> Future for Settled<'js, T> {
+    type Output = rquickjs::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Nothing is pinned structurally (all fields are handles).
+        let this = self.get_mut();
+        if let Some(r) = this.promise.result() {
+            return Poll::Ready(r);
+        }
+        let ctx = this.promise.ctx().clone();
+        // An uncatchable error (the CPU interrupt) ends the wait, as in rquickjs.
+        if ctx.has_exception() {
+            let exc = ctx.catch();
+            if exc.is_uncatchable_error() {
+                ctx.throw(exc);
+                return Poll::Ready(Err(rquickjs::Error::Exception));
+            }
+        }
+        match &this.waker {
+            Some(w) => w.borrow_mut().clone_from(cx.waker()),
+            None => {
+                let w = Rc::new(RefCell::new(cx.waker().clone()));
+                let w2 = w.clone();
+                let wake = Function::new(ctx.clone(), move || w2.borrow().wake_by_ref())?;
+                this.then
+                    .call::<_, Value>((This(this.promise.clone()), wake.clone(), wake))?;
+                this.waker = Some(w);
+            }
+        }
+        Poll::Pending
     }
 }

@@ -1,53 +1,54 @@
 // CompressionStream and DecompressionStream (https://compression.spec.whatwg.org/).
-// Each is a TransformStream whose transformer feeds a Rust codec (src/compression.rs,
-// flate2 on miniz_oxide) that keeps the compressor state between chunks.
+// Each is a TransformStream whose algorithms feed a Rust codec (src/compression.rs, flate2 on
+// miniz_oxide) that keeps the compressor state between chunks. Loaded on first use (js/lazy.js):
+// built-ins come from `primordials`, streams from `internal.streams` (not the globals or
+// prototype methods a guest may have replaced).
 "use strict";
+// String building: `+` and ToString, never template literals (see crates/verge-js/js/primordials.js).
+const $toString = primordials.ToString;
 const Codec = internal.compression.CompressionCodec;
-const { TransformStream } = internal.streams;
-const { TypeError: $TypeError, Object: $Object, Reflect: $Reflect } = primordials;
-const getReadable = $Object.getOwnPropertyDescriptor(TransformStream.prototype, "readable").get;
-const getWritable = $Object.getOwnPropertyDescriptor(TransformStream.prototype, "writable").get;
-const ReflectApply = $Reflect.apply;
+const { newTransform } = internal.streams;
+const { TypeError: $TypeError, SymbolToStringTag } = primordials;
 
 function makeTransform(ctorName, argc, format, decompress) {
   if (argc < 1) {
-    throw new $TypeError(`Failed to construct '${ctorName}': 1 argument required, but only 0 present.`);
+    throw new $TypeError(("Failed to construct '" + $toString(ctorName) + "': 1 argument required, but only 0 present."));
   }
-  format = `${format}`;
+  format = $toString(format);
   if (format !== "gzip" && format !== "deflate" && format !== "deflate-raw") {
-    throw new $TypeError(`Failed to construct '${ctorName}': The compression format must be either 'deflate', 'deflate-raw' or 'gzip', got '${format}'.`);
+    throw new $TypeError(("Failed to construct '" + $toString(ctorName) + "': The compression format must be either 'deflate', 'deflate-raw' or 'gzip', got '" + $toString(format) + "'."));
   }
   const codec = new Codec(format, decompress);
-  return new TransformStream({
-    transform(chunk, controller) {
+  return newTransform(
+    (chunk, enqueue) => {
       const out = codec.push(chunk);
-      if (out !== null) controller.enqueue(out);
+      if (out !== null) enqueue(out);
     },
-    flush(controller) {
+    (enqueue) => {
       const out = codec.finish();
-      if (out !== null) controller.enqueue(out);
+      if (out !== null) enqueue(out);
     },
-  });
+  );
 }
 
 class CompressionStream {
-  #ts;
+  #ts; // [readable, writable]
   constructor(format) {
     this.#ts = makeTransform("CompressionStream", arguments.length, format, false);
   }
-  get readable() { return ReflectApply(getReadable, this.#ts, []); }
-  get writable() { return ReflectApply(getWritable, this.#ts, []); }
-  get [Symbol.toStringTag]() { return "CompressionStream"; }
+  get readable() { return this.#ts[0]; }
+  get writable() { return this.#ts[1]; }
+  get [SymbolToStringTag]() { return "CompressionStream"; }
 }
 
 class DecompressionStream {
-  #ts;
+  #ts; // [readable, writable]
   constructor(format) {
     this.#ts = makeTransform("DecompressionStream", arguments.length, format, true);
   }
-  get readable() { return ReflectApply(getReadable, this.#ts, []); }
-  get writable() { return ReflectApply(getWritable, this.#ts, []); }
-  get [Symbol.toStringTag]() { return "DecompressionStream"; }
+  get readable() { return this.#ts[0]; }
+  get writable() { return this.#ts[1]; }
+  get [SymbolToStringTag]() { return "DecompressionStream"; }
 }
 
 internal.defineGlobal("CompressionStream", CompressionStream);

@@ -1,23 +1,32 @@
 // Event, EventTarget, CustomEvent, AbortController, AbortSignal
 // (https://dom.spec.whatwg.org/#events, #aborting-ongoing-activities).
-// Evaluated as the body of `function (globalThis, primordials, internal)`.
+// Evaluated as the body of `function (globalThis, primordials, internal)`, on first use (js/lazy.js):
+// possibly after guest code replaced globals or prototype methods, so built-ins come from
+// `primordials` only. The platform's own uses (fetch, streams, WebSocket) go through the
+// functions in `internal.events`, not through methods a guest may patch.
 "use strict";
-const { TypeError: $TypeError, Symbol: $Symbol, DOMException: $DOMException } = primordials;
-const $setTimeout = (ms, fn) => internal.sleep(ms).then(fn);
+const { TypeError: $TypeError, Symbol: $Symbol, DOMException: $DOMException, Map: $Map, String: $String,
+        Number: $Number, call, ObjectStatics, MapPrototype, PromisePrototypeThen, SymbolToStringTag,
+        performance: $performance, PerformanceNow } = primordials;
+const ObjectDefineProperty = ObjectStatics.defineProperty;
+const sleep = internal.sleep;
+const $setTimeout = (ms, fn) => PromisePrototypeThen(sleep(ms), fn);
+const now = () => ($performance ? call(PerformanceNow, $performance) : 0);
 
 const kStop = $Symbol("stop"), kStopImmediate = $Symbol("stopImmediate"), kCanceled = $Symbol("canceled");
 const kTarget = $Symbol("target"), kCurrent = $Symbol("current"), kPhase = $Symbol("phase");
 const kDispatching = $Symbol("dispatching"), kTrusted = $Symbol("trusted");
 
+let isEvent, eventType;
 class Event {
   #type; #bubbles; #cancelable; #composed; #timeStamp;
   constructor(type, init = undefined) {
     if (arguments.length === 0) throw new $TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
-    this.#type = String(type);
+    this.#type = $String(type);
     this.#bubbles = !!(init && init.bubbles);
     this.#cancelable = !!(init && init.cancelable);
     this.#composed = !!(init && init.composed);
-    this.#timeStamp = globalThis.performance ? globalThis.performance.now() : 0;
+    this.#timeStamp = now();
     this[kStop] = false; this[kStopImmediate] = false; this[kCanceled] = false;
     this[kTarget] = null; this[kCurrent] = null; this[kPhase] = 0; this[kDispatching] = false;
   }
@@ -39,11 +48,18 @@ class Event {
   preventDefault() { if (this.#cancelable) this[kCanceled] = true; }
   stopPropagation() { this[kStop] = true; }
   stopImmediatePropagation() { this[kStop] = true; this[kStopImmediate] = true; }
-  get [$Symbol.toStringTag]() { return "Event"; }
+  static {
+    isEvent = (e) => e !== null && typeof e === "object" && #type in e;
+    eventType = (e) => e.#type;
+  }
+  get [SymbolToStringTag]() { return "Event"; }
 }
-for (const [k, v] of [["NONE", 0], ["CAPTURING_PHASE", 1], ["AT_TARGET", 2], ["BUBBLING_PHASE", 3]]) {
-  Object.defineProperty(Event, k, { value: v, enumerable: true });
-  Object.defineProperty(Event.prototype, k, { value: v, enumerable: true });
+{
+  const names = ["NONE", "CAPTURING_PHASE", "AT_TARGET", "BUBBLING_PHASE"];
+  for (let i = 0; i < names.length; i++) {
+    ObjectDefineProperty(Event, names[i], { value: i, enumerable: true });
+    ObjectDefineProperty(Event.prototype, names[i], { value: i, enumerable: true });
+  }
 }
 
 const kListeners = $Symbol("listeners");
@@ -55,62 +71,79 @@ function normalizeOptions(options, forAdd) {
   if (forAdd && options.passive) throw new $TypeError("addEventListener(): options.passive must be false.");
   return { capture, once: !!options.once, passive: false, signal: options.signal };
 }
+function indexOfListener(list, callback, capture) {
+  for (let i = 0; i < list.length; i++) if (list[i].callback === callback && list[i].capture === capture) return i;
+  return -1;
+}
+
+// The algorithms behind EventTarget's methods, on any EventTarget.
+function addListener(target, type, callback, options) {
+  const o = normalizeOptions(options, true);
+  if (callback === null || callback === undefined) return;
+  if (typeof callback !== "function" && (typeof callback !== "object" || typeof callback.handleEvent !== "function")) {
+    if (typeof callback !== "object") throw new $TypeError("addEventListener(): the callback must be a function or an object with handleEvent");
+  }
+  if (o.signal && signalAborted(o.signal)) return;
+  const map = target[kListeners] || (target[kListeners] = new $Map());
+  type = $String(type);
+  let list = call(MapPrototype.get, map, type);
+  if (!list) call(MapPrototype.set, map, type, list = []);
+  if (indexOfListener(list, callback, o.capture) >= 0) return;
+  list[list.length] = { callback, capture: o.capture, once: o.once, removed: false };
+  if (o.signal) onAbort(o.signal, () => removeListener(target, type, callback, options));
+}
+function removeListener(target, type, callback, options) {
+  const o = normalizeOptions(options, false);
+  const map = target[kListeners];
+  const list = map && call(MapPrototype.get, map, $String(type));
+  if (!list) return;
+  const i = indexOfListener(list, callback, o.capture);
+  if (i < 0) return;
+  list[i].removed = true;
+  for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j];
+  list.length--;
+}
+function dispatch(target, event) {
+  if (!isEvent(event)) throw new $TypeError("dispatchEvent(): the argument must be an Event");
+  if (event[kDispatching]) throw new $DOMException("The event is already being dispatched.", "InvalidStateError");
+  event[kDispatching] = true;
+  event[kTarget] = target; event[kCurrent] = target; event[kPhase] = 2;
+  const type = eventType(event);
+  const map = target[kListeners];
+  const live = map && call(MapPrototype.get, map, type);
+  if (live) {
+    const list = [];
+    for (let i = 0; i < live.length; i++) list[i] = live[i];
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i];
+      if (l.removed) continue;
+      if (l.once) removeListener(target, type, l.callback, { capture: l.capture });
+      try {
+        if (typeof l.callback === "function") call(l.callback, target, event);
+        else l.callback.handleEvent(event);
+      } catch (e) {
+        internal.reportError(e);
+      }
+      if (event[kStopImmediate]) break;
+    }
+  }
+  event[kCurrent] = null; event[kPhase] = 0; event[kDispatching] = false;
+  return !event[kCanceled];
+}
 
 class EventTarget {
-  constructor() { this[kListeners] = new Map(); }
-  addEventListener(type, callback, options = undefined) {
-    const o = normalizeOptions(options, true);
-    if (callback === null || callback === undefined) return;
-    if (typeof callback !== "function" && (typeof callback !== "object" || typeof callback.handleEvent !== "function")) {
-      if (typeof callback !== "object") throw new $TypeError("addEventListener(): the callback must be a function or an object with handleEvent");
-    }
-    if (o.signal && o.signal.aborted) return;
-    const map = this[kListeners] || (this[kListeners] = new Map());
-    type = String(type);
-    let list = map.get(type);
-    if (!list) map.set(type, list = []);
-    if (list.some((l) => l.callback === callback && l.capture === o.capture)) return;
-    const entry = { callback, capture: o.capture, once: o.once, removed: false };
-    list.push(entry);
-    if (o.signal) o.signal.addEventListener("abort", () => this.removeEventListener(type, callback, options));
-  }
-  removeEventListener(type, callback, options = undefined) {
-    const o = normalizeOptions(options, false);
-    const list = this[kListeners] && this[kListeners].get(String(type));
-    if (!list) return;
-    const i = list.findIndex((l) => l.callback === callback && l.capture === o.capture);
-    if (i >= 0) { list[i].removed = true; list.splice(i, 1); }
-  }
-  dispatchEvent(event) {
-    if (!(event instanceof Event)) throw new $TypeError("dispatchEvent(): the argument must be an Event");
-    if (event[kDispatching]) throw new $DOMException("The event is already being dispatched.", "InvalidStateError");
-    event[kDispatching] = true;
-    event[kTarget] = this; event[kCurrent] = this; event[kPhase] = 2;
-    const list = this[kListeners] && this[kListeners].get(event.type);
-    if (list) {
-      for (const l of list.slice()) {
-        if (l.removed) continue;
-        if (l.once) this.removeEventListener(event.type, l.callback, { capture: l.capture });
-        try {
-          if (typeof l.callback === "function") l.callback.call(this, event);
-          else l.callback.handleEvent(event);
-        } catch (e) {
-          internal.reportError(e);
-        }
-        if (event[kStopImmediate]) break;
-      }
-    }
-    event[kCurrent] = null; event[kPhase] = 0; event[kDispatching] = false;
-    return !event[kCanceled];
-  }
-  get [$Symbol.toStringTag]() { return "EventTarget"; }
+  constructor() { this[kListeners] = new $Map(); }
+  addEventListener(type, callback, options = undefined) { addListener(this, type, callback, options); }
+  removeEventListener(type, callback, options = undefined) { removeListener(this, type, callback, options); }
+  dispatchEvent(event) { return dispatch(this, event); }
+  get [SymbolToStringTag]() { return "EventTarget"; }
 }
 
 class CustomEvent extends Event {
   #detail;
   constructor(type, init = undefined) { super(type, init); this.#detail = init && init.detail !== undefined ? init.detail : null; }
   get detail() { return this.#detail; }
-  get [$Symbol.toStringTag]() { return "CustomEvent"; }
+  get [SymbolToStringTag]() { return "CustomEvent"; }
 }
 
 class ErrorEvent extends Event {
@@ -143,6 +176,19 @@ class CloseEvent extends Event {
 
 const kAborted = $Symbol("aborted"), kReason = $Symbol("reason");
 let constructingSignal = false;
+// A signal's state: ours are read directly, anything else through its public members.
+const signalAborted = (s) => (kAborted in s ? s[kAborted] : s.aborted);
+const signalReason = (s) => (kAborted in s ? s[kReason] : s.reason);
+// Calls `fn` once when `signal` aborts; returns a function that stops listening.
+function onAbort(signal, fn) {
+  const opts = { once: true };
+  if (kAborted in signal) {
+    addListener(signal, "abort", fn, opts);
+    return () => removeListener(signal, "abort", fn, opts);
+  }
+  signal.addEventListener("abort", fn, opts);
+  return () => signal.removeEventListener("abort", fn, opts);
+}
 class AbortSignal extends EventTarget {
   constructor() {
     if (!constructingSignal) throw new $TypeError("Illegal constructor");
@@ -155,16 +201,22 @@ class AbortSignal extends EventTarget {
   static abort(reason = undefined) { const s = newSignal(); signalAbort(s, reason); return s; }
   static timeout(ms) {
     const s = newSignal();
-    $setTimeout(Number(ms), () => signalAbort(s, new $DOMException("The operation was aborted due to timeout", "TimeoutError")));
+    $setTimeout($Number(ms), () => signalAbort(s, new $DOMException("The operation was aborted due to timeout", "TimeoutError")));
     return s;
   }
   static any(signals) {
     const s = newSignal();
-    for (const x of signals) if (x.aborted) { signalAbort(s, x.reason); return s; }
-    for (const x of signals) x.addEventListener("abort", () => signalAbort(s, x.reason), { once: true });
+    // The sequence is converted (iterated) once, as WebIDL does; the rest works on the copy.
+    const list = [];
+    for (const x of signals) list[list.length] = x;
+    for (let i = 0; i < list.length; i++) if (signalAborted(list[i])) { signalAbort(s, signalReason(list[i])); return s; }
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
+      onAbort(x, () => signalAbort(s, signalReason(x)));
+    }
     return s;
   }
-  get [$Symbol.toStringTag]() { return "AbortSignal"; }
+  get [SymbolToStringTag]() { return "AbortSignal"; }
 }
 function newSignal() { constructingSignal = true; try { return new AbortSignal(); } finally { constructingSignal = false; } }
 function signalAbort(signal, reason) {
@@ -172,18 +224,28 @@ function signalAbort(signal, reason) {
   signal[kAborted] = true;
   signal[kReason] = reason === undefined ? new $DOMException("This operation was aborted", "AbortError") : reason;
   const ev = new Event("abort");
-  if (typeof signal.onabort === "function") { try { signal.onabort.call(signal, ev); } catch (e) { internal.reportError(e); } }
-  signal.dispatchEvent(ev);
+  const onabort = signal.onabort;
+  if (typeof onabort === "function") { try { call(onabort, signal, ev); } catch (e) { internal.reportError(e); } }
+  dispatch(signal, ev);
 }
 
 class AbortController {
   #signal = newSignal();
   get signal() { return this.#signal; }
   abort(reason = undefined) { signalAbort(this.#signal, reason); }
-  get [$Symbol.toStringTag]() { return "AbortController"; }
+  get [SymbolToStringTag]() { return "AbortController"; }
 }
 
-internal.events = { Event, EventTarget, MessageEvent, CloseEvent, ErrorEvent, newSignal, signalAbort };
-for (const [name, value] of Object.entries({ Event, EventTarget, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, AbortSignal, AbortController })) {
-  internal.defineGlobal(name, value);
-}
+internal.events = {
+  Event, EventTarget, MessageEvent, CloseEvent, ErrorEvent, AbortController, newSignal, signalAbort,
+  addListener, removeListener, dispatch, signalAborted, signalReason, onAbort,
+};
+primordials.AbortController = AbortController;
+internal.defineGlobal("Event", Event);
+internal.defineGlobal("EventTarget", EventTarget);
+internal.defineGlobal("CustomEvent", CustomEvent);
+internal.defineGlobal("ErrorEvent", ErrorEvent);
+internal.defineGlobal("MessageEvent", MessageEvent);
+internal.defineGlobal("CloseEvent", CloseEvent);
+internal.defineGlobal("AbortSignal", AbortSignal);
+internal.defineGlobal("AbortController", AbortController);

@@ -2,42 +2,71 @@
 // deliver a request to the worker's `fetch` handler and read its response (internal.serve,
 // internal.readChunk, internal.settleWaitUntil).
 "use strict";
+// String building: `+` and ToString, never template literals (see crates/verge-js/js/primordials.js).
+const $toString = primordials.ToString;
+// Built-ins come from `primordials` (crates/verge-js/js/primordials.js): this file runs when the
+// isolate is made, but everything below runs after guest code, which may have replaced any
+// global or prototype method.
 // Streams load on first use (js/lazy.js): bodies given as strings or bytes never need them.
 let streams = null;
 const S = () => streams || (streams = internal.streams);
 const { TypeError: $TypeError, RangeError: $RangeError, Symbol: $Symbol, Uint8Array: $Uint8Array,
-        ArrayBuffer: $ArrayBuffer, JSON: $JSON, Promise: $Promise, DOMException: $DOMException,
-        Number: $Number } = globalThis;
-const isView = $ArrayBuffer.isView;
-const isInteger = $Number.isInteger;
+        ArrayBuffer: $ArrayBuffer, Promise: $Promise, String: $String, Number: $Number, call,
+        uncurryThis, ObjectStatics, JSONStatics, NumberStatics, ArrayBufferStatics, StringPrototype,
+        RegExpPrototype, TypedArrayPrototype, TypedArrayPrototypeGetters, DataViewPrototypeGetters,
+        ArrayBufferPrototypeGetters, HeadersPrototype,
+        PromisePrototypeThen, PromiseResolve, PromiseReject, SymbolToStringTag } = primordials;
+const isView = ArrayBufferStatics.isView;
+const isInteger = NumberStatics.isInteger;
+const JSONParse = JSONStatics.parse, JSONStringify = JSONStatics.stringify;
+const TypedArraySet = uncurryThis(TypedArrayPrototype.set);
+const TypedArrayTag = uncurryThis(TypedArrayPrototypeGetters[SymbolToStringTag]);
+const TypedArrayByteLength = uncurryThis(TypedArrayPrototypeGetters.byteLength);
+const TypedArrayByteOffset = uncurryThis(TypedArrayPrototypeGetters.byteOffset);
+const TypedArrayBuffer = uncurryThis(TypedArrayPrototypeGetters.buffer);
+const HeadersGet = uncurryThis(HeadersPrototype.get);
+const RegExpExec = RegExpPrototype.exec;
+const matches = (re, s) => call(RegExpExec, re, s) !== null;
 const encode = internal.encoding.encode;
 const decode = internal.encoding.decodeUtf8;
 const { Headers } = globalThis;
-// URL loads on first use (js/lazy.js); requests from the host carry their URL as a string.
+const parseURL = internal.url.parse; // [href, origin, protocol, …] or null (src/url.rs)
+// URLSearchParams and URL load on first use (js/lazy.js).
 const urlClasses = () => internal.urlClasses;
 const headersFromFlat = internal.headersFromFlat;
+const headersToFlat = internal.headersToFlat;
 // Appends `content-type` unless the headers have one (one host call for has + set).
 const defaultContentType = internal.defaultContentType;
 const TEXT_PLAIN = "text/plain;charset=UTF-8";
 const copyHeaders = (h) => new Headers(h);
 const USED = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.";
 
+// A Uint8Array over the bytes of an ArrayBuffer or view (no copy), or null.
 function toBytes(x) {
-  if (x instanceof $Uint8Array) return x;
+  if (isView(x)) {
+    const tag = TypedArrayTag(x);
+    if (tag === "Uint8Array") return x;
+    if (tag !== undefined) return new $Uint8Array(TypedArrayBuffer(x), TypedArrayByteOffset(x), TypedArrayByteLength(x));
+    const G = DataViewPrototypeGetters;
+    return new $Uint8Array(call(G.buffer, x), call(G.byteOffset, x), call(G.byteLength, x));
+  }
   if (x instanceof $ArrayBuffer) return new $Uint8Array(x);
-  if (isView(x)) return new $Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   return null;
 }
-function copyBytes(x) { const b = toBytes(x); return b ? b.slice() : null; }
+// A copy of the bytes (`new Uint8Array(typedArray)` copies without a species lookup).
+function copyBytes(x) { const b = toBytes(x); return b ? new $Uint8Array(b) : null; }
 function concat(chunks) {
-  let n = 0; for (const c of chunks) n += c.byteLength;
+  let n = 0;
+  for (let i = 0; i < chunks.length; i++) n += TypedArrayByteLength(chunks[i]);
   const out = new $Uint8Array(n); let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.byteLength; }
+  for (let i = 0; i < chunks.length; i++) { TypedArraySet(out, chunks[i], o); o += TypedArrayByteLength(chunks[i]); }
   return out;
 }
 internal.bodyBytes = { toBytes, concat };
 // Blob, File and FormData load on first use (js/form.js, js/lazy.js).
 const form = () => internal.form;
+const isNullBodyStatus = (s) => s === 101 || s === 204 || s === 205 || s === 304;
+const isRedirectStatus = (s) => s === 301 || s === 302 || s === 303 || s === 307 || s === 308;
 
 // ---- Body ----
 // A body is one of: null; {text}; {bytes}; {reader} (a host stream not yet exposed to JS);
@@ -49,14 +78,15 @@ function extractBody(init) {
   const b = copyBytes(init);
   if (b) return [{ bytes: b }, null];
   const F = form();
-  if (init instanceof F.Blob) return [{ bytes: init[F.kBytes] }, init.type || null];
-  if (init instanceof urlClasses().URLSearchParams) return [{ text: init.toString() }, "application/x-www-form-urlencoded;charset=UTF-8"];
+  if (init instanceof F.Blob) { const type = F.blobType(init); return [{ bytes: init[F.kBytes] }, type || null]; }
+  const U = urlClasses();
+  if (init instanceof U.URLSearchParams) return [{ text: U.serializeParams(init) }, "application/x-www-form-urlencoded;charset=UTF-8"];
   if (init instanceof F.FormData) { const m = F.multipartEncode(init); return [{ bytes: m.bytes }, m.type]; }
   if (S().isReadableStream(init)) {
     if (S().isDisturbed(init) || S().isLocked(init)) throw new $TypeError("The ReadableStream used as a body has already been read or is locked.");
     return [{ stream: init }, null];
   }
-  return [{ text: String(init) }, TEXT_PLAIN];
+  return [{ text: $String(init) }, TEXT_PLAIN];
 }
 
 const kState = $Symbol("body");
@@ -76,44 +106,55 @@ function bodyUsed(state) {
 }
 async function readHostBody(reader) {
   const chunks = [];
-  for (;;) { const c = await internal.readBody(reader); if (c === undefined) break; chunks.push(c); }
+  for (;;) { const c = await internal.readBody(reader); if (c === undefined) break; chunks[chunks.length] = c; }
   return concat(chunks);
 }
 function consume(state) {
-  if (bodyUsed(state)) return $Promise.reject(new $TypeError(USED));
+  if (bodyUsed(state)) return PromiseReject(new $TypeError(USED));
   const s = state.src;
-  if (s !== null && s.stream && S().isLocked(s.stream)) return $Promise.reject(new $TypeError("This ReadableStream is currently locked to a reader."));
+  if (s !== null && s.stream && S().isLocked(s.stream)) return PromiseReject(new $TypeError("This ReadableStream is currently locked to a reader."));
   state.used = true;
-  if (s === null) return $Promise.resolve(new $Uint8Array(0));
-  if (s.text !== undefined) return $Promise.resolve(s.text);
-  if (s.bytes) return $Promise.resolve(s.bytes);
+  if (s === null) return PromiseResolve(new $Uint8Array(0));
+  if (s.text !== undefined) return PromiseResolve(s.text);
+  if (s.bytes) return PromiseResolve(s.bytes);
   if (s.reader) return readHostBody(s.reader);
   return S().readAll(s.stream);
 }
 const asBytes = (v) => typeof v === "string" ? encode(v) : v;
 const asText = (v) => typeof v === "string" ? v : decode(v);
+const MULTIPART = /^multipart\/form-data/i, URLENCODED = /^application\/x-www-form-urlencoded/i;
 
-function mixinBody(C) {
-  Object.defineProperties(C.prototype, {
+function mixinBody(C, headersOf) {
+  ObjectStatics.defineProperties(C.prototype, {
     body: { get() { return bodyStream(this[kState]); }, enumerable: true, configurable: true },
     bodyUsed: { get() { return bodyUsed(this[kState]); }, enumerable: true, configurable: true },
   });
-  Object.assign(C.prototype, {
-    async arrayBuffer() { const b = asBytes(await consume(this[kState])); return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.slice().buffer; },
+  ObjectStatics.assign(C.prototype, {
+    async arrayBuffer() {
+      const b = asBytes(await consume(this[kState]));
+      const buf = TypedArrayBuffer(b), n = TypedArrayByteLength(b);
+      return TypedArrayByteOffset(b) === 0 && n === call(ArrayBufferPrototypeGetters.byteLength, buf) ? buf : TypedArrayBuffer(new $Uint8Array(b));
+    },
     async bytes() { return asBytes(await consume(this[kState])); },
     async text() { return asText(await consume(this[kState])); },
-    async json() { return $JSON.parse(asText(await consume(this[kState]))); },
-    async blob() { const b = asBytes(await consume(this[kState])); return new (form().Blob)([b], { type: this.headers.get("content-type") || "" }); },
+    async json() { return JSONParse(asText(await consume(this[kState]))); },
+    async blob() {
+      const type = HeadersGet(headersOf(this), "content-type") || "";
+      const b = asBytes(await consume(this[kState]));
+      return form().blobFromBytes(new $Uint8Array(b), type);
+    },
     async formData() {
-      const ct = this.headers.get("content-type") || "";
+      const ct = HeadersGet(headersOf(this), "content-type") || "";
       const v = await consume(this[kState]);
-      if (/^multipart\/form-data/i.test(ct)) return form().multipartParse(asBytes(v), ct);
-      if (/^application\/x-www-form-urlencoded/i.test(ct)) {
-        const f = new (form().FormData)();
-        for (const [k, val] of internal.url.formParse(asText(v))) f.append(k, val);
+      const F = form();
+      if (matches(MULTIPART, ct)) return F.multipartParse(asBytes(v), ct);
+      if (matches(URLENCODED, ct)) {
+        const f = new F.FormData();
+        const pairs = internal.url.formParse(asText(v));
+        for (let i = 0; i < pairs.length; i++) F.append(f, pairs[i][0], pairs[i][1]);
         return f;
       }
-      throw new $TypeError(`Unrecognized Content-Type header value. FormData can only parse the following MIME types: multipart/form-data, application/x-www-form-urlencoded (got "${ct}")`);
+      throw new $TypeError(("Unrecognized Content-Type header value. FormData can only parse the following MIME types: multipart/form-data, application/x-www-form-urlencoded (got \"" + $toString(ct) + "\")"));
     },
   });
 }
@@ -122,18 +163,19 @@ function cloneState(state) {
   const s = state.src;
   if (s === null) return { src: null, used: false };
   if (s.text !== undefined || s.bytes) return { src: s, used: false };
-  const [a, b] = bodyStream(state).tee();
-  state.src = { stream: a };
-  return { src: { stream: b }, used: false };
+  const branches = S().tee(bodyStream(state));
+  state.src = { stream: branches[0] };
+  return { src: { stream: branches[1] }, used: false };
 }
 
 // ---- Request ----
 const kInternal = $Symbol("internal");
-const METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const CRLF = /[\r\n]/;
 // A Request's and a Response's own state is one array (allocating it is cheap; each private
 // field would be a property addition with a shape transition on every construction).
 const RQ_URL = 0, RQ_METHOD = 1, RQ_HEADERS = 2, RQ_REDIRECT = 3, RQ_SIGNAL = 4, RQ_CF = 5, RQ_CFJSON = 6;
+let isRequest, requestState;
 class Request {
   #s; // [url, method, headers, redirect, signal, cf, cfJson]: see RQ_*
   constructor(input, init = undefined) {
@@ -148,32 +190,34 @@ class Request {
     init = init === undefined || init === null ? {} : init;
     let src = null, from = null;
     const st = this.#s = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
-    if (input instanceof Request) {
+    if (isRequest(input)) {
       from = input;
-      st[RQ_URL] = input.url; st[RQ_METHOD] = input.method; st[RQ_REDIRECT] = input.redirect;
-      st[RQ_CF] = input.cf; st[RQ_SIGNAL] = input.signal;
+      const fs = input.#s;
+      st[RQ_URL] = fs[RQ_URL]; st[RQ_METHOD] = fs[RQ_METHOD]; st[RQ_REDIRECT] = fs[RQ_REDIRECT];
+      st[RQ_CF] = requestCf(fs); st[RQ_SIGNAL] = requestSignal(fs);
     } else {
-      const u = urlClasses().URL.parse(String(input));
-      if (!u) throw new $TypeError(`Invalid URL: ${String(input)}`);
-      st[RQ_URL] = u.href; st[RQ_METHOD] = "GET"; st[RQ_REDIRECT] = "follow"; st[RQ_SIGNAL] = null;
+      const u = parseURL($String(input), null);
+      if (!u) throw new $TypeError(("Invalid URL: " + $toString($String(input))));
+      st[RQ_URL] = u[0]; st[RQ_METHOD] = "GET"; st[RQ_REDIRECT] = "follow"; st[RQ_SIGNAL] = null;
     }
     if (init.method !== undefined) {
-      const m = String(init.method);
-      if (!TOKEN.test(m)) throw new $TypeError(`Invalid HTTP method: ${m}`);
-      st[RQ_METHOD] = m.toUpperCase();
+      const m = $String(init.method);
+      if (!matches(TOKEN, m)) throw new $TypeError(("Invalid HTTP method: " + $toString(m)));
+      st[RQ_METHOD] = call(StringPrototype.toUpperCase, m);
     }
     if (init.redirect !== undefined) {
-      const r = String(init.redirect);
-      if (r !== "follow" && r !== "manual" && r !== "error") throw new $TypeError(`Invalid redirect value: ${r}`);
+      const r = $String(init.redirect);
+      if (r !== "follow" && r !== "manual" && r !== "error") throw new $TypeError(("Invalid redirect value: " + $toString(r)));
       st[RQ_REDIRECT] = r;
     }
     if (init.signal !== undefined) st[RQ_SIGNAL] = init.signal;
     if (init.cf !== undefined) st[RQ_CF] = init.cf;
-    const headers = st[RQ_HEADERS] = init.headers !== undefined ? new Headers(init.headers) : from ? copyHeaders(from.headers) : new Headers();
+    const headers = st[RQ_HEADERS] = init.headers !== undefined ? new Headers(init.headers) : from ? copyHeaders(from.#s[RQ_HEADERS]) : new Headers();
     let ctype = null;
     if (init.body !== undefined && init.body !== null) {
-      [src, ctype] = extractBody(init.body);
-      if (from && init.body === from.body) from[kState].used = true;
+      const e = extractBody(init.body);
+      src = e[0]; ctype = e[1];
+      if (from && init.body === bodyStream(from[kState])) from[kState].used = true;
     } else if (from) {
       if (bodyUsed(from[kState])) throw new $TypeError("Cannot construct a Request with a Request object that has already been used.");
       src = from[kState].src;
@@ -188,12 +232,8 @@ class Request {
   get method() { return this.#s[RQ_METHOD]; }
   get headers() { return this.#s[RQ_HEADERS]; }
   get redirect() { return this.#s[RQ_REDIRECT]; }
-  get signal() { const st = this.#s; if (!st[RQ_SIGNAL]) st[RQ_SIGNAL] = internal.events.newSignal(); return st[RQ_SIGNAL]; }
-  get cf() {
-    const st = this.#s;
-    if (st[RQ_CF] === undefined && st[RQ_CFJSON]) { st[RQ_CF] = $JSON.parse(st[RQ_CFJSON]); st[RQ_CFJSON] = null; }
-    return st[RQ_CF];
-  }
+  get signal() { return requestSignal(this.#s); }
+  get cf() { return requestCf(this.#s); }
   get fetcher() { return null; }
   get cache() { return undefined; }
   get integrity() { return ""; }
@@ -206,15 +246,27 @@ class Request {
     r[kState] = cloneState(this[kState]);
     return r;
   }
-  get [Symbol.toStringTag]() { return "Request"; }
+  static {
+    // Brand checks and state access that a guest's Request[Symbol.hasInstance] or patched
+    // getters cannot change.
+    isRequest = (r) => r !== null && typeof r === "object" && #s in r;
+    requestState = (r) => r.#s;
+  }
+  get [SymbolToStringTag]() { return "Request"; }
 }
-mixinBody(Request);
+function requestSignal(st) {
+  if (!st[RQ_SIGNAL]) st[RQ_SIGNAL] = internal.events.newSignal();
+  return st[RQ_SIGNAL];
+}
+function requestCf(st) {
+  if (st[RQ_CF] === undefined && st[RQ_CFJSON]) { st[RQ_CF] = JSONParse(st[RQ_CFJSON]); st[RQ_CFJSON] = null; }
+  return st[RQ_CF];
+}
+mixinBody(Request, (r) => requestState(r)[RQ_HEADERS]);
 
 // ---- Response ----
-const NULL_BODY = new Set([101, 204, 205, 304]);
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 // The host reads a Response through this (set in the class body; not a public static).
-let responseState;
+let responseState, isResponse;
 const RS_STATUS = 0, RS_STATUS_TEXT = 1, RS_HEADERS = 2, RS_TYPE = 3, RS_URL = 4, RS_REDIRECTED = 5, RS_WEBSOCKET = 6, RS_CF = 7;
 class Response {
   #s; // [status, statusText, headers, type, url, redirected, webSocket, cf]: see RS_*
@@ -237,7 +289,7 @@ class Response {
       statusIn = init.status;
       if (statusIn !== undefined) status = $Number(statusIn);
       const t = init.statusText;
-      if (t !== undefined) statusText = String(t);
+      if (t !== undefined) statusText = $String(t);
       const w = init.webSocket;
       if (w !== undefined && w !== null) ws = w;
     } else {
@@ -247,26 +299,26 @@ class Response {
     if (typeof body === "string") { src = { text: body }; ctype = TEXT_PLAIN; }
     else if (body !== null) { const e = extractBody(body); src = e[0]; ctype = e[1]; }
     if (!(isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && ws !== null))))
-      throw new $RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${statusIn}).`);
-    if (statusText !== "" && /[\r\n]/.test(statusText)) throw new $TypeError("Invalid statusText");
-    if (src !== null && NULL_BODY.has(status)) throw new $TypeError(`Response with null body status (${status}) cannot have a body.`);
+      throw new $RangeError(("Responses may only be constructed with status codes in the range 200 to 599, inclusive (got " + $toString(statusIn) + ")."));
+    if (statusText !== "" && matches(CRLF, statusText)) throw new $TypeError("Invalid statusText");
+    if (src !== null && isNullBodyStatus(status)) throw new $TypeError(("Response with null body status (" + $toString(status) + ") cannot have a body."));
     if (ctype !== null) defaultContentType(headers, ctype);
     this.#s = [status, statusText, headers, "default", "", false, ws, cf];
     this[kState] = { src, used: false };
   }
   static json(data, init = undefined) {
-    const text = $JSON.stringify(data);
+    const text = JSONStringify(data);
     if (text === undefined) throw new $TypeError("Response.json: the data is not JSON-serializable.");
     const r = new Response(text, init);
-    r.#s[RS_HEADERS].set("content-type", "application/json");
+    call(HeadersPrototype.set, r.#s[RS_HEADERS], "content-type", "application/json");
     return r;
   }
   static redirect(url, status = 302) {
-    const u = urlClasses().URL.parse(String(url));
-    if (!u) throw new $TypeError(`Invalid URL: ${String(url)}`);
-    status = Number(status);
-    if (!REDIRECTS.has(status)) throw new $RangeError(`Invalid status code for a redirect: ${status}. Must be 301, 302, 303, 307 or 308.`);
-    return new Response(null, { status, headers: { location: u.href } });
+    const u = parseURL($String(url), null);
+    if (!u) throw new $TypeError(("Invalid URL: " + $toString($String(url))));
+    status = $Number(status);
+    if (!isRedirectStatus(status)) throw new $RangeError(("Invalid status code for a redirect: " + $toString(status) + ". Must be 301, 302, 303, 307 or 308."));
+    return new Response(null, { status, headers: { location: u[0] } });
   }
   static error() {
     const r = new Response(null, { status: 200 });
@@ -290,48 +342,50 @@ class Response {
     r[kState] = cloneState(this[kState]);
     return r;
   }
-  static { responseState = (r) => r.#s; }
-  get [Symbol.toStringTag]() { return "Response"; }
+  static {
+    responseState = (r) => r.#s;
+    isResponse = (r) => r !== null && typeof r === "object" && #s in r;
+  }
+  get [SymbolToStringTag]() { return "Response"; }
 }
-mixinBody(Response);
+mixinBody(Response, (r) => responseState(r)[RS_HEADERS]);
 
 // ---- fetch ----
 async function fetch(input, init = undefined) {
   const req = new Request(input, init);
-  const u = urlClasses().URL.parse(req.url);
-  if (!u || (u.protocol !== "http:" && u.protocol !== "https:"))
-    throw new $TypeError(`Fetch API cannot load: ${req.url}`);
-  const signal = init && init.signal !== undefined ? init.signal : input instanceof Request ? input.signal : null;
-  if (signal && signal.aborted) throw signal.reason;
-  if ((req.headers.get("upgrade") || "").toLowerCase() === "websocket") {
-    if (req.method !== "GET") throw new $TypeError("A WebSocket upgrade request must use GET.");
-    return internal.ws.connectForFetch(req.url, req.headers);
+  const st = requestState(req);
+  const url = st[RQ_URL], method = st[RQ_METHOD], headers = st[RQ_HEADERS], redirect = st[RQ_REDIRECT];
+  const u = parseURL(url, null);
+  if (!u || (u[2] !== "http:" && u[2] !== "https:"))
+    throw new $TypeError(("Fetch API cannot load: " + $toString(url)));
+  const signal = init && init.signal !== undefined ? init.signal : isRequest(input) ? requestSignal(requestState(input)) : null;
+  const events = signal ? internal.events : null;
+  if (signal && events.signalAborted(signal)) throw events.signalReason(signal);
+  if (call(StringPrototype.toLowerCase, HeadersGet(headers, "upgrade") || "") === "websocket") {
+    if (method !== "GET") throw new $TypeError("A WebSocket upgrade request must use GET.");
+    return await internal.ws.connectForFetch(url, headers);
   }
   let body = null;
-  const st = req[kState];
-  if (st.src !== null) {
-    const v = await consume(st);
+  const bs = req[kState];
+  if (bs.src !== null) {
+    const v = await consume(bs);
     body = asBytes(v);
   }
-  const flat = [];
-  for (const [k, v] of req.headers) flat.push(k, v);
-  const call = internal.fetch(req.method, req.url, flat, body, req.redirect !== "follow");
+  const call_ = internal.fetch(method, url, headersToFlat(headers), body, redirect !== "follow");
   let r;
   if (signal) {
     r = await new $Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      call.then((v) => { signal.removeEventListener("abort", onAbort); resolve(v); },
-                (e) => { signal.removeEventListener("abort", onAbort); reject(e); });
+      const stop = events.onAbort(signal, () => reject(events.signalReason(signal)));
+      PromisePrototypeThen(call_, (v) => { stop(); resolve(v); }, (e) => { stop(); reject(e); });
     });
   } else {
-    r = await call;
+    r = await call_;
   }
-  if (req.redirect === "error" && REDIRECTS.has(r.status)) throw new $TypeError(`Fetch failed: redirect (${r.status}) with redirect mode "error"`);
-  const headers = headersFromFlat(r.headers, true);
-  const nullBody = req.method === "HEAD" || NULL_BODY.has(r.status);
+  if (redirect === "error" && isRedirectStatus(r.status)) throw new $TypeError(("Fetch failed: redirect (" + $toString(r.status) + ") with redirect mode \"error\""));
+  const responseHeaders = headersFromFlat(r.headers, true);
+  const nullBody = method === "HEAD" || isNullBodyStatus(r.status);
   if (nullBody) internal.cancelBody(r.body);
-  return new Response(kInternal, [r.status, r.statusText, headers, nullBody ? null : r.body, r.url, r.redirected]);
+  return new Response(kInternal, [r.status, r.statusText, responseHeaders, nullBody ? null : r.body, r.url, r.redirected]);
 }
 
 // ---- host hooks ----
@@ -339,25 +393,31 @@ async function fetch(input, init = undefined) {
 class ExecutionContext {
   #promises = null; // created by the first waitUntil: most requests register none
   waitUntil(p) {
-    p = $Promise.resolve(p);
+    p = PromiseResolve(p);
     if (this.#promises === null) this.#promises = [p];
-    else this.#promises.push(p);
+    else this.#promises[this.#promises.length] = p;
   }
   passThroughOnException() {}
   get props() { return {}; }
   static promises(ctx) { return ctx.#promises === null ? (ctx.#promises = []) : ctx.#promises; }
   static count(ctx) { return ctx.#promises === null ? 0 : ctx.#promises.length; }
 }
-internal.settleWaitUntil = async (ctx) => {
-  const list = ExecutionContext.promises(ctx);
-  const errors = [];
-  let i = 0;
-  while (i < list.length) {
-    const batch = list.slice(i); i = list.length;
-    for (const r of await $Promise.allSettled(batch)) if (r.status === "rejected") errors.push(internal.describeError(r.reason));
-  }
-  return errors;
-};
+// Waits for promises `from..list.length` of `list` (more may be added meanwhile) and resolves
+// with the descriptions of their rejections. Promise.allSettled would call each promise's `then`
+// (which a guest may have replaced) and `Promise.resolve` as they are at the time.
+function settleAll(list, from, errors) {
+  const n = list.length;
+  if (from >= n) return PromiseResolve(errors);
+  return new $Promise((resolve) => {
+    let left = n - from;
+    // Chained through the captured `then`: resolve(promise) would look up `then` on it.
+    const done = () => { if (--left === 0) PromisePrototypeThen(settleAll(list, n, errors), resolve); };
+    for (let i = from; i < n; i++) {
+      PromisePrototypeThen(PromiseResolve(list[i]), done, (e) => { errors[errors.length] = internal.describeError(e); done(); });
+    }
+  });
+}
+internal.settleWaitUntil = (ctx) => settleAll(ExecutionContext.promises(ctx), 0, []);
 
 // One entry per request: builds the Request and the ExecutionContext and calls the handler.
 // Returns [result, ctx]: the host keeps ctx (waitUntil work may be registered at any time,
@@ -372,14 +432,14 @@ internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   let r;
   try {
     r = handler.fetch(request, env, ctx);
-    if (r instanceof Response && r.then === undefined) return [responseParts(r), ctx];
+    if (isResponse(r) && r.then === undefined) return [responseParts(r), ctx];
     // A native promise (what an async handler returns) is read with one reaction; `await`
     // would take the same steps (no `then` lookup) plus an async frame.
-    if (r instanceof $Promise && r.constructor === $Promise) return [promiseThen(r, partsOrError, errorParts), ctx];
+    if (r instanceof $Promise && r.constructor === $Promise) return [PromisePrototypeThen(r, partsOrError, errorParts), ctx];
   } catch (e) {
     return [[-1, e], ctx];
   }
-  return [awaitResponse(r).then(undefined, errorParts), ctx];
+  return [PromisePrototypeThen(awaitResponse(r), undefined, errorParts), ctx];
 };
 internal.waitUntilCount = (ctx) => ExecutionContext.count(ctx);
 
@@ -395,16 +455,16 @@ class ScheduledController {
   get scheduledTime() { return this.#time; }
   get type() { return "scheduled"; }
   noRetry() { this.#retry = false; }
-  get [Symbol.toStringTag]() { return "ScheduledController"; }
+  get [SymbolToStringTag]() { return "ScheduledController"; }
 }
 const doneParts = () => [0];
 internal.runScheduled = (handler, env, cron, time) => {
   const ctx = new ExecutionContext();
   try {
     const r = handler.scheduled(new ScheduledController(kInternal, cron, time), env, ctx);
-    if (r instanceof $Promise) return [promiseThen(r, doneParts, errorParts), ctx];
+    if (r instanceof $Promise) return [PromisePrototypeThen(r, doneParts, errorParts), ctx];
     if (r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function")
-      return [promiseThen($Promise.resolve(r), doneParts, errorParts), ctx];
+      return [PromisePrototypeThen(PromiseResolve(r), doneParts, errorParts), ctx];
   } catch (e) {
     return [[-1, e], ctx];
   }
@@ -439,14 +499,13 @@ internal.hostResponse = (status, headers, body) => {
   }
   return new Response(kInternal, [status, "", headers, body, "", false]);
 };
-const promiseThen = Function.prototype.call.bind($Promise.prototype.then);
 const errorParts = (e) => [-1, e];
 function partsOrError(r) {
   try { return responseParts(r); } catch (e) { return [-1, e]; }
 }
 async function awaitResponse(r) { return responseParts(await r); }
 function responseParts(r) {
-  if (!(r instanceof Response)) throw new $TypeError(`Incorrect type for the 'fetch' handler's return value: expected a Response, got ${r === null ? "null" : typeof r}.`);
+  if (!isResponse(r)) throw new $TypeError(("Incorrect type for the 'fetch' handler's return value: expected a Response, got " + $toString(r === null ? "null" : typeof r) + "."));
   const p = responseState(r), status = p[RS_STATUS], headers = p[RS_HEADERS], webSocket = p[RS_WEBSOCKET];
   if (p[RS_TYPE] === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
   if (webSocket) return [status, headers, 4, internal.ws.handOver(webSocket)];
@@ -464,11 +523,17 @@ function responseParts(r) {
   return [status, headers, 3, S().getReader(stream)];
 }
 // Resolves to a chunk, `undefined` at the end, or `[error]`; never rejects (see internal.serve).
-internal.readChunk = (reader) => reader.read().then(({ done, value }) => {
-  if (done) return undefined;
-  const b = toBytes(value);
+internal.readChunk = (reader) => PromisePrototypeThen(S().read(reader), (result) => {
+  if (result.done) return undefined;
+  const b = toBytes(result.value);
   if (!b) return [new $TypeError("A ReadableStream used as a response body must produce ArrayBuffer or ArrayBufferView chunks.")];
   return b;
 }, (e) => [e]);
+// Cancels a response body's reader (the client went away).
+internal.cancelChunks = (reader) => { S().cancelReader(reader); };
 
-for (const [name, value] of Object.entries({ Request, Response, fetch })) internal.defineGlobal(name, value);
+// The classes as defined here, for platform files (a guest may replace the globals).
+internal.fetchClasses = { Request, Response };
+internal.defineGlobal("Request", Request);
+internal.defineGlobal("Response", Response);
+internal.defineGlobal("fetch", fetch);

@@ -1,66 +1,141 @@
 // console, timers, structuredClone, crypto (random parts), navigator, reportError, scheduler.
+// Built-ins come from `primordials` (crates/verge-js/js/primordials.js); this file runs when the
+// isolate is made, but its functions run after guest code, which may have replaced any global
+// or prototype method.
 "use strict";
-const { TypeError: $TypeError, Symbol: $Symbol, Map: $Map, Set: $Set, Date: $Date, RegExp: $RegExp,
-        ArrayBuffer: $ArrayBuffer, DataView: $DataView, Error: $Error, DOMException: $DOMException,
-        Object: $Object, Array: $Array, Promise: $Promise } = globalThis;
+// String building: `+` and ToString, never template literals (see crates/verge-js/js/primordials.js).
+const $toString = primordials.ToString;
+const {
+  TypeError: $TypeError, Symbol: $Symbol, Map: $Map, Set: $Set, Date: $Date, RegExp: $RegExp,
+  ArrayBuffer: $ArrayBuffer, DataView: $DataView, Error: $Error, DOMException: $DOMException,
+  Object: $Object, Array: $Array, String: $String, Number: $Number, Uint8Array: $Uint8Array,
+  parseInt: $parseInt, parseFloat: $parseFloat, call, ReflectStatics, ObjectStatics, ObjectPrototype,
+  ArrayStatics, MathStatics, JSONStatics, StringPrototype, NumberPrototype, BooleanPrototype,
+  BigIntPrototype, SymbolPrototype, DatePrototype, RegExpPrototype, RegExpPrototypeGetters,
+  FunctionPrototype, MapPrototype, SetPrototype, SetPrototypeGetters,
+  ArrayBufferStatics, ArrayBufferPrototype, ArrayBufferPrototypeGetters, TypedArrayPrototype,
+  TypedArrayPrototypeGetters, DataViewPrototypeGetters, PromisePrototypeThen, SymbolToStringTag,
+  performance: $performance, PerformanceNow, Promise: $Promise,
+} = primordials;
+const ReflectApply = ReflectStatics.apply;
+const ObjectKeys = ObjectStatics.keys;
+const ObjectIs = ObjectStatics.is;
+const ObjectGetPrototypeOf = ObjectStatics.getPrototypeOf;
+const ObjectDefineProperty = ObjectStatics.defineProperty;
+const ArrayIsArray = ArrayStatics.isArray;
+const isView = ArrayBufferStatics.isView;
+const stringify = JSONStatics.stringify;
+const MathMax = MathStatics.max;
+const typedArrayTag = TypedArrayPrototypeGetters[SymbolToStringTag];
 const log = internal.log;
+const now = () => call(PerformanceNow, $performance);
+
+// True when `re` matches `s` (RegExp.prototype.exec as captured: never a guest's `exec`).
+const matches = (re, s) => call(RegExpPrototype.exec, re, s) !== null;
+// A typed array's [[TypedArrayName]], or undefined.
+const tagOf = (v) => call(typedArrayTag, v);
+function isArrayBuffer(v) {
+  try { call(ArrayBufferPrototypeGetters.byteLength, v); return true; } catch { return false; }
+}
+// Elements `0..n` of an internal list joined with `sep`, each mapped by `f`.
+function joinMapped(list, n, f, sep) {
+  let out = "";
+  for (let i = 0; i < n; i++) out += (i === 0 ? "" : sep) + f(list[i]);
+  return out;
+}
 
 // ---- inspect / console ----
+const IDENT = /^[A-Za-z_$][\w$]*$/;
 function inspect(v, depth = 2, seen = new $Set()) {
   switch (typeof v) {
-    case "string": return seen.size === 0 ? v : JSON.stringify(v);
-    case "number": return Object.is(v, -0) ? "-0" : String(v);
-    case "bigint": return `${v}n`;
+    case "string": return call(SetPrototypeGetters.size, seen) === 0 ? v : stringify(v);
+    case "number": return ObjectIs(v, -0) ? "-0" : $String(v);
+    case "bigint": return ($toString(v) + "n");
     case "undefined": return "undefined";
-    case "boolean": return String(v);
-    case "symbol": return v.toString();
-    case "function": return `[Function: ${v.name || "(anonymous)"}]`;
+    case "boolean": return $String(v);
+    case "symbol": return call(SymbolPrototype.toString, v);
+    case "function": return ("[Function: " + $toString(v.name || "(anonymous)") + "]");
   }
   if (v === null) return "null";
-  if (v instanceof $Error) return v.stack ? `${v.name}: ${v.message}\n${v.stack}`.trimEnd() : `${v.name}: ${v.message}`;
-  if (seen.has(v)) return "[Circular]";
-  if (depth < 0) return $Array.isArray(v) ? "[Array]" : "[Object]";
-  seen.add(v);
+  if (v instanceof $Error) {
+    const head = ($toString(v.name) + ": " + $toString(v.message));
+    return v.stack ? call(StringPrototype.trimEnd, ($toString(head) + "\n" + $toString(v.stack))) : head;
+  }
+  if (call(SetPrototype.has, seen, v)) return "[Circular]";
+  if (depth < 0) return ArrayIsArray(v) ? "[Array]" : "[Object]";
+  call(SetPrototype.add, seen, v);
   try {
-    if ($Array.isArray(v)) return `[ ${v.map((x) => inspect(x, depth - 1, seen)).join(", ")} ]`;
-    if (v instanceof $Map) return `Map(${v.size}) { ${[...v].map(([k, x]) => `${inspect(k, depth - 1, seen)} => ${inspect(x, depth - 1, seen)}`).join(", ")} }`;
-    if (v instanceof $Set) return `Set(${v.size}) { ${[...v].map((x) => inspect(x, depth - 1, seen)).join(", ")} }`;
-    if (v instanceof $Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
-    if (v instanceof $RegExp) return String(v);
-    if ($ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.length}) [ ${$Array.from(v.slice(0, 50)).join(", ")}${v.length > 50 ? ", ..." : ""} ]`;
-    if (v instanceof $ArrayBuffer) return `ArrayBuffer { byteLength: ${v.byteLength} }`;
-    if (typeof v.then === "function") return "Promise { <pending> }";
-    const tag = v[$Symbol.toStringTag];
-    const keys = $Object.keys(v);
-    const body = keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${inspect(v[k], depth - 1, seen)}`).join(", ");
-    if (tag && keys.length === 0) {
-      if (tag === "URL" || tag === "URLSearchParams") return `${tag} { ${String(v)} }`;
-      return `${tag} {}`;
+    const inner = (x) => inspect(x, depth - 1, seen);
+    if (ArrayIsArray(v)) return ("[ " + $toString(joinMapped(v, v.length, inner, ", ")) + " ]");
+    if (v instanceof $Map) {
+      const parts = [];
+      call(MapPrototype.forEach, v, (x, k) => { parts[parts.length] = ($toString(inner(k)) + " => " + $toString(inner(x))); });
+      return ("Map(" + $toString(parts.length) + ") { " + $toString(joinMapped(parts, parts.length, (s) => s, ", ")) + " }");
     }
-    return (tag ? `${tag} ` : "") + (keys.length ? `{ ${body} }` : "{}");
+    if (v instanceof $Set) {
+      const parts = [];
+      call(SetPrototype.forEach, v, (x) => { parts[parts.length] = inner(x); });
+      return ("Set(" + $toString(parts.length) + ") { " + $toString(joinMapped(parts, parts.length, (s) => s, ", ")) + " }");
+    }
+    if (v instanceof $Date) {
+      const t = call(DatePrototype.getTime, v);
+      return t !== t ? "Invalid Date" : call(DatePrototype.toISOString, v);
+    }
+    if (v instanceof $RegExp) return ("/" + $toString(call(RegExpPrototypeGetters.source, v)) + "/" + $toString(call(RegExpPrototypeGetters.flags, v)));
+    if (isView(v)) {
+      const tag = tagOf(v);
+      if (tag !== undefined) {
+        const n = call(TypedArrayPrototypeGetters.length, v);
+        const shown = n > 50 ? 50 : n;
+        return ($toString(tag) + "(" + $toString(n) + ") [ " + $toString(joinMapped(v, shown, $String, ", ")) + $toString(n > 50 ? ", ..." : "") + " ]");
+      }
+      return ("DataView { byteLength: " + $toString(call(DataViewPrototypeGetters.byteLength, v)) + " }");
+    }
+    if (isArrayBuffer(v)) return ("ArrayBuffer { byteLength: " + $toString(call(ArrayBufferPrototypeGetters.byteLength, v)) + " }");
+    if (typeof v.then === "function") return "Promise { <pending> }";
+    const tag = v[SymbolToStringTag];
+    const keys = ObjectKeys(v);
+    const body = joinMapped(keys, keys.length, (k) => ($toString(matches(IDENT, k) ? k : stringify(k)) + ": " + $toString(inner(v[k]))), ", ");
+    if (tag && keys.length === 0) {
+      if (tag === "URL" || tag === "URLSearchParams") return ($toString(tag) + " { " + $toString($String(v)) + " }");
+      return ($toString(tag) + " {}");
+    }
+    return (tag ? ($toString(tag) + " ") : "") + (keys.length ? ("{ " + $toString(body) + " }") : "{}");
   } finally {
-    seen.delete(v);
+    call(SetPrototype.delete, seen, v);
   }
 }
+// A non-empty `seen` set: inspect() then quotes strings, as for values nested in objects.
+function nested() { const s = new $Set(); call(SetPrototype.add, s, {}); return s; }
+function formatDirective(m, a) {
+  switch (m) {
+    case "%s": return typeof a === "string" ? a : inspect(a, 1, nested());
+    case "%d": case "%i": return typeof a === "bigint" ? ($toString(a) + "n") : $String(m === "%i" ? $parseInt(a) : $Number(a));
+    case "%f": return $String($parseFloat(a));
+    case "%j": try { return stringify(a); } catch { return "[Circular]"; }
+    case "%c": return "";
+    default: return inspect(a, 2, nested());
+  }
+}
+const DIRECTIVES = "sdifoOjc%";
 function format(args) {
   if (args.length === 0) return "";
   let out = "";
   let i = 0;
-  if (typeof args[0] === "string" && args[0].includes("%")) {
+  if (typeof args[0] === "string" && call(StringPrototype.includes, args[0], "%")) {
     const fmt = args[0]; i = 1;
-    out = fmt.replace(/%[sdifoOjc%]/g, (m) => {
-      if (m === "%%") return "%";
-      if (i >= args.length) return m;
-      const a = args[i++];
-      switch (m) {
-        case "%s": return typeof a === "string" ? a : inspect(a, 1, new $Set([{}]));
-        case "%d": case "%i": return typeof a === "bigint" ? `${a}n` : String(m === "%i" ? parseInt(a) : Number(a));
-        case "%f": return String(parseFloat(a));
-        case "%j": try { return JSON.stringify(a); } catch { return "[Circular]"; }
-        case "%c": return "";
-        default: return inspect(a, 2, new $Set([{}]));
-      }
-    });
+    let last = 0;
+    for (let k = 0; k < fmt.length - 1; k++) {
+      if (fmt[k] !== "%" || !call(StringPrototype.includes, DIRECTIVES, fmt[k + 1])) continue;
+      const m = "%" + fmt[k + 1];
+      out += call(StringPrototype.slice, fmt, last, k);
+      if (m === "%%") out += "%";
+      else if (i >= args.length) out += m;
+      else out += formatDirective(m, args[i++]);
+      k++;
+      last = k + 1;
+    }
+    out += call(StringPrototype.slice, fmt, last);
   } else {
     out = inspect(args[0]); i = 1;
   }
@@ -70,18 +145,29 @@ function format(args) {
 const counts = new $Map(), timers = new $Map();
 let groupIndent = "";
 const emit = (level, args) => log(level, groupIndent + format(args));
+// [first, ...rest] without the iterator protocol.
+function prepend(first, rest) {
+  const out = [first];
+  for (let i = 0; i < rest.length; i++) out[i + 1] = rest[i];
+  return out;
+}
+const elapsed = (label) => call(NumberPrototype.toFixed, now() - (call(MapPrototype.get, timers, label) ?? 0), 3);
 const console = {
   log: (...a) => emit(1, a), info: (...a) => emit(1, a), debug: (...a) => emit(0, a),
   warn: (...a) => emit(2, a), error: (...a) => emit(3, a), trace: (...a) => emit(0, a),
-  assert: (cond, ...a) => { if (!cond) emit(3, ["Assertion failed" + (a.length ? ":" : ""), ...a]); },
-  count: (label = "default") => { const n = (counts.get(label) || 0) + 1; counts.set(label, n); emit(1, [`${label}: ${n}`]); },
-  countReset: (label = "default") => counts.delete(label),
-  time: (label = "default") => timers.set(label, globalThis.performance.now()),
-  timeLog: (label = "default", ...a) => emit(1, [`${label}: ${(globalThis.performance.now() - (timers.get(label) ?? 0)).toFixed(3)}ms`, ...a]),
-  timeEnd: (label = "default") => { emit(1, [`${label}: ${(globalThis.performance.now() - (timers.get(label) ?? 0)).toFixed(3)}ms`]); timers.delete(label); },
+  assert: (cond, ...a) => { if (!cond) emit(3, prepend("Assertion failed" + (a.length ? ":" : ""), a)); },
+  count: (label = "default") => {
+    const n = (call(MapPrototype.get, counts, label) || 0) + 1;
+    call(MapPrototype.set, counts, label, n);
+    emit(1, [($toString(label) + ": " + $toString(n))]);
+  },
+  countReset: (label = "default") => call(MapPrototype.delete, counts, label),
+  time: (label = "default") => call(MapPrototype.set, timers, label, now()),
+  timeLog: (label = "default", ...a) => emit(1, prepend(($toString(label) + ": " + $toString(elapsed(label)) + "ms"), a)),
+  timeEnd: (label = "default") => { emit(1, [($toString(label) + ": " + $toString(elapsed(label)) + "ms")]); call(MapPrototype.delete, timers, label); },
   group: (...a) => { if (a.length) emit(1, a); groupIndent += "  "; },
   groupCollapsed: (...a) => { if (a.length) emit(1, a); groupIndent += "  "; },
-  groupEnd: () => { groupIndent = groupIndent.slice(2); },
+  groupEnd: () => { groupIndent = call(StringPrototype.slice, groupIndent, 2); },
   table: (...a) => emit(1, a), dir: (v) => emit(1, [v]), dirxml: (...a) => emit(1, a),
 };
 internal.describeError = (e) => inspect(e);
@@ -94,98 +180,158 @@ internal.reportError = (e) => log(3, "Uncaught " + inspect(e));
 // ambient one, so the timers it sets belong to the same work.
 let nextTimer = 1;
 const active = new $Set();
+const sleep = internal.sleep, timerScope = internal.timerScope;
 let ambient = null;
-const scopeNow = () => ambient ?? internal.timerScope();
+const scopeNow = () => ambient ?? timerScope();
 function runCallback(cb, args, scope) {
   const outer = ambient;
   ambient = scope;
-  try { if (typeof cb === "function") cb(...args); } catch (e) { internal.reportError(e); }
+  try { if (typeof cb === "function") ReflectApply(cb, undefined, args); } catch (e) { internal.reportError(e); }
   finally { ambient = outer; }
 }
 function setTimeout(cb, ms = 0, ...args) {
   const id = nextTimer++, scope = scopeNow();
-  active.add(id);
-  internal.sleep(Number(ms) || 0, scope).then((fired) => { if (active.delete(id) && fired) runCallback(cb, args, scope); });
+  call(SetPrototype.add, active, id);
+  PromisePrototypeThen(sleep($Number(ms) || 0, scope), (fired) => { if (call(SetPrototype.delete, active, id) && fired) runCallback(cb, args, scope); });
   return id;
 }
 function setInterval(cb, ms = 0, ...args) {
   const id = nextTimer++, scope = scopeNow();
-  active.add(id);
-  const delay = Math.max(Number(ms) || 0, 1);
-  const tick = () => internal.sleep(delay, scope).then((fired) => {
-    if (!fired) { active.delete(id); return; }
-    if (!active.has(id)) return;
+  call(SetPrototype.add, active, id);
+  const delay = MathMax($Number(ms) || 0, 1);
+  const tick = () => PromisePrototypeThen(sleep(delay, scope), (fired) => {
+    if (!fired) { call(SetPrototype.delete, active, id); return; }
+    if (!call(SetPrototype.has, active, id)) return;
     runCallback(cb, args, scope);
-    if (active.has(id)) tick();
+    if (call(SetPrototype.has, active, id)) tick();
   });
   tick();
   return id;
 }
-function clearTimeout(id) { active.delete(Number(id)); }
+function clearTimeout(id) { call(SetPrototype.delete, active, $Number(id)); }
+// A wait whose request ended never resolves (the request is gone).
 const never = new $Promise(() => {});
-const scheduler = { wait: (ms) => internal.sleep(Number(ms) || 0, scopeNow()).then((fired) => fired ? undefined : never) };
+const scheduler = { wait: (ms) => PromisePrototypeThen(sleep($Number(ms) || 0, scopeNow()), (fired) => fired ? undefined : never) };
 
 // ---- structuredClone (https://html.spec.whatwg.org/#structured-cloning) ----
-function dataClone(what) { return new $DOMException(`${what} could not be cloned.`, "DataCloneError"); }
+const ERRORS = { __proto__: null };
+{
+  const names = ["EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError"];
+  for (let i = 0; i < names.length; i++) ERRORS[names[i]] = primordials[names[i]];
+}
+const TYPED_ARRAYS = { __proto__: null };
+{
+  const names = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
+    "Uint32Array", "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"];
+  for (let i = 0; i < names.length; i++) if (primordials[names[i]]) TYPED_ARRAYS[names[i]] = primordials[names[i]];
+}
+const NATIVE = /\[native code\]/;
+function dataClone(what) { return new $DOMException(($toString(what) + " could not be cloned."), "DataCloneError"); }
 function clone(v, memo) {
   if (typeof v !== "object" && typeof v !== "function") {
-    if (typeof v === "symbol") throw dataClone(v.toString());
+    if (typeof v === "symbol") throw dataClone(call(SymbolPrototype.toString, v));
     return v;
   }
   if (v === null) return v;
-  if (typeof v === "function") throw dataClone(`function ${v.name || "(anonymous)"}`);
-  if (memo.has(v)) return memo.get(v);
-  let out;
-  const tag = $Object.prototype.toString.call(v);
-  if (v instanceof $Date) out = new $Date(v.getTime());
-  else if (v instanceof $RegExp) out = new $RegExp(v.source, v.flags);
-  else if (v instanceof $ArrayBuffer) out = v.slice(0);
-  else if ($ArrayBuffer.isView(v)) {
-    const buf = clone(v.buffer, memo);
-    out = v instanceof $DataView ? new $DataView(buf, v.byteOffset, v.byteLength) : new v.constructor(buf, v.byteOffset, v.length);
-  } else if (v instanceof $Map) { out = new $Map(); memo.set(v, out); for (const [k, x] of v) out.set(clone(k, memo), clone(x, memo)); return out; }
-  else if (v instanceof $Set) { out = new $Set(); memo.set(v, out); for (const x of v) out.add(clone(x, memo)); return out; }
-  else if (v instanceof $Error) {
-    const C = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError }[v.name] || $Error;
-    out = new C(v.message);
-    if (v.stack !== undefined) $Object.defineProperty(out, "stack", { value: v.stack, writable: true, configurable: true });
-    if ("cause" in v) out.cause = clone(v.cause, memo);
-  } else if (tag === "[object Boolean]" || tag === "[object Number]" || tag === "[object String]" || tag === "[object BigInt]") out = $Object(v.valueOf());
-  else if ($Array.isArray(v)) { out = new $Array(v.length); memo.set(v, out); for (const k of $Object.keys(v)) out[k] = clone(v[k], memo); return out; }
-  else if (tag === "[object Object]" || tag === "[object Arguments]") {
-    const proto = $Object.getPrototypeOf(v);
-    if (proto !== null && proto !== $Object.prototype && typeof v.constructor === "function" && /\[native code\]/.test(String(v.constructor)) && v.constructor !== $Object)
-      throw dataClone(`${v.constructor.name} object`);
-    out = {}; memo.set(v, out);
-    for (const k of $Object.keys(v)) out[k] = clone(v[k], memo);
+  if (typeof v === "function") throw dataClone(("function " + $toString(v.name || "(anonymous)")));
+  if (call(MapPrototype.has, memo, v)) return call(MapPrototype.get, memo, v);
+  if (v instanceof $Map) {
+    const out = new $Map(); call(MapPrototype.set, memo, v, out);
+    call(MapPrototype.forEach, v, (x, k) => { call(MapPrototype.set, out, clone(k, memo), clone(x, memo)); });
     return out;
-  } else throw dataClone(tag.slice(8, -1) + " object");
-  memo.set(v, out);
+  }
+  if (v instanceof $Set) {
+    const out = new $Set(); call(MapPrototype.set, memo, v, out);
+    call(SetPrototype.forEach, v, (x) => { call(SetPrototype.add, out, clone(x, memo)); });
+    return out;
+  }
+  if (ArrayIsArray(v)) {
+    const out = new $Array(v.length); call(MapPrototype.set, memo, v, out);
+    const keys = ObjectKeys(v);
+    for (let i = 0; i < keys.length; i++) out[keys[i]] = clone(v[keys[i]], memo);
+    return out;
+  }
+  const out = cloneLeaf(v, memo);
+  call(MapPrototype.set, memo, v, out);
   return out;
+}
+// Clones what holds no references to clone later (dates, buffers, errors, boxed primitives), or
+// a plain object (registered in `memo` before its members are cloned).
+function cloneLeaf(v, memo) {
+  if (v instanceof $Date) return new $Date(call(DatePrototype.getTime, v));
+  if (v instanceof $RegExp) return new $RegExp(call(RegExpPrototypeGetters.source, v), call(RegExpPrototypeGetters.flags, v));
+  if (isArrayBuffer(v)) return call(ArrayBufferPrototype.slice, v, 0);
+  if (isView(v)) {
+    const ta = tagOf(v);
+    if (ta === undefined) {
+      const buf = clone(call(DataViewPrototypeGetters.buffer, v), memo);
+      return new $DataView(buf, call(DataViewPrototypeGetters.byteOffset, v), call(DataViewPrototypeGetters.byteLength, v));
+    }
+    const buf = clone(call(TypedArrayPrototypeGetters.buffer, v), memo);
+    return new TYPED_ARRAYS[ta](buf, call(TypedArrayPrototypeGetters.byteOffset, v), call(TypedArrayPrototypeGetters.length, v));
+  }
+  if (v instanceof $Error) {
+    const C = ERRORS[v.name] || $Error;
+    const out = new C(v.message);
+    if (v.stack !== undefined) ObjectDefineProperty(out, "stack", { value: v.stack, writable: true, configurable: true });
+    if ("cause" in v) out.cause = clone(v.cause, memo);
+    return out;
+  }
+  // Object.prototype.toString reads Symbol.toStringTag (an accessor on views, handled above).
+  const tag = call(ObjectPrototype.toString, v);
+  if (tag === "[object Boolean]") return $Object(call(BooleanPrototype.valueOf, v));
+  if (tag === "[object Number]") return $Object(call(NumberPrototype.valueOf, v));
+  if (tag === "[object String]") return $Object(call(StringPrototype.valueOf, v));
+  if (tag === "[object BigInt]") return $Object(call(BigIntPrototype.valueOf, v));
+  if (tag === "[object Object]" || tag === "[object Arguments]") {
+    const proto = ObjectGetPrototypeOf(v);
+    if (proto !== null && proto !== $Object.prototype && typeof v.constructor === "function" && v.constructor !== $Object) {
+      let src = "";
+      try { src = call(FunctionPrototype.toString, v.constructor); } catch {}
+      if (matches(NATIVE, src)) throw dataClone(($toString(v.constructor.name) + " object"));
+    }
+    const out = {}; call(MapPrototype.set, memo, v, out);
+    const keys = ObjectKeys(v);
+    for (let i = 0; i < keys.length; i++) out[keys[i]] = clone(v[keys[i]], memo);
+    return out;
+  }
+  throw dataClone(call(StringPrototype.slice, tag, 8, -1) + " object");
 }
 function structuredClone(value, options = undefined) {
   if (arguments.length === 0) throw new $TypeError("structuredClone: 1 argument required, but only 0 present.");
   return clone(value, new $Map());
 }
 internal.structuredClone = structuredClone;
+primordials.structuredClone = structuredClone;
 
 // ---- crypto (random parts; crypto.subtle is installed by the crypto extension) ----
-const INTEGER_ARRAYS = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array"];
+const INTEGER_ARRAYS = { __proto__: null, Int8Array: 1, Uint8Array: 1, Uint8ClampedArray: 1, Int16Array: 1,
+  Uint16Array: 1, Int32Array: 1, Uint32Array: 1, BigInt64Array: 1, BigUint64Array: 1 };
 const crypto = {
   getRandomValues(array) {
-    if (!$ArrayBuffer.isView(array) || array instanceof $DataView || !INTEGER_ARRAYS.includes(array.constructor.name))
+    const ta = tagOf(array);
+    if (ta === undefined || INTEGER_ARRAYS[ta] !== 1)
       throw new $DOMException("The data argument must be an integer-type TypedArray", "TypeMismatchError");
-    const bytes = internal.random.bytes(array.byteLength);
-    new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
+    const length = call(TypedArrayPrototypeGetters.byteLength, array);
+    const bytes = internal.random.bytes(length);
+    const view = new $Uint8Array(call(TypedArrayPrototypeGetters.buffer, array), call(TypedArrayPrototypeGetters.byteOffset, array), length);
+    call(TypedArrayPrototype.set, view, bytes);
     return array;
   },
   randomUUID() { return internal.random.uuid(); },
 };
-$Object.defineProperty(crypto, $Symbol.toStringTag, { value: "Crypto" });
+ObjectDefineProperty(crypto, $Symbol.toStringTag, { value: "Crypto" });
 
 const navigator = { userAgent: "Cloudflare-Workers", language: "en", languages: ["en"], hardwareConcurrency: 1 };
 
-for (const [name, value] of $Object.entries({
-  console, setTimeout, setInterval, clearTimeout, clearInterval: clearTimeout, structuredClone, crypto, navigator, scheduler,
-  reportError: internal.reportError,
-})) internal.defineGlobal(name, value);
+const define = internal.defineGlobal;
+define("console", console);
+define("setTimeout", setTimeout);
+define("setInterval", setInterval);
+define("clearTimeout", clearTimeout);
+define("clearInterval", clearTimeout);
+define("structuredClone", structuredClone);
+define("crypto", crypto);
+define("navigator", navigator);
+define("scheduler", scheduler);
+define("reportError", internal.reportError);

@@ -51,6 +51,10 @@ declare namespace internal {
   function headersFromFlat(flat: string[], immutable: boolean): Headers;
   /** Appends content-type unless present (one host call). lib.rs; js/fetch.js. */
   function defaultContentType(headers: Headers, value: string): void;
+  /** A Headers' sorted entries as [name, value, ...] (no iterator protocol). lib.rs; js/fetch.js. */
+  function headersToFlat(headers: Headers): string[];
+  /** "arraybuffer" or "blob" (compatibility flag websocket_standard_binary_type). lib.rs; js/websocket.js. */
+  const wsBinaryType: string;
   /** Makes a Headers immutable or mutable. lib.rs; js/fetch.js. */
   function setHeadersGuard(headers: Headers, immutable: boolean): void;
   /** Next chunk of a host body stream (Uint8Array), or undefined at its end. body.rs; js/fetch.js. */
@@ -85,6 +89,10 @@ declare namespace internal {
   function waitUntilCount(ctx: object): number;
   /** Next chunk of a response body's reader (Uint8Array), undefined at the end, or [error]. invoke.rs, body.rs. */
   function readChunk(reader: object): Promise<Uint8Array | undefined | [unknown]>;
+  /** Cancels a response body's reader (the client went away). invoke.rs. */
+  function cancelChunks(reader: object): void;
+  /** Request and Response as defined here (a guest may replace the globals). js/websocket.js. */
+  const fetchClasses: { Request: Function; Response: Function };
   /** A Request over host parts (a Durable Object's incoming request). verge-durable js/durable.js. */
   function incomingRequest(method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null): Request;
   /** A Response as the host reads it (EventResult); marks its body used. verge-durable js/durable.js. */

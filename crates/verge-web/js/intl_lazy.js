@@ -1,7 +1,9 @@
 // Stands in for js/intl.js until `Intl` or a toLocale*String method is first used; loading it
 // replaces these stand-ins with the real definitions.
 "use strict";
-const { Object: $Object, Date: $Date, Number: $Number, BigInt: $BigInt, Reflect: $Reflect } = globalThis;
+const { Object: $Object, Date: $Date, Number: $Number, BigInt: $BigInt } = globalThis;
+// The stubs run after guest code: Reflect.apply as captured at isolate creation.
+const ReflectApply = primordials.ReflectStatics.apply;
 let loaded = false;
 function load() {
   if (loaded) return;
@@ -21,7 +23,7 @@ for (const [proto, name] of methods) {
   const stub = {
     [name](...args) {
       load();
-      return $Reflect.apply(proto[name], this, args);
+      return ReflectApply(proto[name], this, args);
     },
   }[name];
   $Object.defineProperty(proto, name, { value: stub, writable: true, configurable: true, enumerable: false });

@@ -10,40 +10,30 @@
 // defined remain, so the next use tries again. If globalThis is frozen, the loaded values are
 // served by the stand-ins.
 "use strict";
-const { Object: $Object, Reflect: $Reflect, Map: $Map, Set: $Set } = globalThis;
-const getOwnPropertyDescriptor = $Object.getOwnPropertyDescriptor;
-const reflectDefine = $Reflect.defineProperty;
+// Built-ins come from `primordials` (captured when the isolate was made, crates/verge-js/js/
+// primordials.js): the stand-ins below run at any later time, after guest code.
+const { ObjectStatics, ReflectStatics, MapPrototype, SetPrototype, uncurryThis } = primordials;
+const getOwnPropertyDescriptor = ObjectStatics.getOwnPropertyDescriptor;
+const reflectDefine = ReflectStatics.defineProperty;
+const SetHas = uncurryThis(SetPrototype.has), SetAdd = uncurryThis(SetPrototype.add);
+const MapGet = uncurryThis(MapPrototype.get), MapSet = uncurryThis(MapPrototype.set);
 const load = internal.loadPlatformFile;
 // Lazy globals the guest replaced or deleted before their file loaded: left alone.
-const guestOwned = new $Set();
+const guestOwned = new primordials.Set();
 // Values of lazy globals that could not be defined (frozen globalThis), served by stand-ins.
-const stranded = new $Map();
-
-// The built-ins platform files use, captured when the isolate is made (before any guest code):
-// files loaded later take them from `primordials`, so a guest that replaced a global binding
-// (say `globalThis.Promise`) first cannot change how the platform behaves.
-const PRIMORDIALS = ["Array", "ArrayBuffer", "DataView", "DOMException", "Error", "Function", "JSON", "Map",
-  "Math", "Number", "Object", "Promise", "RangeError", "Reflect", "RegExp", "Set", "String", "Symbol",
-  "TypeError", "Uint8Array", "WeakMap", "WeakSet", "structuredClone", "queueMicrotask", "TextEncoder",
-  "TextDecoder"];
-const capturePrimordials = () => {
-  for (let i = 0; i < PRIMORDIALS.length; i++) {
-    const n = PRIMORDIALS[i];
-    if (primordials[n] === undefined) primordials[n] = globalThis[n];
-  }
-};
+const stranded = new primordials.Map();
 
 // Defines a platform global (all platform files use this): writable, configurable, not
 // enumerable, like WebIDL. Captured intrinsics: a guest's Object.defineProperty is not used.
 // A stand-in is configurable, so defining over it needs no delete first.
 internal.defineGlobal = (name, value) => {
-  if (guestOwned.has(name)) return;
-  platformDefined.add(name);
+  if (SetHas(guestOwned, name)) return;
+  SetAdd(platformDefined, name);
   if (!reflectDefine(globalThis, name, { value, writable: true, configurable: true, enumerable: false }))
-    stranded.set(name, value);
+    MapSet(stranded, name, value);
 };
 // Globals a platform file defined (so a retried load may define them again).
-const platformDefined = new $Set();
+const platformDefined = new primordials.Set();
 
 const lazy = (name, globals, keys) => {
   let state = 0; // 0: not loaded, 1: loading, 2: loaded
@@ -58,7 +48,7 @@ const lazy = (name, globals, keys) => {
     try {
       for (let i = 0; i < globals.length; i++) {
         const g = globals[i];
-        if (!isStandIn(globalThis, g, getters[i]) && !platformDefined.has(g)) guestOwned.add(g);
+        if (!isStandIn(globalThis, g, getters[i]) && !SetHas(platformDefined, g)) SetAdd(guestOwned, g);
       }
       load(internal, name);
       state = 2;
@@ -71,25 +61,24 @@ const lazy = (name, globals, keys) => {
   const stand = (target, prop) => {
     const get = () => {
       ensure();
-      if (isStandIn(target, prop, get)) return stranded.get(prop); // could not be replaced (frozen)
+      if (isStandIn(target, prop, get)) return MapGet(stranded, prop); // could not be replaced (frozen)
       return target[prop];
     };
     desc.get = get;
     desc.set = (v) => {
       ensure();
       if (!reflectDefine(target, prop, { value: v, writable: true, configurable: true, enumerable: false }))
-        stranded.set(prop, v);
+        MapSet(stranded, prop, v);
     };
     reflectDefine(target, prop, desc);
     return get;
   };
-  for (let i = 0; i < globals.length; i++) getters.push(stand(globalThis, globals[i]));
+  for (let i = 0; i < globals.length; i++) getters[i] = stand(globalThis, globals[i]);
   for (let i = 0; i < keys.length; i++) stand(internal, keys[i]);
 };
 // All lazy files at once, from "name|global,global|key,key;…" (src/lib.rs, LAZY_FILES), after
 // the eager files ran and before any guest code.
 internal.installLazy = (spec) => {
-  capturePrimordials();
   const files = spec.split(";");
   for (let i = 0; i < files.length; i++) {
     const f = files[i].split("|");

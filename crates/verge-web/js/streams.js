@@ -1,4 +1,6 @@
 'use strict';
+// String building: `+` and ToString, never template literals (see crates/verge-js/js/primordials.js).
+const $toString = primordials.ToString;
 // WHATWG Streams Standard (https://streams.spec.whatwg.org/) for verge.
 //
 // This file is evaluated as the body of
@@ -18,67 +20,56 @@
 // Captured intrinsics (captured at load so later guest patching of
 // prototypes cannot break the internals).
 // ---------------------------------------------------------------------------
-const P = primordials || {};
-const Promise = P.Promise || globalThis.Promise;
-const TypeError = P.TypeError || globalThis.TypeError;
-const RangeError = P.RangeError || globalThis.RangeError;
-const Error = P.Error || globalThis.Error;
-const Object = P.Object || globalThis.Object;
-const Symbol = P.Symbol || globalThis.Symbol;
-const ArrayBuffer = P.ArrayBuffer || globalThis.ArrayBuffer;
-const Uint8Array = P.Uint8Array || globalThis.Uint8Array;
-const DataView = P.DataView || globalThis.DataView;
-const Number = P.Number || globalThis.Number;
-const Math = P.Math || globalThis.Math;
-const Reflect = P.Reflect || globalThis.Reflect;
-const Function = P.Function || globalThis.Function;
-const String = P.String || globalThis.String;
+// Everything comes from `primordials` (crates/verge-js/js/primordials.js, run when the isolate
+// was made): this file loads on first use, possibly after guest code replaced globals or
+// prototype methods, so nothing may be read from globalThis or a prototype here or later.
+const P = primordials;
+const {
+  Promise, TypeError, RangeError, Error, Object, Symbol, ArrayBuffer, Uint8Array, DataView, Number,
+  String, uncurryThis, call, ObjectStatics, ReflectStatics, NumberStatics, MathStatics,
+  StringPrototype, ArrayBufferStatics, ArrayBufferPrototype, ArrayBufferPrototypeGetters,
+  TypedArrayPrototype, TypedArrayPrototypeGetters, DataViewPrototypeGetters, TextDecoderPrototype,
+  TextDecoderPrototypeGetters, PromisePrototypeThen, PromiseResolve, PromiseReject,
+  SymbolIterator, SymbolAsyncIterator, SymbolToStringTag,
+} = P;
 
-const FunctionPrototypeCall = Function.prototype.call;
-const uncurryThis = (fn) => FunctionPrototypeCall.bind(fn);
-const ReflectApply = Reflect.apply;
-const ObjectDefineProperty = Object.defineProperty;
-const ObjectGetPrototypeOf = Object.getPrototypeOf;
-const ObjectSetPrototypeOf = Object.setPrototypeOf;
-const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
-const NumberIsFinite = Number.isFinite;
-const NumberIsInteger = Number.isInteger;
-const MathMin = Math.min;
-const MathTrunc = Math.trunc;
-const SymbolAsyncIterator = Symbol.asyncIterator;
-const SymbolIterator = Symbol.iterator;
-const SymbolToStringTag = Symbol.toStringTag;
-const StringPrototypeCharCodeAt = uncurryThis(String.prototype.charCodeAt);
-const StringPrototypeSlice = uncurryThis(String.prototype.slice);
+const ReflectApply = ReflectStatics.apply;
+const ObjectDefineProperty = ObjectStatics.defineProperty;
+const ObjectGetPrototypeOf = ObjectStatics.getPrototypeOf;
+const ObjectSetPrototypeOf = ObjectStatics.setPrototypeOf;
+const ObjectGetOwnPropertyDescriptor = ObjectStatics.getOwnPropertyDescriptor;
+const ObjectGetOwnPropertyNames = ObjectStatics.getOwnPropertyNames;
+const NumberIsFinite = NumberStatics.isFinite;
+const NumberIsInteger = NumberStatics.isInteger;
+const MathMin = MathStatics.min;
+const MathTrunc = MathStatics.trunc;
+const StringPrototypeCharCodeAt = uncurryThis(StringPrototype.charCodeAt);
+const StringPrototypeSlice = uncurryThis(StringPrototype.slice);
 
-const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
-const PromiseResolve = Promise.resolve.bind(Promise);
-const PromiseReject = Promise.reject.bind(Promise);
-
-const getter = (obj, name) => {
-  const d = ObjectGetOwnPropertyDescriptor(obj, name);
-  return d === undefined ? undefined : d.get;
-};
-const ArrayBufferIsView = ArrayBuffer.isView;
-const ArrayBufferPrototypeGetByteLength = uncurryThis(getter(ArrayBuffer.prototype, 'byteLength'));
-const ArrayBufferPrototypeSlice = uncurryThis(ArrayBuffer.prototype.slice);
-const ArrayBufferPrototypeGetDetached = getter(ArrayBuffer.prototype, 'detached');
-const ArrayBufferPrototypeTransfer = ArrayBuffer.prototype.transfer;
-const structuredCloneFn = P.structuredClone || globalThis.structuredClone;
-const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype);
-const TypedArrayPrototypeGetBuffer = uncurryThis(getter(TypedArrayPrototype, 'buffer'));
-const TypedArrayPrototypeGetByteOffset = uncurryThis(getter(TypedArrayPrototype, 'byteOffset'));
-const TypedArrayPrototypeGetByteLength = uncurryThis(getter(TypedArrayPrototype, 'byteLength'));
-const TypedArrayPrototypeGetLength = uncurryThis(getter(TypedArrayPrototype, 'length'));
-const TypedArrayPrototypeGetToStringTag = uncurryThis(getter(TypedArrayPrototype, SymbolToStringTag));
+const ArrayBufferIsView = ArrayBufferStatics.isView;
+const ArrayBufferPrototypeGetByteLength = uncurryThis(ArrayBufferPrototypeGetters.byteLength);
+const ArrayBufferPrototypeSlice = uncurryThis(ArrayBufferPrototype.slice);
+const ArrayBufferPrototypeGetDetached = ArrayBufferPrototypeGetters.detached;
+const ArrayBufferPrototypeTransfer = ArrayBufferPrototype.transfer;
+const TypedArrayPrototypeGetBuffer = uncurryThis(TypedArrayPrototypeGetters.buffer);
+const TypedArrayPrototypeGetByteOffset = uncurryThis(TypedArrayPrototypeGetters.byteOffset);
+const TypedArrayPrototypeGetByteLength = uncurryThis(TypedArrayPrototypeGetters.byteLength);
+const TypedArrayPrototypeGetLength = uncurryThis(TypedArrayPrototypeGetters.length);
+const TypedArrayPrototypeGetToStringTag = uncurryThis(TypedArrayPrototypeGetters[SymbolToStringTag]);
 const TypedArrayPrototypeSet = uncurryThis(TypedArrayPrototype.set);
-const DataViewPrototypeGetBuffer = uncurryThis(getter(DataView.prototype, 'buffer'));
-const DataViewPrototypeGetByteOffset = uncurryThis(getter(DataView.prototype, 'byteOffset'));
-const DataViewPrototypeGetByteLength = uncurryThis(getter(DataView.prototype, 'byteLength'));
-const queueMicrotask = P.queueMicrotask || globalThis.queueMicrotask;
-const TextEncoderAtLoad = P.TextEncoder || globalThis.TextEncoder;
-const TextDecoderAtLoad = P.TextDecoder || globalThis.TextDecoder;
+const DataViewPrototypeGetBuffer = uncurryThis(DataViewPrototypeGetters.buffer);
+const DataViewPrototypeGetByteOffset = uncurryThis(DataViewPrototypeGetters.byteOffset);
+const DataViewPrototypeGetByteLength = uncurryThis(DataViewPrototypeGetters.byteLength);
+const queueMicrotask = P.queueMicrotask;
+// structuredClone and TextEncoder are the platform's (js/global.js, js/encoding.js).
+const TextDecoderCtor = P.TextDecoder;
+const TextDecoderDecode = TextDecoderPrototype.decode;
+// UTF-8 encoding of a string: the host's when there is one (verge), else a TextEncoder's.
+const encodeUtf8 = internal && internal.encoding ? internal.encoding.encode : (s) => {
+  const TE = P.TextEncoder;
+  if (typeof TE !== 'function') throw new TypeError('TextEncoder is not available');
+  return call(TE.prototype.encode, new TE(), s);
+};
 
 // Typed array constructors by [[TypedArrayName]] -> { ctor, size }.
 const typedArrayInfo = { __proto__: null };
@@ -87,7 +78,7 @@ const typedArrayInfo = { __proto__: null };
     'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array',
     'BigInt64Array', 'BigUint64Array'];
   for (let k = 0; k < names.length; k++) {
-    const ctor = globalThis[names[k]];
+    const ctor = P[names[k]];
     if (typeof ctor === 'function') {
       typedArrayInfo[names[k]] = { ctor, size: ctor.BYTES_PER_ELEMENT };
     }
@@ -106,7 +97,7 @@ const illegalInvocation = () => new TypeError('Illegal invocation');
 const illegalConstructor = () => new TypeError('Illegal constructor');
 
 function abortError() {
-  const DOMException = P.DOMException || globalThis.DOMException;
+  const DOMException = P.DOMException;
   if (typeof DOMException === 'function') {
     return new DOMException('The operation was aborted.', 'AbortError');
   }
@@ -217,24 +208,24 @@ function resolveDeferredWithPromise(d, p) {
 // --- WebIDL-ish conversions ---
 function toDictionary(v, what) {
   if (v === undefined || v === null) return null;
-  if (!isObject(v)) throw new TypeError(`${what} must be an object`);
+  if (!isObject(v)) throw new TypeError(($toString(what) + " must be an object"));
   return v;
 }
 function getCallback(dict, key, what) {
   if (dict === null) return undefined;
   const f = dict[key];
   if (f === undefined) return undefined;
-  if (typeof f !== 'function') throw new TypeError(`${what}.${key} must be a function`);
+  if (typeof f !== 'function') throw new TypeError(($toString(what) + "." + $toString(key) + " must be a function"));
   return f;
 }
 function toBoolean(v) { return !!v; }
-function toDOMString(v) { return `${v}`; }
+function toDOMString(v) { return $toString(v); }
 function toUnrestrictedDouble(v) { return +v; }
 function toEnforceRangeULL(v, what) {
   let x = +v;
-  if (!NumberIsFinite(x)) throw new TypeError(`${what} must be a finite number`);
+  if (!NumberIsFinite(x)) throw new TypeError(($toString(what) + " must be a finite number"));
   x = MathTrunc(x);
-  if (x < 0 || x > 9007199254740991) throw new TypeError(`${what} is outside the accepted range`);
+  if (x < 0 || x > 9007199254740991) throw new TypeError(($toString(what) + " is outside the accepted range"));
   return x === 0 ? 0 : x;
 }
 
@@ -298,6 +289,7 @@ function TransferArrayBuffer(buf) {
     return ReflectApply(ArrayBufferPrototypeTransfer, buf, []);
   }
   if (IsDetachedBuffer(buf)) throw new TypeError('Cannot transfer a detached ArrayBuffer');
+  const structuredCloneFn = P.structuredClone;
   if (typeof structuredCloneFn === 'function') {
     return structuredCloneFn(buf, { transfer: [buf] });
   }
@@ -593,7 +585,7 @@ class ReadableStream {
       type = src.type;
       if (type !== undefined) {
         type = toDOMString(type);
-        if (type !== 'bytes') throw new TypeError(`'${type}' is not a valid ReadableStreamType`);
+        if (type !== 'bytes') throw new TypeError(("'" + $toString(type) + "' is not a valid ReadableStreamType"));
       }
     }
     const impl = new ReadableStreamImpl();
@@ -634,7 +626,7 @@ class ReadableStream {
       mode = dict.mode;
       if (mode !== undefined) {
         mode = toDOMString(mode);
-        if (mode !== 'byob') throw new TypeError(`'${mode}' is not a valid ReadableStreamReaderMode`);
+        if (mode !== 'byob') throw new TypeError(("'" + $toString(mode) + "' is not a valid ReadableStreamReaderMode"));
       }
     }
     if (mode === undefined) return AcquireReadableStreamDefaultReader(stream).pub;
@@ -2367,7 +2359,7 @@ function WritableStreamAbort(stream, reason) {
 function WritableStreamClose(stream) {
   const state = stream.state;
   if (state === 'closed' || state === 'errored') {
-    return PromiseReject(new TypeError(`The stream (in ${state} state) is not in the writable state and cannot be closed`));
+    return PromiseReject(new TypeError(("The stream (in " + $toString(state) + " state) is not in the writable state and cannot be closed")));
   }
   const promise = newDeferred();
   stream.closeRequest = promise;
@@ -2594,7 +2586,8 @@ function SetUpWritableStreamDefaultController(stream, c, startAlgorithm, writeAl
   c.stream = stream;
   stream.controller = c;
   ResetQueue(c);
-  const AbortController = globalThis.AbortController;
+  // The platform's AbortController (js/event.js), not whatever the global is now.
+  const AbortController = internal && internal.events ? internal.events.AbortController : P.AbortController;
   c.abortController = typeof AbortController === 'function' ? new AbortController() : undefined;
   c.started = false;
   c.strategySizeAlgorithm = sizeAlgorithm;
@@ -3020,9 +3013,9 @@ const byteLengthSizeFunction = { size(chunk) { return chunk.byteLength; } }.size
 const countSizeFunction = { size() { return 1; } }.size;
 
 function convertQueuingStrategyInit(init, what) {
-  if (!isObject(init)) throw new TypeError(`${what} constructor requires an object with highWaterMark`);
+  if (!isObject(init)) throw new TypeError(($toString(what) + " constructor requires an object with highWaterMark"));
   const hwm = init.highWaterMark;
-  if (hwm === undefined) throw new TypeError(`${what} constructor requires init.highWaterMark`);
+  if (hwm === undefined) throw new TypeError(($toString(what) + " constructor requires init.highWaterMark"));
   return toUnrestrictedDouble(hwm);
 }
 
@@ -3068,13 +3061,8 @@ class CountQueuingStrategy {
 // ---------------------------------------------------------------------------
 // Encoding streams
 // ---------------------------------------------------------------------------
-function getTextEncoderCtor() {
-  const C = TextEncoderAtLoad !== undefined ? TextEncoderAtLoad : globalThis.TextEncoder;
-  if (typeof C !== 'function') throw new TypeError('TextEncoder is not available');
-  return C;
-}
 function getTextDecoderCtor() {
-  const C = TextDecoderAtLoad !== undefined ? TextDecoderAtLoad : globalThis.TextDecoder;
+  const C = TextDecoderCtor;
   if (typeof C !== 'function') throw new TypeError('TextDecoder is not available');
   return C;
 }
@@ -3110,8 +3098,6 @@ let TES_is, TDS_is;
 class TextEncoderStream {
   #ts;
   constructor() {
-    const TE = getTextEncoderCtor();
-    const encoder = new TE();
     let pendingHighSurrogate = null;
     this.#ts = newTransformStreamImpl((c, chunk) => {
       let input = toDOMString(chunk);
@@ -3128,13 +3114,15 @@ class TextEncoderStream {
         }
       }
       if (input.length > 0) {
-        const bytes = encoder.encode(input);
+        const bytes = encodeUtf8(input);
         TransformStreamDefaultControllerEnqueue(c, bytes);
       }
     }, (c) => {
       if (pendingHighSurrogate !== null) {
         pendingHighSurrogate = null;
-        TransformStreamDefaultControllerEnqueue(c, new Uint8Array([0xEF, 0xBF, 0xBD]));
+        const replacement = new Uint8Array(3);
+        replacement[0] = 0xEF; replacement[1] = 0xBF; replacement[2] = 0xBD;
+        TransformStreamDefaultControllerEnqueue(c, replacement);
       }
     });
   }
@@ -3175,24 +3163,24 @@ class TextDecoderStream {
       } else {
         throw new TypeError('TextDecoderStream chunks must be an ArrayBuffer or ArrayBufferView');
       }
-      const out = decoder.decode(bytes, { stream: true });
+      const out = call(TextDecoderDecode, decoder, bytes, { stream: true });
       if (out !== '') TransformStreamDefaultControllerEnqueue(c, out);
     }, (c) => {
-      const out = decoder.decode();
+      const out = call(TextDecoderDecode, decoder);
       if (out !== '') TransformStreamDefaultControllerEnqueue(c, out);
     });
   }
   get encoding() {
     if (!TDS_is(this)) throw illegalInvocation();
-    return this.#decoder.encoding;
+    return call(TextDecoderPrototypeGetters.encoding, this.#decoder);
   }
   get fatal() {
     if (!TDS_is(this)) throw illegalInvocation();
-    return this.#decoder.fatal;
+    return call(TextDecoderPrototypeGetters.fatal, this.#decoder);
   }
   get ignoreBOM() {
     if (!TDS_is(this)) throw illegalInvocation();
-    return this.#decoder.ignoreBOM;
+    return call(TextDecoderPrototypeGetters.ignoreBOM, this.#decoder);
   }
   get readable() {
     if (!TDS_is(this)) throw illegalInvocation();
@@ -3251,14 +3239,13 @@ class TextDecoderStream {
 // Internals for the Request/Response implementation and the Rust host.
 // ---------------------------------------------------------------------------
 function streamImplOf(stream, what) {
-  if (!RS_is(stream)) throw new TypeError(`${what}: argument is not a ReadableStream`);
+  if (!RS_is(stream)) throw new TypeError(($toString(what) + ": argument is not a ReadableStream"));
   return RS_get(stream);
 }
 
 function chunkToUint8Array(chunk) {
   if (typeof chunk === 'string') {
-    const TE = getTextEncoderCtor();
-    return new TE().encode(chunk);
+    return encodeUtf8(chunk);
   }
   if (isArrayBufferView(chunk)) {
     if (isTypedArray(chunk) && TypedArrayPrototypeGetToStringTag(chunk) === 'Uint8Array') return chunk;
@@ -3408,6 +3395,17 @@ if (internal) {
     fromBytes,
     fromPull,
     getReader,
+    // A TransformStream run by host algorithms: transform(chunk, enqueue) and flush(enqueue),
+    // each may throw. Returns the stream's [readable, writable] ends.
+    newTransform: (transform, flush) => {
+      const impl = newTransformStreamImpl(
+        (c, chunk) => transform(chunk, (out) => TransformStreamDefaultControllerEnqueue(c, out)),
+        (c) => flush((out) => TransformStreamDefaultControllerEnqueue(c, out)));
+      return [impl.readable.pub, impl.writable.pub];
+    },
+    // A default reader's read() and cancel() as defined here (a guest may patch the prototype).
+    read: uncurryThis(ReadableStreamDefaultReader.prototype.read),
+    cancelReader: uncurryThis(ReadableStreamDefaultReader.prototype.cancel),
     cancel: (stream, reason) => {
       try {
         return ReadableStreamCancel(streamImplOf(stream, 'cancel'), reason);

@@ -2,12 +2,15 @@
 // `urlpattern` crate) parses and canonicalizes the pattern and produces one ECMAScript regular
 // expression per component; this class compiles those with the engine's RegExp and matches.
 "use strict";
+// String building: `+` and ToString, never template literals (see crates/verge-js/js/primordials.js).
+const $toString = primordials.ToString;
 const ops = internal.urlPattern;
-const { TypeError: $TypeError, RegExp: $RegExp, Reflect: $Reflect } = primordials;
-const RegExpExec = $RegExp.prototype.exec;
-const ReflectApply = $Reflect.apply;
+// Loaded on first use (js/lazy.js), possibly after guest code replaced globals or prototype
+// methods: built-ins come from `primordials` only.
+const { TypeError: $TypeError, RegExp: $RegExp, call, RegExpPrototype, SymbolToStringTag } = primordials;
+const RegExpExec = RegExpPrototype.exec;
 const COMPONENTS = ["protocol", "username", "password", "hostname", "port", "pathname", "search", "hash"];
-const INIT_KEYS = [...COMPONENTS, "baseURL"];
+const INIT_KEYS = ["protocol", "username", "password", "hostname", "port", "pathname", "search", "hash", "baseURL"];
 
 // A URLPatternInput as the ops take it: a string, or the init dictionary flattened to
 // [protocol, ..., hash, baseURL] (strings or null).
@@ -16,11 +19,11 @@ function toOpInput(input) {
     const flat = [];
     for (let i = 0; i < INIT_KEYS.length; i++) {
       const v = input[INIT_KEYS[i]];
-      flat[i] = v === undefined ? null : `${v}`;
+      flat[i] = v === undefined ? null : $toString(v);
     }
     return flat;
   }
-  return `${input}`;
+  return $toString(input);
 }
 
 function isOptions(v) {
@@ -40,7 +43,7 @@ class URLPattern {
     }
     if (input === undefined) input = {};
     const ignoreCase = options !== undefined && options !== null && !!options.ignoreCase;
-    const base = baseURL === undefined ? null : `${baseURL}`;
+    const base = baseURL === undefined ? null : $toString(baseURL);
     const compiled = ops.compile(toOpInput(input), base, ignoreCase);
     const flags = ignoreCase ? "ui" : "u";
     const regexps = [];
@@ -49,7 +52,7 @@ class URLPattern {
       try {
         regexps[i] = new $RegExp(c.regexp, flags);
       } catch (e) {
-        throw new $TypeError(`Failed to construct 'URLPattern': invalid regular expression in the ${COMPONENTS[i]} component '${c.pattern}': ${e && e.message}`);
+        throw new $TypeError(("Failed to construct 'URLPattern': invalid regular expression in the " + $toString(COMPONENTS[i]) + " component '" + $toString(c.pattern) + "': " + $toString(e && e.message)));
       }
     }
     this.#components = compiled.components;
@@ -60,12 +63,12 @@ class URLPattern {
   #match(input, baseURL, argc) {
     if (input === undefined) input = {};
     const opInput = toOpInput(input);
-    const base = argc >= 2 && baseURL !== undefined ? `${baseURL}` : null;
+    const base = argc >= 2 && baseURL !== undefined ? $toString(baseURL) : null;
     const values = ops.match(opInput, base);
     if (values === null || values === undefined) return null;
     const result = { inputs: base === null ? [input] : [input, base] };
     for (let i = 0; i < COMPONENTS.length; i++) {
-      const m = ReflectApply(RegExpExec, this.#regexps[i], [values[i]]);
+      const m = call(RegExpExec, this.#regexps[i], values[i]);
       if (m === null) return null;
       const groups = {};
       const names = this.#components[i].names;
@@ -92,7 +95,7 @@ class URLPattern {
   get search() { return this.#components[6].pattern; }
   get hash() { return this.#components[7].pattern; }
   get hasRegExpGroups() { return this.#hasRegExpGroups; }
-  get [Symbol.toStringTag]() { return "URLPattern"; }
+  get [SymbolToStringTag]() { return "URLPattern"; }
 }
 
 internal.defineGlobal("URLPattern", URLPattern);

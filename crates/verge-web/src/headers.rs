@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 use rquickjs::atom::PredefinedAtom;
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
-use rquickjs::{
-    Array, Class, Ctx, Exception, Function, Iterable, JsLifetime, Object, Result, Value,
-};
+use rquickjs::{Class, Ctx, Exception, Function, Iterable, JsLifetime, Object, Result, Value};
 
 use crate::limits::{MAX_RESPONSE_HEADER_BYTES, MAX_RESPONSE_HEADERS};
 
@@ -336,21 +334,28 @@ impl Headers {
             return Ok(());
         }
         let iter_fn: Value = obj.get(PredefinedAtom::SymbolIterator)?;
-        if iter_fn.is_function() {
-            let array: Array = if let Some(a) = obj.as_array() {
-                a.clone()
-            } else {
-                let from: Function = ctx.globals().get::<_, Object>("Array")?.get("from")?;
-                from.call((obj.clone(),))?
+        if let Some(iter_fn) = iter_fn.as_function() {
+            // The sequence is read with the iterator protocol, in Rust: no `Array.from` or other
+            // global a guest may have replaced. An array is read by index.
+            let array: Vec<Value> = match obj.as_array() {
+                Some(a) => a.iter::<Value>().collect::<Result<_>>()?,
+                None => collect_iterable(obj, iter_fn)?,
             };
-            for pair in array.iter::<Value>() {
-                let pair = pair?;
+            for pair in array {
                 let items: Vec<rquickjs::Coerced<String>> = match pair.as_object() {
                     Some(p) if p.as_array().is_some() => pair.get()?,
                     Some(p) => {
-                        let from: Function =
-                            ctx.globals().get::<_, Object>("Array")?.get("from")?;
-                        from.call((p.clone(),))?
+                        let f: Value = p.get(PredefinedAtom::SymbolIterator)?;
+                        let Some(f) = f.as_function() else {
+                            return Err(Exception::throw_type(
+                                ctx,
+                                "Failed to construct 'Headers': a header init pair must be a sequence",
+                            ));
+                        };
+                        collect_iterable(p, f)?
+                            .into_iter()
+                            .map(|v| v.get())
+                            .collect::<Result<_>>()?
                     }
                     None => {
                         return Err(Exception::throw_type(
@@ -374,6 +379,21 @@ impl Headers {
             self.try_append_owned(k, v.0).map_err(|e| throw(ctx, e))?;
         }
         Ok(())
+    }
+}
+
+/// The values an iterable yields (WebIDL sequence conversion: `iter_fn` is the object's
+/// `@@iterator`; `next` is read once).
+fn collect_iterable<'js>(obj: &Object<'js>, iter_fn: &Function<'js>) -> Result<Vec<Value<'js>>> {
+    let iterator: Object = iter_fn.call((This(obj.clone()),))?;
+    let next: Function = iterator.get("next")?;
+    let mut out = Vec::new();
+    loop {
+        let step: Object = next.call((This(iterator.clone()),))?;
+        if step.get::<_, rquickjs::Coerced<bool>>("done")?.0 {
+            return Ok(out);
+        }
+        out.push(step.get("value")?);
     }
 }
 

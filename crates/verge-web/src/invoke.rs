@@ -279,6 +279,19 @@ pub async fn invoke(
     let limits = iso.spec().limits();
     let wall = event.wall_limit(&limits);
     let meter = RequestMeter::new(id, limits.cpu);
+    meter.set_subrequest_limit(limits.subrequests);
+    if let Event::Fetch(req) = &event {
+        // A request from a Worker carries how many invocations its chain may still make (the
+        // edge checked and normalized it; in-process callers pass what the caller sent).
+        let via = req
+            .headers
+            .iter()
+            .filter(|(n, _)| n == crate::fetch::EW_VIA)
+            .map(|(_, v)| v.as_bytes());
+        meter.set_invocations_left(
+            crate::fetch::invocations_left(via).unwrap_or(verge_js::meter::MAX_WORKER_INVOCATIONS),
+        );
+    }
     // A worker's event holds its work open while it runs, its body streams and its waitUntil
     // work settles; the timers it started stop when all of that is over. A live object's
     // timers live as long as the object, so its events hold nothing.
@@ -305,7 +318,8 @@ pub async fn invoke(
                     }
                     let result: Value = envelope.get(0)?;
                     let result: Array = if result.is_promise() {
-                        result.get::<Promise>()?.into_future().await?
+                        let then = verge_js::promise::captured_then(&iso2.internal(&ctx)?)?;
+                        verge_js::promise::settled(result.get::<Promise>()?, then).await?
                     } else {
                         result.get()?
                     };
@@ -588,9 +602,11 @@ fn spawn_pump(
                     iso.context()
                         .async_with(async move |ctx| -> Result<Option<Vec<u8>>, String> {
                             let r: rquickjs::Result<Option<Vec<u8>>> = async {
-                                let read: Function = iso2.internal(&ctx)?.get("readChunk")?;
+                                let internal = iso2.internal(&ctx)?;
+                                let read: Function = internal.get("readChunk")?;
                                 let p: Promise = read.call((reader_js.restore(&ctx)?,))?;
-                                let v: Value = p.into_future().await?;
+                                let then = verge_js::promise::captured_then(&internal)?;
+                                let v: Value = verge_js::promise::settled(p, then).await?;
                                 if v.is_undefined() {
                                     return Ok(None);
                                 }
@@ -632,9 +648,10 @@ async fn cancel_reader(iso: &Rc<Isolate>, reader: Persistent<Object<'static>>) {
     iso.context()
         .with(|ctx| {
             if let Ok(reader) = reader.restore(&ctx)
-                && let Ok(cancel) = reader.get::<_, Function>("cancel")
+                && let Ok(internal) = iso.internal(&ctx)
+                && let Ok(cancel) = internal.get::<_, Function>("cancelChunks")
             {
-                let _: rquickjs::Result<Value> = cancel.call((rquickjs::prelude::This(reader),));
+                let _: rquickjs::Result<Value> = cancel.call((reader,));
             }
         })
         .await;
@@ -677,10 +694,14 @@ async fn spawn_wait_until(
             meter.clone(),
             iso.context().async_with(async move |ctx| {
                 let r: rquickjs::Result<Vec<String>> = async {
-                    let settle: Function = iso2.internal(&ctx)?.get("settleWaitUntil")?;
+                    let internal = iso2.internal(&ctx)?;
+                    let settle: Function = internal.get("settleWaitUntil")?;
                     let p: Value = settle.call((exec.restore(&ctx)?,))?;
                     match p.into_promise() {
-                        Some(p) => p.into_future::<Vec<String>>().await,
+                        Some(p) => {
+                            let then = verge_js::promise::captured_then(&internal)?;
+                            verge_js::promise::settled::<Vec<String>>(p, then).await
+                        }
                         None => Ok(Vec::new()),
                     }
                 }

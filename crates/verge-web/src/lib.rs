@@ -6,8 +6,10 @@
 //! Rust classes; APIs whose standards are written as JS algorithms (streams, events, bodies)
 //! are JS under `js/`, listed in load order in [`JS_FILES`]. `URL` is a JS class over Rust
 //! operations (`src/url.rs`, on the `url` crate): the live `searchParams` link is simplest in
-//! JS, while all parsing stays in Rust. The JS files capture the intrinsics they use at load
-//! time, so a guest that later patches a prototype cannot break them.
+//! JS, while all parsing stays in Rust. The JS files take every built-in they use from
+//! `primordials`, captured when the isolate is made (verge-js `js/primordials.js`), lazily
+//! loaded files included: a guest that patches a prototype or replaces a global cannot break
+//! them (`src/tests_poison.rs`).
 //!
 //! ```
 //! # use verge_web::headers::normalize_name;
@@ -229,6 +231,7 @@ pub fn install_lazy_files<'js>(internal: &Object<'js>) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct WebExtension {
     worker: String,
+    blob_binary_type: bool,
 }
 
 impl WebExtension {
@@ -236,7 +239,16 @@ impl WebExtension {
     pub fn new(worker: impl Into<String>) -> Self {
         WebExtension {
             worker: worker.into(),
+            blob_binary_type: false,
         }
+    }
+
+    /// Compatibility flag `websocket_standard_binary_type` (on by default from 2026-03-17): a
+    /// new `WebSocket`'s `binaryType` is `"blob"`, so binary messages arrive as `Blob`. Without
+    /// it (the default here) they arrive as `ArrayBuffer`, Workers' historical behaviour.
+    pub fn websocket_standard_binary_type(mut self, on: bool) -> Self {
+        self.blob_binary_type = on;
+        self
     }
 }
 
@@ -277,6 +289,18 @@ impl verge_js::Extension for WebExtension {
                 },
             ),
         )?;
+        // Sorted entries as [name, value, name, value, …]: what `fetch` sends (no iterator
+        // protocol, which a guest may have patched).
+        internal.set(
+            "headersToFlat",
+            Func::from(|h: Class<'js, Headers>| -> Vec<String> {
+                h.borrow()
+                    .sorted()
+                    .into_iter()
+                    .flat_map(|(n, v)| [n, v])
+                    .collect()
+            }),
+        )?;
         internal.set(
             "defaultContentType",
             Func::from(|h: Class<'js, Headers>, value: String| {
@@ -292,6 +316,14 @@ impl verge_js::Extension for WebExtension {
                     Guard::None
                 });
             }),
+        )?;
+        internal.set(
+            "wsBinaryType",
+            if self.blob_binary_type {
+                "blob"
+            } else {
+                "arraybuffer"
+            },
         )?;
         encoding::install(ctx, internal)?;
         url::install(ctx, internal)?;
@@ -353,6 +385,8 @@ mod tests;
 mod tests_compression;
 #[cfg(test)]
 mod tests_intl;
+#[cfg(test)]
+mod tests_poison;
 #[cfg(test)]
 mod tests_url_cases;
 #[cfg(test)]

@@ -13,6 +13,26 @@ use tokio::sync::mpsc;
 /// Largest message accepted from a client (Workers: 32 MiB).
 pub const MAX_MESSAGE_BYTES: usize = 32 << 20;
 
+/// Close code sent when a peer's message is over [`MAX_MESSAGE_BYTES`] (RFC 6455 §7.4.1,
+/// "Message Too Big"; workerd's kj WebSocket closes with it too).
+pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+
+/// The WebSocket settings of every connection verge pumps (the edge's client connections and
+/// outbound `new WebSocket(url)`): messages up to [`MAX_MESSAGE_BYTES`], in frames of any size up
+/// to that (tungstenite's default frame limit, 16 MiB, would refuse a single-frame 20 MiB message
+/// that Workers accept).
+pub fn config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
+    config.max_message_size = Some(MAX_MESSAGE_BYTES);
+    config.max_frame_size = Some(MAX_MESSAGE_BYTES);
+    config
+}
+
+/// The reason sent with [`CLOSE_MESSAGE_TOO_BIG`] (kj's words: `Message is too large: N > MAX`).
+pub fn too_big_reason(size: usize, max: usize) -> String {
+    format!("Message is too large: {size} > {max}")
+}
+
 /// One WebSocket message or the close handshake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WsMsg {
@@ -193,6 +213,7 @@ where
 {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
     use tokio_tungstenite::tungstenite::protocol::{CloseFrame, frame::coding::CloseCode};
     loop {
         tokio::select! {
@@ -205,6 +226,17 @@ where
                     // Keep forwarding until our side answers the close (or goes away).
                 }
                 Some(Ok(_)) => {}
+                Some(Err(Error::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                    // An oversize message (or frame): close both ways with 1009, as workerd does.
+                    let reason = too_big_reason(size, max_size);
+                    let _ = ep.tx.send(WsMsg::Close(CLOSE_MESSAGE_TOO_BIG, reason.clone()));
+                    let frame = CloseFrame { code: CloseCode::from(CLOSE_MESSAGE_TOO_BIG), reason: reason.into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    // The rest of the message is still arriving: read it away (bounded) so that
+                    // the peer, still sending, sees the close frame rather than a reset.
+                    discard_input(socket.get_mut()).await;
+                    return;
+                }
                 Some(Err(_)) | None => {
                     let _ = ep.tx.send(WsMsg::Close(1006, String::new()));
                     return;
@@ -224,6 +256,21 @@ where
                     return;
                 }
             },
+        }
+    }
+}
+
+/// Reads and drops what a peer still sends after we closed because of an oversize message, until
+/// it closes the connection, for at most 10 s and twice [`MAX_MESSAGE_BYTES`].
+async fn discard_input<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut left = 2 * MAX_MESSAGE_BYTES;
+    while left > 0 {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => left = left.saturating_sub(n),
+            _ => return,
         }
     }
 }
@@ -262,13 +309,11 @@ async fn connect<'js>(
     {
         request.headers_mut().insert("sec-websocket-protocol", v);
     }
-    let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
-    config.max_message_size = Some(MAX_MESSAGE_BYTES);
     // VERGE_EXTRA_CA_CERTS (see crate::tls): a TLS configuration with the extra roots.
     let connector =
         crate::tls::client_config_with_extra_roots().map(tokio_tungstenite::Connector::Rustls);
     let (socket, response) =
-        tokio_tungstenite::connect_async_tls_with_config(request, Some(config), false, connector)
+        tokio_tungstenite::connect_async_tls_with_config(request, Some(config()), false, connector)
             .await
             .map_err(|e| {
                 Exception::throw_type(&ctx, &format!("WebSocket connection to {url} failed: {e}"))

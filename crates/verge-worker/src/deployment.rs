@@ -534,6 +534,11 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
             .memory_mb
             .map(|mb| (mb as usize) << 20)
             .unwrap_or(verge_js::limits::DEFAULT_MEMORY_BYTES),
+        // verge-config accepts 0..=u32::MAX.
+        subrequests: config
+            .limits
+            .subrequests
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         ..WorkerLimits::default()
     };
     let cx = Configure {

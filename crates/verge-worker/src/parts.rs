@@ -103,7 +103,11 @@ impl Part for Web {
         "web"
     }
     fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
-        installed(verge_web::WebExtension::new(cx.worker))
+        installed(
+            verge_web::WebExtension::new(cx.worker).websocket_standard_binary_type(
+                cx.config.compat.enabled("websocket_standard_binary_type"),
+            ),
+        )
     }
 }
 

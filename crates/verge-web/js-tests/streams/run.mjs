@@ -15,6 +15,19 @@ import { dirname, join } from 'node:path';
 const here = dirname(fileURLToPath(import.meta.url));
 export const SOURCE_PATH = join(here, '..', '..', 'js', 'streams.js');
 const source = readFileSync(SOURCE_PATH, 'utf8');
+// The built-ins verge captures at isolate creation (crates/verge-js/js/primordials.js).
+export const PRIMORDIALS_PATH = join(here, '..', '..', '..', 'verge-js', 'js', 'primordials.js');
+export const primordialsSource = readFileSync(PRIMORDIALS_PATH, 'utf8');
+// What verge's platform adds to primordials itself (js/global.js, js/encoding.js, js/event.js),
+// taken from the fake global here.
+const PLATFORM_PRIMORDIALS = ['structuredClone', 'TextEncoder', 'AbortController'];
+
+// Fills `primordials` for the fake global `g` as verge does.
+export function makePrimordials(g) {
+  const primordials = new Function('globalThis', 'primordials', 'internal', primordialsSource)(g, undefined, {});
+  for (const name of PLATFORM_PRIMORDIALS) if (g[name] !== undefined) primordials[name] = g[name];
+  return primordials;
+}
 
 const COPIED_GLOBALS = [
   'Promise', 'TypeError', 'RangeError', 'Error', 'Object', 'Symbol', 'Array', 'String', 'Number',
@@ -22,7 +35,7 @@ const COPIED_GLOBALS = [
   'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
   'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
   'queueMicrotask', 'TextEncoder', 'TextDecoder', 'DOMException', 'AbortController', 'AbortSignal',
-  'structuredClone',
+  'structuredClone', 'Boolean', 'Date', 'Map', 'Set', 'WeakSet', 'JSON', 'BigInt', 'RegExp',
 ];
 
 // Returns { g, internal } where g is the fake global the file populated.
@@ -43,7 +56,7 @@ export function load(options = {}) {
     },
   };
   const fn = new Function('globalThis', 'primordials', 'internal', source);
-  fn(g, options.primordials || {}, internal);
+  fn(g, options.primordials || makePrimordials(g), internal);
   internal.defined = defined;
   return { g, internal };
 }
