@@ -1,21 +1,18 @@
 // env.ASSETS: the static assets binding. `fetch(input, init)` asks the host (verge-assets
-// src/js.rs, internal.assetsOps) for the asset worker's response to the request.
+// src/js.rs, internal.assetsOps) for the asset worker's response to the request. Like every
+// platform file, it takes what it needs at load (js/fetch.js's classes and the headers
+// helpers), so a guest that patches globals or prototypes later cannot break it.
 "use strict";
 const ops = internal.assetsOps;
-const { Request, Headers, Promise: $Promise } = globalThis;
-const { ArrayPrototypePush } = primordials;
+const { Request } = internal.fetchClasses;
+const headersToFlat = internal.headersToFlat, headersFromFlat = internal.headersFromFlat;
 
 function makeFetcher(handle) {
   return {
     async fetch(input, init = undefined) {
       const req = new Request(input, init);
-      const flat = [];
-      for (const [k, v] of req.headers) { ArrayPrototypePush(flat, k); ArrayPrototypePush(flat, v); }
-      const res = await ops.fetch(handle, req.method, req.url, flat);
-      const status = res[0], headers = res[1], reader = res[2];
-      const h = new Headers();
-      for (let i = 0; i < headers.length; i += 2) h.append(headers[i], headers[i + 1]);
-      return internal.hostResponse(status, h, reader);
+      const res = await ops.fetch(handle, req.method, req.url, headersToFlat(req.headers));
+      return internal.hostResponse(res[0], headersFromFlat(res[1], false), res[2]);
     },
   };
 }

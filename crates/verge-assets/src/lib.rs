@@ -406,4 +406,8 @@ enum Outcome<'m> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the tests write the asset directories they index"
+)]
 mod tests;

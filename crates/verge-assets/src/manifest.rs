@@ -197,6 +197,10 @@ pub fn content_type(rel: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the tests write the asset directories they index"
+)]
 mod tests {
     use super::*;
 

@@ -137,13 +137,12 @@ impl<'m> Resolver<'m> {
             if let Some(r) = self.redirect(&format!("{base}.html"), base, skip) {
                 return Some(r);
             }
-        } else if let Some(base) = p.strip_suffix(".html") {
-            if let Some(r) = self
+        } else if let Some(base) = p.strip_suffix(".html")
+            && let Some(r) = self
                 .redirect(p, base, skip)
                 .or_else(|| self.redirect(&format!("{base}/index.html"), &format!("{base}/"), skip))
-            {
-                return Some(r);
-            }
+        {
+            return Some(r);
         }
         exact
             .or_else(|| self.asset(&format!("{p}.html")))
@@ -237,13 +236,12 @@ impl<'m> Resolver<'m> {
             {
                 return Some(r);
             }
-        } else if let Some(base) = p.strip_suffix(".html") {
-            if let Some(r) = self
+        } else if let Some(base) = p.strip_suffix(".html")
+            && let Some(r) = self
                 .redirect(p, base, skip)
                 .or_else(|| self.redirect(&format!("{base}/index.html"), base, skip))
-            {
-                return Some(r);
-            }
+        {
+            return Some(r);
         }
         exact
             .or_else(|| self.asset(&format!("{p}.html")))

@@ -199,10 +199,13 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
     })
 }
 
+/// Compressed bodies by ETag and coding, and the bytes they hold.
+type Compressed = (HashMap<(String, Coding), Bytes>, usize);
+
 /// Compressed bodies of one worker version, by ETag and coding, up to a memory budget.
 #[derive(Default)]
 pub struct CompressedCache {
-    map: Mutex<(HashMap<(String, Coding), Bytes>, usize)>,
+    map: Mutex<Compressed>,
 }
 
 impl CompressedCache {

@@ -1,10 +1,12 @@
 //! Edge steps: what runs in front of the worker (see [`crate::pipeline`]). A step may answer
 //! a request itself ([`Step::before`]) and sees every response ([`Step::after`]); steps run
-//! in the order the edge was given them. Static assets, the cache and edge rules are steps.
+//! in the order the edge was given them. Static assets ([`crate::assets::StaticAssets`]), the
+//! cache and edge rules are steps.
 
 use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
+use http::request::Parts;
 use http::{Response, StatusCode};
 use verge_web::invoke::{Event, Outcome};
 use verge_worker::Deployment;
@@ -22,6 +24,7 @@ pub trait Step: Send + Sync {
     fn before<'a>(
         &'a self,
         req: &'a EdgeRequest,
+        parts: &'a Parts,
         deployment: &'a Arc<Deployment>,
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>>;
 
@@ -48,6 +51,7 @@ impl Step for TestScheduled {
     fn before<'a>(
         &'a self,
         req: &'a EdgeRequest,
+        _parts: &'a Parts,
         deployment: &'a Arc<Deployment>,
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>> {
         let path = req.path();

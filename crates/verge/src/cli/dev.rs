@@ -272,6 +272,8 @@ async fn serve(
     if args.test_scheduled {
         steps.push(Box::new(verge_edge::steps::TestScheduled));
     }
+    // Costs one check per request when the worker has no assets.
+    steps.push(Box::new(verge_edge::assets::StaticAssets));
     let server = verge_edge::serve(&threads, listeners, edge, deployment.clone(), steps);
     // Watch before announcing the address, so no edit made after startup is missed (requests
     // are already being served meanwhile).
@@ -281,7 +283,9 @@ async fn serve(
     } else {
         let files = deployment.watched_files();
         log_watched(&files);
-        Some(FileWatcher::start(files, tx).context("watching the project")?)
+        let mut w = FileWatcher::start(files, tx).context("watching the project")?;
+        w.set_trees(deployment.watched_dirs());
+        Some(w)
     };
     println!(
         "verge dev: serving {} on http://{} ({n} isolate threads)",
@@ -308,6 +312,7 @@ async fn serve(
                     let files = deployment.watched_files();
                     log_watched(&files);
                     w.set_files(files);
+                    w.set_trees(deployment.watched_dirs());
                 }
             }
         }
