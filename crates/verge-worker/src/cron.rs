@@ -28,15 +28,17 @@ fn at(ms: u64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
 }
 
-/// Runs the schedules of worker `worker` until the deployment is dropped (or the task is
-/// stopped by a reload).
+/// Runs the schedules of worker `worker` from `since` (ms since the epoch: when the version
+/// started, read when the task is made rather than when it first runs) until the deployment
+/// is dropped (or the task is stopped by a reload).
 pub async fn run(
     deployment: Weak<Deployment>,
     worker: usize,
     crons: Vec<(String, saffron::Cron)>,
     clock: Arc<dyn Clock>,
+    since: u64,
 ) {
-    let mut last = clock.now_ms();
+    let mut last = since;
     loop {
         let now = clock.now_ms();
         if now > last {

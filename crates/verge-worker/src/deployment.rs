@@ -487,6 +487,7 @@ impl Deployment {
                 worker,
                 version.crons.clone(),
                 self.env.options.clock.clone(),
+                self.env.options.clock.now_ms(),
             )),
         })
     }
