@@ -51,7 +51,7 @@ pub use serve::{AssetBody, AssetResponse};
 
 use crate::routing::{Intent, Redirected, Resolver, Routing};
 use crate::rules::{HeaderRule, Invalid, Redirects};
-use crate::serve::{CompressedCache, Wants};
+use crate::serve::{CompressedCache, ContentCache, Source, Wants};
 
 /// `Cache-Control` of an asset (unless the request has `Authorization` or `Range`).
 pub const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
@@ -104,6 +104,7 @@ pub struct Assets {
     /// `assets_navigation_prefers_asset_serving` (compatibility date ≥ 2025-04-01).
     navigation_prefers_assets: bool,
     compressed: CompressedCache,
+    content: ContentCache,
 }
 
 impl std::fmt::Debug for Assets {
@@ -181,6 +182,7 @@ impl Assets {
                 run_worker_first: config.run_worker_first.clone(),
                 navigation_prefers_assets,
                 compressed: CompressedCache::default(),
+                content: ContentCache::default(),
             },
             warnings,
         ))
@@ -199,11 +201,24 @@ impl Assets {
     /// Cloudflare's router: `run_worker_first` rules, then whether the asset worker has an
     /// answer (`not_found_handling` counting only for navigations, or with route rules).
     pub fn decide(&self, req: &AssetRequest<'_>) -> Decision {
-        let Ok(url) = url::Url::parse(req.url) else {
-            return Decision::Worker;
-        };
+        match self.route(req) {
+            Some(_) => Decision::Assets,
+            None => Decision::Worker,
+        }
+    }
+
+    /// What the edge does in front of the worker: the assets' response when
+    /// [`Assets::decide`] says [`Decision::Assets`], `None` for the worker — in one pass.
+    pub fn serve(&self, req: &AssetRequest<'_>) -> Option<AssetResponse> {
+        let (url, outcome) = self.route(req)?;
+        Some(self.response_for(req, &url, outcome))
+    }
+
+    /// The router's decision: the asset worker's outcome, or `None` for the worker.
+    fn route<'m>(&'m self, req: &AssetRequest<'_>) -> Option<(url::Url, Outcome<'m>)> {
+        let url = url::Url::parse(req.url).ok()?;
         let has_static_routing = match &self.run_worker_first {
-            RunWorkerFirst::Always => return Decision::Worker,
+            RunWorkerFirst::Always => return None,
             RunWorkerFirst::Never => false,
             RunWorkerFirst::Patterns(rules) => {
                 let path = url.path();
@@ -211,15 +226,18 @@ impl Assets {
                     .iter()
                     .filter_map(|r| r.strip_prefix('!'))
                     .any(|r| routing::glob_matches(r, path));
-                if neg {
-                    return Decision::Assets;
-                }
-                if rules
-                    .iter()
-                    .filter(|r| !r.starts_with('!'))
-                    .any(|r| routing::glob_matches(r, path))
+                if !neg
+                    && rules
+                        .iter()
+                        .filter(|r| !r.starts_with('!'))
+                        .any(|r| routing::glob_matches(r, path))
                 {
-                    return Decision::Worker;
+                    return None;
+                }
+                // An excluded path (`!/...`) is the asset worker's, whatever it finds.
+                if neg {
+                    let outcome = self.outcome(req, &url, self.routing);
+                    return Some((url, outcome));
                 }
                 true
             }
@@ -237,8 +255,8 @@ impl Assets {
             }
         };
         match self.outcome(req, &url, routing) {
-            Outcome::NoIntent => Decision::Worker,
-            _ => Decision::Assets,
+            Outcome::NoIntent => None,
+            outcome => Some((url, outcome)),
         }
     }
 
@@ -290,13 +308,23 @@ impl Assets {
         let Ok(url) = url::Url::parse(req.url) else {
             return AssetResponse::empty(404);
         };
-        let mut res = match self.outcome(req, &url, self.routing) {
+        let outcome = self.outcome(req, &url, self.routing);
+        self.response_for(req, &url, outcome)
+    }
+
+    fn response_for(
+        &self,
+        req: &AssetRequest<'_>,
+        url: &url::Url,
+        outcome: Outcome<'_>,
+    ) -> AssetResponse {
+        let mut res = match outcome {
             Outcome::NoIntent | Outcome::NotFound => AssetResponse::empty(404),
             Outcome::MethodNotAllowed => AssetResponse::empty(405),
             Outcome::Redirect(status, location) => AssetResponse::redirect(status, &location),
             Outcome::Asset(entry, status) => self.asset_response(req, entry, status),
         };
-        self.custom_headers(&url, &mut res.headers);
+        self.custom_headers(url, &mut res.headers);
         res
     }
 
@@ -329,20 +357,39 @@ impl Assets {
                 body: AssetBody::Empty,
             };
         }
-        let path = match verge_js::loader::resolve_within(&self.root, &entry.rel) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!("assets: {} is not served: {e}", entry.rel);
-                return AssetResponse::empty(404);
-            }
-        };
         let wants = Wants {
             head: req.method == "HEAD",
             range,
             if_range: req.header(header::IF_RANGE),
             accept_encoding: req.header(header::ACCEPT_ENCODING),
         };
-        serve::file_response(entry, &path, status, headers, &wants, &self.compressed)
+        let source = match self.content.get(entry) {
+            Some(bytes) => Source::Memory(bytes),
+            None => {
+                // Resolved again on every read: a link swapped in after indexing that leads
+                // out of the directory is refused here.
+                let path = match verge_js::loader::resolve_within(&self.root, &entry.rel) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!("assets: {} is not served: {e}", entry.rel);
+                        return AssetResponse::empty(404);
+                    }
+                };
+                let opened = if entry.size <= limits::INLINE_MAX {
+                    self.content.load(entry, &path).map(Source::Memory)
+                } else {
+                    std::fs::File::open(&path).map(Source::File)
+                };
+                match opened {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!("assets: {} cannot be read: {e}", entry.rel);
+                        return AssetResponse::empty(404);
+                    }
+                }
+            }
+        };
+        serve::asset_body_response(entry, source, status, headers, &wants, &self.compressed)
     }
 
     /// `_headers`: each matching rule unsets its names, then sets its values (appending to

@@ -21,6 +21,8 @@ pub const STREAM_CHUNK: usize = 64 * 1024;
 pub const COMPRESS_MAX: u64 = 1024 * 1024;
 /// Smallest body worth compressing.
 pub const COMPRESS_MIN: u64 = 256;
+/// Memory for the content of small files (at most [`INLINE_MAX`] each) kept per worker version.
+pub const CONTENT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// Memory for compressed bodies kept per worker version.
 pub const COMPRESSED_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// Invalid lines of `_headers` / `_redirects` named one by one in warnings; the rest are

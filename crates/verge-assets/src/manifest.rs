@@ -170,6 +170,14 @@ fn content_hash(path: &Path) -> std::io::Result<String> {
     Ok(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// 32 hex digits of the SHA-256 of `data` (an [`Entry::etag`]).
+pub fn hash_bytes(data: &[u8]) -> String {
+    Sha256::digest(data)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// `Content-Type` by extension, as wrangler sets it: `text/*` types get `charset=utf-8`;
 /// unknown extensions get none.
 pub fn content_type(rel: &str) -> Option<String> {

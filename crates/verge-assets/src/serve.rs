@@ -10,7 +10,10 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
 
-use crate::limits::{COMPRESS_MAX, COMPRESS_MIN, COMPRESSED_CACHE_BYTES, INLINE_MAX, STREAM_CHUNK};
+use crate::limits::{
+    COMPRESS_MAX, COMPRESS_MIN, COMPRESSED_CACHE_BYTES, CONTENT_CACHE_BYTES, INLINE_MAX,
+    STREAM_CHUNK,
+};
 use crate::manifest::Entry;
 
 /// A response body.
@@ -266,24 +269,107 @@ pub struct Wants<'a> {
     pub accept_encoding: Option<&'a str>,
 }
 
-/// The response for asset `entry` (its file at `path`), with `status` (200, or 404 for a
+/// Where an asset's bytes come from.
+pub enum Source {
+    /// The file, open (large files, or before they are cached).
+    File(std::fs::File),
+    /// Its content, in memory ([`ContentCache`]).
+    Memory(Bytes),
+}
+
+impl Source {
+    fn len(&self, entry: &Entry) -> u64 {
+        match self {
+            Source::File(f) => f.metadata().map(|m| m.len()).unwrap_or(entry.size),
+            Source::Memory(b) => b.len() as u64,
+        }
+    }
+
+    /// `len` bytes from `first`.
+    fn range(self, first: u64, len: u64) -> Option<AssetBody> {
+        match self {
+            Source::File(mut f) => {
+                f.seek(SeekFrom::Start(first)).ok()?;
+                Some(read_body(f, len))
+            }
+            Source::Memory(b) => {
+                let end = first.checked_add(len)?.min(b.len() as u64);
+                Some(AssetBody::Full(
+                    b.slice(first.min(end) as usize..end as usize),
+                ))
+            }
+        }
+    }
+
+    fn all(self, size: u64) -> AssetBody {
+        match self {
+            Source::File(f) => read_body(f, size),
+            Source::Memory(b) => AssetBody::Full(b),
+        }
+    }
+
+    fn bytes(&mut self, size: u64) -> Option<Vec<u8>> {
+        match self {
+            Source::File(f) => {
+                let mut data = Vec::with_capacity(size as usize);
+                f.read_to_end(&mut data).ok()?;
+                Some(data)
+            }
+            Source::Memory(b) => Some(b.to_vec()),
+        }
+    }
+}
+
+/// Small assets' content by ETag, up to a memory budget: each is read (and its hash checked
+/// against the index) once per worker version, then served with no file system call.
+#[derive(Default)]
+pub struct ContentCache {
+    map: std::sync::RwLock<(HashMap<String, Bytes>, usize)>,
+}
+
+impl ContentCache {
+    /// The content of `entry`, if cached.
+    pub fn get(&self, entry: &Entry) -> Option<Bytes> {
+        self.map
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .get(&entry.etag)
+            .cloned()
+    }
+
+    /// Reads `entry`'s file at `path` whole (it must be at most [`INLINE_MAX`] bytes) and
+    /// keeps it when its content still has the indexed hash and the budget allows.
+    pub fn load(&self, entry: &Entry, path: &Path) -> std::io::Result<Bytes> {
+        let mut file = std::fs::File::open(path)?;
+        let mut data = Vec::with_capacity(entry.size as usize);
+        (&mut file).take(INLINE_MAX + 1).read_to_end(&mut data)?;
+        let data = Bytes::from(data);
+        if data.len() as u64 > INLINE_MAX || crate::manifest::hash_bytes(&data) != entry.etag {
+            // Changed since it was indexed: served as it is now, not kept (the reload that
+            // follows the change makes a new index).
+            return Ok(data);
+        }
+        let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
+        if guard.1 + data.len() <= CONTENT_CACHE_BYTES && !guard.0.contains_key(&entry.etag) {
+            guard.1 += data.len();
+            guard.0.insert(entry.etag.clone(), data.clone());
+        }
+        Ok(data)
+    }
+}
+
+/// The response for asset `entry` from `source`, with `status` (200, or 404 for a
 /// `404.html`) and the asset headers already in `headers`.
-pub fn file_response(
+pub fn asset_body_response(
     entry: &Entry,
-    path: &Path,
+    mut source: Source,
     status: u16,
     mut headers: HeaderMap,
     wants: &Wants<'_>,
     cache: &CompressedCache,
 ) -> AssetResponse {
-    let mut file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::warn!("assets: {} cannot be read: {e}", entry.rel);
-            return AssetResponse::empty(404);
-        }
-    };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(entry.size);
+    let size = source.len(entry);
     let can_compress = compressible(entry.content_type.as_deref());
     if can_compress {
         headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
@@ -313,10 +399,10 @@ pub fn file_response(
                 let body = if wants.head {
                     AssetBody::Empty
                 } else {
-                    if file.seek(SeekFrom::Start(first)).is_err() {
-                        return AssetResponse::empty(500);
+                    match source.range(first, len) {
+                        Some(b) => b,
+                        None => return AssetResponse::empty(500),
                     }
-                    read_body(file, len)
                 };
                 return AssetResponse {
                     status: 206,
@@ -332,9 +418,7 @@ pub fn file_response(
         .and_then(choose_coding);
     if let Some(coding) = coding {
         let compressed = cache.get_or_make(&entry.etag, coding, || {
-            let mut data = Vec::with_capacity(size as usize);
-            file.read_to_end(&mut data).ok()?;
-            compress(&data, coding)
+            compress(&source.bytes(size)?, coding)
         });
         if let Some(body) = compressed {
             headers.insert(
@@ -357,12 +441,18 @@ pub fn file_response(
                 },
             };
         }
+        // Not compressed after all: the identity body, from the start.
+        if let Source::File(f) = &mut source
+            && f.seek(SeekFrom::Start(0)).is_err()
+        {
+            return AssetResponse::empty(500);
+        }
     }
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     let body = if wants.head {
         AssetBody::Empty
     } else {
-        read_body(file, size)
+        source.all(size)
     };
     AssetResponse {
         status,

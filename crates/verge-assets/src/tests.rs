@@ -191,3 +191,45 @@ fn escaping_paths_never_reach_a_file() {
         );
     }
 }
+
+#[test]
+fn a_file_is_read_once_then_served_from_memory_until_the_next_version() {
+    let (d, a) = setup(&[("a.txt", "first")], |_| {});
+    assert_eq!(body(&get(&a, "GET", "/a.txt", &[]).1), "first");
+    // The version keeps what it indexed and read: an edit shows after the reload.
+    std::fs::write(d.path().join("a.txt"), "edited").unwrap();
+    assert_eq!(body(&get(&a, "GET", "/a.txt", &[]).1), "first");
+    let r = get(&a, "GET", "/a.txt", &[("range", "bytes=1-3")]).1;
+    assert_eq!((r.status, body(&r)), (206, "irs".to_string()));
+}
+
+#[test]
+fn a_file_changed_before_its_first_read_is_served_as_it_is_and_not_kept() {
+    let (d, a) = setup(&[("a.txt", "first")], |_| {});
+    std::fs::write(d.path().join("a.txt"), "second").unwrap();
+    assert_eq!(body(&get(&a, "GET", "/a.txt", &[]).1), "second");
+    std::fs::write(d.path().join("a.txt"), "third").unwrap();
+    assert_eq!(body(&get(&a, "GET", "/a.txt", &[]).1), "third");
+}
+
+#[test]
+fn serve_answers_in_one_pass_what_decide_and_respond_answer() {
+    let (_d, a) = setup(&[("index.html", "home"), ("x.css", "a{}")], |_| {});
+    let map = HeaderMap::new();
+    for path in ["/", "/x.css", "/index.html", "/missing"] {
+        let url = format!("http://x.test{path}");
+        let req = AssetRequest {
+            method: "GET",
+            url: &url,
+            headers: &map,
+        };
+        let (decision, full) = get(&a, "GET", path, &[]);
+        match a.serve(&req) {
+            Some(r) => {
+                assert_eq!(decision, Decision::Assets, "{path}");
+                assert_eq!((r.status, body(&r)), (full.status, body(&full)), "{path}");
+            }
+            None => assert_eq!(decision, Decision::Worker, "{path}"),
+        }
+    }
+}

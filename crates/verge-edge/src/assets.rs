@@ -13,7 +13,7 @@ use http::request::Parts;
 use http::{Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, StreamBody};
 use hyper::body::Frame;
-use verge_assets::{AssetBody, AssetRequest, AssetResponse, Decision};
+use verge_assets::{AssetBody, AssetRequest, AssetResponse};
 use verge_worker::Deployment;
 
 use crate::request::EdgeRequest;
@@ -37,15 +37,11 @@ impl Step for StaticAssets {
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>> {
         let version = deployment.http_worker();
         let assets = version.assets()?;
-        let areq = AssetRequest {
+        let res = assets.serve(&AssetRequest {
             method: parts.method.as_str(),
             url: &req.url,
             headers: &parts.headers,
-        };
-        if assets.decide(&areq) != Decision::Assets {
-            return None;
-        }
-        let res = assets.respond(&areq);
+        })?;
         Some(Box::pin(std::future::ready(to_http(res))))
     }
 }

@@ -6,10 +6,10 @@
 //! The scheduler is a [`crate::parts::TaskScope::Version`] task: a reload stops it and the new
 //! version's starts with the new schedules. It reads time from the deployment's clock (the
 //! test clock moves it) and wakes at least once a second. Slots are counted from when the
-//! version started: a slot missed while verge was not running is not replayed (Cloudflare does
-//! not document one; verge chooses not to). While it runs, every slot fires once, even when
-//! the clock jumps (a suspended machine catches up, at most [`MAX_CATCH_UP`] slots per
-//! expression). Runs may overlap, as on Cloudflare. A failed run is logged and not retried
+//! version started: a slot missed while verge was not running is not replayed, as Cloudflare
+//! does not replay a trigger that did not fire (README). While it runs, every slot fires once,
+//! even when the clock jumps (a suspended machine catches up, at most [`MAX_CATCH_UP`] slots
+//! per expression). Runs may overlap, as on Cloudflare. A failed run is logged and not retried
 //! (`controller.noRetry()` is accepted and changes nothing), as in `wrangler dev`.
 
 use std::sync::{Arc, Weak};
