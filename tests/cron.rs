@@ -85,6 +85,29 @@ fn the_test_scheduled_route_runs_scheduled_with_the_given_cron() {
 }
 
 #[test]
+fn the_newer_route_takes_a_scheduled_time() {
+    let v = Verge::start(
+        &fixture("cron"),
+        &["--threads", "1", "--no-reload", "--test-scheduled"],
+    );
+    let r = client()
+        .get(v.url("/cdn-cgi/handler/scheduled?cron=*/5+*+*+*+*&time=1700000000000"))
+        .send()
+        .unwrap();
+    assert_eq!(r.text().unwrap(), "Ran scheduled event");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = runs(&v);
+        if let Some(run) = got.iter().find(|r| r["cron"] == "*/5 * * * *") {
+            assert_eq!(run["scheduledTime"], 1_700_000_000_000u64);
+            break;
+        }
+        assert!(Instant::now() < deadline, "{got:?}");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn an_unparsable_cron_expression_stops_the_start_naming_the_field() {
     let dir = fixture("cron-bad");
     let (ok, _out, err) = run_verge(&["dev", dir.to_str().unwrap(), "--port", "0", "--no-reload"]);
