@@ -461,3 +461,20 @@ fn a_changed_asset_is_served_after_the_reload() {
     assert_ne!(header(&r, "etag"), etag);
     assert_eq!(r.text().unwrap(), "<h1>edited</h1>");
 }
+
+#[test]
+fn an_assets_only_worker_needs_no_main_and_answers_every_request() {
+    let v = start("only.toml");
+    assert!(get(&v, "/about").text().unwrap().contains("about page"));
+    let r = get(&v, "/missing");
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.text().unwrap(), "");
+    // A POST to an asset is the asset worker's too.
+    let r = client().post(v.url("/about")).send().unwrap();
+    assert_eq!(r.status(), 405);
+    // With 404-page, every miss gets the page (not only navigations).
+    let v = start("only-404.toml");
+    let r = get(&v, "/missing");
+    assert_eq!(r.status(), 404);
+    assert!(r.text().unwrap().contains("custom 404 page"));
+}

@@ -15,19 +15,22 @@ use crate::serve::AssetBody;
 /// Installs `env.<binding>` for one worker version's assets.
 #[derive(Debug, Clone)]
 pub struct AssetsExtension {
-    binding: String,
+    binding: Option<String>,
     assets: Arc<Assets>,
 }
 
 impl AssetsExtension {
-    /// `env.<binding>` over `assets`.
-    pub fn new(binding: impl Into<String>, assets: Arc<Assets>) -> Self {
-        AssetsExtension {
-            binding: binding.into(),
-            assets,
-        }
+    /// `env.<binding>` over `assets` (no binding: only the built-in module
+    /// [`crate::ASSETS_ONLY_MAIN`]).
+    pub fn new(binding: Option<String>, assets: Arc<Assets>) -> Self {
+        AssetsExtension { binding, assets }
     }
 }
+
+/// The entry module of an assets-only worker: the assets answer every request before it, so
+/// its handler only runs for an event the assets do not take (none over HTTP).
+const ASSETS_ONLY_MODULE: &str =
+    "export default { fetch() { return new Response(null, { status: 404 }); } };";
 
 /// The assets, as JS holds them.
 #[derive(Trace, JsLifetime)]
@@ -100,6 +103,10 @@ impl Extension for AssetsExtension {
         &["web"]
     }
 
+    fn modules(&self) -> Vec<(&'static str, &'static str)> {
+        vec![(crate::ASSETS_ONLY_MAIN, ASSETS_ONLY_MODULE)]
+    }
+
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         let ops = Object::new(ctx.clone())?;
         ops.set("fetch", Func::from(Async(fetch)))?;
@@ -113,6 +120,9 @@ impl Extension for AssetsExtension {
     }
 
     fn env<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
+        let Some(binding) = &self.binding else {
+            return Ok(());
+        };
         let assets: Object = internal.get("assets")?;
         let make: Function = assets.get("makeFetcher")?;
         let handle = Class::instance(
@@ -122,7 +132,7 @@ impl Extension for AssetsExtension {
             },
         )?;
         let fetcher: Value = make.call((handle,))?;
-        env.set(self.binding.as_str(), fetcher)?;
+        env.set(binding.as_str(), fetcher)?;
         Ok(())
     }
 }

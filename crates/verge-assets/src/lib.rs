@@ -53,6 +53,9 @@ use crate::routing::{Intent, Redirected, Resolver, Routing};
 use crate::rules::{HeaderRule, Invalid, Redirects};
 use crate::serve::{CompressedCache, ContentCache, Source, Wants};
 
+/// The built-in entry module of an assets-only worker (no `main`).
+pub const ASSETS_ONLY_MAIN: &str = "verge:assets-only";
+
 /// `Cache-Control` of an asset (unless the request has `Authorization` or `Range`).
 pub const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
 
@@ -105,6 +108,8 @@ pub struct Assets {
     navigation_prefers_assets: bool,
     compressed: CompressedCache,
     content: ContentCache,
+    /// False for an assets-only worker: the asset worker answers everything.
+    has_worker: bool,
 }
 
 impl std::fmt::Debug for Assets {
@@ -183,9 +188,17 @@ impl Assets {
                 navigation_prefers_assets,
                 compressed: CompressedCache::default(),
                 content: ContentCache::default(),
+                has_worker: true,
             },
             warnings,
         ))
+    }
+
+    /// The same assets for a worker with no code (no `main`): every request is the asset
+    /// worker's, with `not_found_handling` for every miss (a 404 with no body under `none`).
+    pub fn without_worker(mut self) -> Assets {
+        self.has_worker = false;
+        self
     }
 
     /// The (canonical) assets directory.
@@ -217,6 +230,10 @@ impl Assets {
     /// The router's decision: the asset worker's outcome, or `None` for the worker.
     fn route<'m>(&'m self, req: &AssetRequest<'_>) -> Option<(url::Url, Outcome<'m>)> {
         let url = url::Url::parse(req.url).ok()?;
+        if !self.has_worker {
+            let outcome = self.outcome(req, &url, self.routing);
+            return Some((url, outcome));
+        }
         let has_static_routing = match &self.run_worker_first {
             RunWorkerFirst::Always => return None,
             RunWorkerFirst::Never => false,

@@ -36,7 +36,9 @@
 //! for w in &loaded.warnings {
 //!     eprintln!("warning: {w}");
 //! }
-//! println!("{} → {}", loaded.config.name, loaded.config.main.display());
+//! if let Some(main) = &loaded.config.main {
+//!     println!("{} → {}", loaded.config.name, main.display());
+//! }
 //! # Ok::<(), verge_config::ConfigError>(())
 //! ```
 

@@ -454,24 +454,30 @@ fn build(
         );
     }
 
-    // main
-    let (v, main_field) = view.inherited("main").ok_or_else(|| r.missing("main"))?;
-    let main_text = r.string(v, &main_field)?;
-    let main = normalize(&config_dir.join(&main_text));
-    let Some(main_relative) = relative_below(config_dir, &main) else {
-        return Err(ConfigError::MainOutsideProject {
-            file: r.label.clone(),
-            field: main_field,
-            main: main_text,
-        });
+    // main: required, unless the worker is assets only.
+    let main = match view.inherited("main") {
+        None if view.inherited("assets").is_some() => None,
+        None => return Err(r.missing("main")),
+        Some((v, main_field)) => {
+            let main_text = r.string(v, &main_field)?;
+            let main = normalize(&config_dir.join(&main_text));
+            let Some(main_relative) = relative_below(config_dir, &main) else {
+                return Err(ConfigError::MainOutsideProject {
+                    file: r.label.clone(),
+                    field: main_field,
+                    main: main_text,
+                });
+            };
+            if is_file_unfollowed(config_dir, &main_relative) == Some(false) {
+                return Err(ConfigError::MainNotFound {
+                    file: r.label.clone(),
+                    field: main_field,
+                    main: main_relative,
+                });
+            }
+            Some(main)
+        }
     };
-    if is_file_unfollowed(config_dir, &main_relative) == Some(false) {
-        return Err(ConfigError::MainNotFound {
-            file: r.label.clone(),
-            field: main_field,
-            main: main_relative,
-        });
-    }
 
     // vars
     let mut vars = Vec::new();
@@ -819,7 +825,10 @@ mod tests {
         let loaded = load(&o).expect("loads");
         assert_eq!(loaded.config.name, "custom");
         assert_eq!(loaded.path, dir.path().join("configs/dev.toml"));
-        assert_eq!(loaded.config.main, dir.path().join("configs/src/index.js"));
+        assert_eq!(
+            loaded.config.main,
+            Some(dir.path().join("configs/src/index.js"))
+        );
     }
 
     #[test]
@@ -1806,6 +1815,20 @@ mod tests {
     }
 
     #[test]
+    fn main_is_optional_for_an_assets_only_worker() {
+        let dir = project(&[
+            (
+                "wrangler.toml",
+                "compatibility_date = \"2025-01-01\"\n[assets]\ndirectory = \"public\"\n",
+            ),
+            ("public/index.html", "hi"),
+        ]);
+        let c = load(&opts(&dir, None)).expect("loads").config;
+        assert_eq!(c.main, None);
+        assert!(c.assets.is_some());
+    }
+
+    #[test]
     fn main_that_does_not_exist_is_an_error_naming_it_relative_to_the_project() {
         let dir = project(&[(
             "wrangler.toml",
@@ -1868,7 +1891,7 @@ mod tests {
         std::os::unix::fs::symlink("/nonexistent/verge/x.js", dir.path().join("link.js"))
             .expect("symlink");
         let c = load(&opts(&dir, None)).expect("loads").config;
-        assert_eq!(c.main, dir.path().join("link.js"));
+        assert_eq!(c.main, Some(dir.path().join("link.js")));
     }
 
     #[test]
@@ -1878,7 +1901,7 @@ mod tests {
             "main = \"./src/index.js\"\ncompatibility_date = \"2025-01-01\"\n",
         )]);
         let c = load(&opts(&dir, None)).expect("loads").config;
-        assert_eq!(c.main, dir.path().join("src/index.js"));
+        assert_eq!(c.main, Some(dir.path().join("src/index.js")));
     }
 
     // ---- routes, rules, dev, services ----

@@ -13,8 +13,9 @@ pub struct WorkerConfig {
     pub name: String,
     /// Absolute path of the entry module, lexically below the config file's directory (the
     /// project directory). It is a file, unless a symbolic link is on the way: where a link
-    /// leads is for the runtime to check (`verge_js::loader::resolve_within`).
-    pub main: PathBuf,
+    /// leads is for the runtime to check (`verge_js::loader::resolve_within`). `None` for an
+    /// assets-only worker (no `main`, `assets` set), as Cloudflare allows.
+    pub main: Option<PathBuf>,
     /// `compatibility_date`, not in the future.
     pub compatibility_date: CompatDate,
     /// `compatibility_flags` as written (all known to verge).

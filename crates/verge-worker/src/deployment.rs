@@ -562,24 +562,33 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let main_name = config
-        .main
-        .strip_prefix(&config_dir)
-        .ok()
-        .map(|p| {
-            p.components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .ok_or_else(|| DeployError::Main {
-            config: file.clone(),
-            message: "the entry module is outside the project directory".into(),
-        })?;
-    verge_js::loader::resolve_within(&config_dir, &main_name).map_err(|e| DeployError::Main {
-        config: file.clone(),
-        message: e.to_string(),
-    })?;
+    let main_name = match &config.main {
+        // An assets-only worker: the assets answer every request (verge-assets), and the
+        // module the version is built around is the built-in one of the assets extension.
+        None => verge_assets::ASSETS_ONLY_MAIN.to_string(),
+        Some(main) => {
+            let name = main
+                .strip_prefix(&config_dir)
+                .ok()
+                .map(|p| {
+                    p.components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+                .ok_or_else(|| DeployError::Main {
+                    config: file.clone(),
+                    message: "the entry module is outside the project directory".into(),
+                })?;
+            verge_js::loader::resolve_within(&config_dir, &name).map_err(|e| {
+                DeployError::Main {
+                    config: file.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            name
+        }
+    };
     let root = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
     let limits = WorkerLimits {
         cpu: Duration::from_millis(

@@ -7,6 +7,7 @@
 //! background [`Task`]s it needs. Adding a binding kind is one `impl Part` and one line in
 //! [`PARTS`].
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -331,7 +332,7 @@ pub fn version_id(config: &WorkerConfig) -> String {
     let mut h = sha2::Sha256::new();
     h.update(format!("{config:?}").as_bytes());
     let mut files = Vec::new();
-    if let Some(dir) = config.main.parent() {
+    if let Some(dir) = config.main.as_deref().and_then(Path::parent) {
         let mut pending = vec![dir.to_path_buf()];
         while let Some(d) = pending.pop() {
             let Ok(list) = std::fs::read_dir(&d) else {
@@ -414,14 +415,16 @@ impl Part for StaticAssets {
                     message: e.to_string(),
                 },
             )?;
-        let assets = Arc::new(assets);
+        let assets = Arc::new(if cx.config.main.is_none() {
+            assets.without_worker()
+        } else {
+            assets
+        });
         Ok(Configured {
-            extension: config.binding.as_ref().map(|b| {
-                Arc::new(verge_assets::AssetsExtension::new(
-                    b.clone(),
-                    assets.clone(),
-                )) as Arc<dyn Extension>
-            }),
+            extension: Some(Arc::new(verge_assets::AssetsExtension::new(
+                config.binding.clone(),
+                assets.clone(),
+            ))),
             warnings,
             assets: Some(assets),
             ..Configured::default()
