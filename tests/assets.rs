@@ -478,3 +478,27 @@ fn an_assets_only_worker_needs_no_main_and_answers_every_request() {
     assert_eq!(r.status(), 404);
     assert!(r.text().unwrap().contains("custom 404 page"));
 }
+
+#[test]
+fn writes_to_verges_state_inside_the_assets_directory_do_not_reload() {
+    let dir = copy_fixture("assets-state");
+    let state = dir.path().join(".verge");
+    let v = Verge::start_with_state(dir.path(), &state, &["--threads", "1"], None);
+    for i in 1..=5 {
+        assert_eq!(get(&v, "/count").text().unwrap(), i.to_string());
+    }
+    // A real change still reloads (and shows that the watcher was running): the version
+    // serves what it read until then.
+    assert_eq!(get(&v, "/hello.txt").text().unwrap(), "first\n");
+    std::fs::write(dir.path().join("hello.txt"), "second\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while get(&v, "/hello.txt").text().unwrap() != "second\n" {
+        assert!(Instant::now() < deadline, "not reloaded: {}", v.log());
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+    // The state is not an asset.
+    assert_eq!(get(&v, "/.verge/kv.sqlite").text().unwrap(), "6");
+    let log = v.log();
+    assert!(!log.contains(".verge"), "{log}");
+    assert_eq!(log.matches("reloading assets-state").count(), 1, "{log}");
+}

@@ -17,6 +17,8 @@ pub const ASSETS_IGNORE: &str = ".assetsignore";
 pub const HEADERS_FILE: &str = "_headers";
 /// The redirects rules file.
 pub const REDIRECTS_FILE: &str = "_redirects";
+/// `verge dev`'s default state directory, below the project.
+pub const VERGE_STATE_DIR: &str = ".verge";
 
 /// One asset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +142,11 @@ fn ignore_matcher(root: &Path, warnings: &mut Vec<String>) -> ignore::gitignore:
     let mut b = ignore::gitignore::GitignoreBuilder::new(root);
     for own in [ASSETS_IGNORE, HEADERS_FILE, REDIRECTS_FILE] {
         let _ = b.add_line(None, &format!("/{own}"));
+    }
+    // The local state of verge and of wrangler, when the assets directory is the project:
+    // never served.
+    for state in [VERGE_STATE_DIR, ".wrangler"] {
+        let _ = b.add_line(None, &format!("/{state}/"));
     }
     if let Ok(text) = std::fs::read_to_string(root.join(ASSETS_IGNORE)) {
         for (i, line) in text.lines().enumerate() {

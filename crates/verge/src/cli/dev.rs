@@ -278,6 +278,7 @@ async fn serve(
     // Watch before announcing the address, so no edit made after startup is missed (requests
     // are already being served meanwhile).
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
+    let state_real = std::fs::canonicalize(&state_dir).unwrap_or_else(|_| state_dir.clone());
     let mut watcher = if args.no_reload {
         None
     } else {
@@ -302,6 +303,11 @@ async fn serve(
                 tokio::time::sleep(Duration::from_millis(150)).await;
                 while let Ok(more) = rx.try_recv() {
                     changed.extend(more);
+                }
+                // verge's own state (an assets directory may contain it) never reloads.
+                changed.retain(|p| !p.starts_with(&state_real));
+                if changed.is_empty() {
+                    continue;
                 }
                 let reload = deployment.reload(&changed);
                 tokio::select! {
