@@ -393,7 +393,7 @@ impl Assets {
                     }
                 };
                 let opened = if entry.size <= limits::INLINE_MAX {
-                    self.content.load(entry, &path).map(Source::Memory)
+                    self.content.load(entry, &path)
                 } else {
                     std::fs::File::open(&path).map(Source::File)
                 };

@@ -338,24 +338,32 @@ impl ContentCache {
             .cloned()
     }
 
-    /// Reads `entry`'s file at `path` whole (it must be at most [`INLINE_MAX`] bytes) and
-    /// keeps it when its content still has the indexed hash and the budget allows.
-    pub fn load(&self, entry: &Entry, path: &Path) -> std::io::Result<Bytes> {
+    /// Reads `entry`'s file at `path` whole and keeps it when its content still has the
+    /// indexed hash and the budget allows. A file grown past [`INLINE_MAX`] since it was
+    /// indexed comes back open, to be streamed.
+    pub fn load(&self, entry: &Entry, path: &Path) -> std::io::Result<Source> {
         let mut file = std::fs::File::open(path)?;
+        if file.metadata()?.len() > INLINE_MAX {
+            return Ok(Source::File(file));
+        }
         let mut data = Vec::with_capacity(entry.size as usize);
         (&mut file).take(INLINE_MAX + 1).read_to_end(&mut data)?;
+        if data.len() as u64 > INLINE_MAX {
+            file.seek(SeekFrom::Start(0))?;
+            return Ok(Source::File(file));
+        }
         let data = Bytes::from(data);
-        if data.len() as u64 > INLINE_MAX || crate::manifest::hash_bytes(&data) != entry.etag {
+        if crate::manifest::hash_bytes(&data) != entry.etag {
             // Changed since it was indexed: served as it is now, not kept (the reload that
             // follows the change makes a new index).
-            return Ok(data);
+            return Ok(Source::Memory(data));
         }
         let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
         if guard.1 + data.len() <= CONTENT_CACHE_BYTES && !guard.0.contains_key(&entry.etag) {
             guard.1 += data.len();
             guard.0.insert(entry.etag.clone(), data.clone());
         }
-        Ok(data)
+        Ok(Source::Memory(data))
     }
 }
 

@@ -233,3 +233,17 @@ fn serve_answers_in_one_pass_what_decide_and_respond_answer() {
         }
     }
 }
+
+#[test]
+fn a_file_grown_past_the_inline_size_since_indexing_is_streamed_whole() {
+    let (d, a) = setup(&[("a.txt", "small")], |_| {});
+    let big = "x".repeat(limits::INLINE_MAX as usize + 10);
+    std::fs::write(d.path().join("a.txt"), &big).unwrap();
+    let r = get(&a, "GET", "/a.txt", &[]).1;
+    assert_eq!(r.status, 200);
+    assert!(matches!(r.body, AssetBody::Stream(_)), "{:?}", r.body);
+    assert_eq!(
+        r.headers.get(header::CONTENT_LENGTH).unwrap(),
+        &big.len().to_string()
+    );
+}
