@@ -90,6 +90,18 @@ impl Limiter {
 
 type Registry = Mutex<HashMap<(u64, u64, u64), Arc<Limiter>>>;
 
+/// Most limiters (namespace and setting pairs) a process makes: `limit({ limit, period })`
+/// overrides each make one, and a worker must not grow the registry without end.
+pub const MAX_LIMITERS: usize = 10_000;
+
+fn registry() -> std::sync::MutexGuard<'static, HashMap<(u64, u64, u64), Arc<Limiter>>> {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY
+        .get_or_init(Registry::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
 /// The process's limiter for namespace `namespace_id` with `limit` requests per `period`
 /// seconds (made on first use; the same one afterwards, whoever asks).
 pub fn limiter(
@@ -98,14 +110,30 @@ pub fn limiter(
     period: u64,
     clock: Arc<dyn verge_store::Clock>,
 ) -> Arc<Limiter> {
-    static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    let mut map = REGISTRY
-        .get_or_init(Registry::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    map.entry((namespace_id, limit, period))
+    registry()
+        .entry((namespace_id, limit, period))
         .or_insert_with(|| Arc::new(Limiter::new(limit, period, clock)))
         .clone()
+}
+
+/// [`limiter`] for a setting a worker asks for at run time: `None` when it would be a new
+/// one past [`MAX_LIMITERS`].
+pub fn limiter_within_cap(
+    namespace_id: u64,
+    limit: u64,
+    period: u64,
+    clock: Arc<dyn verge_store::Clock>,
+) -> Option<Arc<Limiter>> {
+    let mut map = registry();
+    let key = (namespace_id, limit, period);
+    if !map.contains_key(&key) && map.len() >= MAX_LIMITERS {
+        return None;
+    }
+    Some(
+        map.entry(key)
+            .or_insert_with(|| Arc::new(Limiter::new(limit, period, clock)))
+            .clone(),
+    )
 }
 
 #[cfg(test)]
@@ -127,6 +155,22 @@ mod tests {
         clock.advance_secs(60);
         assert!((0..3).all(|_| l.allow("k")));
         assert!(!l.allow("k"));
+    }
+
+    #[test]
+    fn run_time_settings_stop_at_the_cap_but_existing_ones_stay_usable() {
+        let clock: Arc<dyn verge_store::Clock> = Arc::new(ManualClock::new(5));
+        let known = limiter(77_001, 1, 10, clock.clone());
+        let mut refused = false;
+        for limit in 2..(MAX_LIMITERS as u64 + 10) {
+            if limiter_within_cap(77_001, limit, 60, clock.clone()).is_none() {
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused, "the registry grew past {MAX_LIMITERS}");
+        let again = limiter_within_cap(77_001, 1, 10, clock).expect("an existing setting");
+        assert!(Arc::ptr_eq(&known, &again));
     }
 
     #[test]

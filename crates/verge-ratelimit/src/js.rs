@@ -12,7 +12,7 @@ use rquickjs::function::Opt;
 use rquickjs::{Class, Coerced, Ctx, JsLifetime, Object, Promise, Result, Value};
 use verge_js::{Extension, JsClass, throw_as};
 
-use crate::core::{Limiter, limiter};
+use crate::core::{Limiter, MAX_LIMITERS, limiter, limiter_within_cap};
 
 /// One binding: its name, namespace and limiter.
 #[derive(Debug, Clone)]
@@ -151,12 +151,20 @@ impl JsRateLimit {
             let l = if limit == configured.limit() && period == configured.period() {
                 configured.clone()
             } else {
-                limiter(
+                limiter_within_cap(
                     self.binding.namespace_id,
                     limit.max(1),
                     period,
                     self.clock.clone(),
                 )
+                .ok_or_else(|| {
+                    error(
+                        &ctx,
+                        &format!(
+                            "too many distinct rate limit settings in this process (at most {MAX_LIMITERS}); limit {limit} per {period} s is refused"
+                        ),
+                    )
+                })?
             };
             Ok(limit > 0 && l.allow(&key))
         })();

@@ -22,5 +22,5 @@
 pub mod core;
 pub mod js;
 
-pub use core::{Limiter, limiter};
+pub use core::{Limiter, MAX_LIMITERS, limiter, limiter_within_cap};
 pub use js::RateLimitExtension;
