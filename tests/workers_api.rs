@@ -272,9 +272,6 @@ fn http_upstream() -> String {
 }
 
 #[test]
-#[ignore = "reason: bug: aborting a fetch's signal after its response arrived does not error the \
-            body: a pending read never settles (crates/verge-web/js/fetch.js drops the abort \
-            listener once the response resolves)"]
 fn aborting_a_fetch_errors_a_body_still_being_read() {
     let v = start();
     let base = http_upstream();

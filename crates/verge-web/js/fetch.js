@@ -69,8 +69,8 @@ const isNullBodyStatus = (s) => s === 101 || s === 204 || s === 205 || s === 304
 const isRedirectStatus = (s) => s === 301 || s === 302 || s === 303 || s === 307 || s === 308;
 
 // ---- Body ----
-// A body is one of: null; {text}; {bytes}; {reader} (a host stream not yet exposed to JS);
-// {stream} (a ReadableStream). Conversions happen lazily, so bodies that are never read as
+// A body is one of: null; {text}; {bytes}; {reader} (a host stream not yet exposed to JS,
+// with `abort` when a fetch() signal can end it, see abortableBody); {stream} (a ReadableStream). Conversions happen lazily, so bodies that are never read as
 // streams never build one.
 function extractBody(init) {
   if (init === null || init === undefined) return [null, null];
@@ -97,16 +97,43 @@ function bodyStream(state) {
   let stream;
   if (s.text !== undefined) stream = S().fromBytes(encode(s.text));
   else if (s.bytes) stream = S().fromBytes(s.bytes);
-  else { const r = s.reader; stream = S().fromPull(() => internal.readBody(r), () => internal.cancelBody(r)); }
+  else { const r = s.reader; stream = S().fromPull(() => readHost(s), () => internal.cancelBody(r)); }
   state.src = { stream };
   return stream;
 }
 function bodyUsed(state) {
   return state.used || (state.src !== null && state.src.stream !== undefined && S().isDisturbed(state.src.stream));
 }
-async function readHostBody(reader) {
+// The next chunk of a host stream (`undefined` at its end); a fetch() signal aborted meanwhile
+// rejects it with the signal's reason (Fetch standard, "fetch" step 11: the abort steps error
+// the response body).
+function readHost(src) {
+  const a = src.abort;
+  if (a === undefined) return internal.readBody(src.reader);
+  if (a.aborted) return PromiseReject(a.reason);
+  return new $Promise((resolve, reject) => {
+    a.pending = reject;
+    PromisePrototypeThen(internal.readBody(src.reader), (c) => {
+      a.pending = null;
+      if (c === undefined) a.stop();
+      resolve(c);
+    }, (e) => { a.pending = null; reject(e); });
+  });
+}
+// Lets `signal` end a fetch() response's host body: an abort after the response arrived errors
+// the pending and later reads with the signal's reason and cancels the host stream.
+function abortableBody(src, signal, events) {
+  const a = { aborted: false, reason: undefined, pending: null, stop: null };
+  a.stop = events.onAbort(signal, () => {
+    a.aborted = true; a.reason = events.signalReason(signal);
+    internal.cancelBody(src.reader);
+    if (a.pending !== null) a.pending(a.reason);
+  });
+  src.abort = a;
+}
+async function readHostBody(src) {
   const chunks = [];
-  for (;;) { const c = await internal.readBody(reader); if (c === undefined) break; chunks[chunks.length] = c; }
+  for (;;) { const c = await readHost(src); if (c === undefined) break; chunks[chunks.length] = c; }
   return concat(chunks);
 }
 function consume(state) {
@@ -117,7 +144,7 @@ function consume(state) {
   if (s === null) return PromiseResolve(new $Uint8Array(0));
   if (s.text !== undefined) return PromiseResolve(s.text);
   if (s.bytes) return PromiseResolve(s.bytes);
-  if (s.reader) return readHostBody(s.reader);
+  if (s.reader) return readHostBody(s);
   return S().readAll(s.stream);
 }
 const asBytes = (v) => typeof v === "string" ? encode(v) : v;
@@ -385,7 +412,9 @@ async function fetch(input, init = undefined) {
   const responseHeaders = headersFromFlat(r.headers, true);
   const nullBody = method === "HEAD" || isNullBodyStatus(r.status);
   if (nullBody) internal.cancelBody(r.body);
-  return new Response(kInternal, [r.status, r.statusText, responseHeaders, nullBody ? null : r.body, r.url, r.redirected]);
+  const response = new Response(kInternal, [r.status, r.statusText, responseHeaders, nullBody ? null : r.body, r.url, r.redirected]);
+  if (signal && !nullBody && r.body !== null) abortableBody(response[kState].src, signal, events);
+  return response;
 }
 
 // ---- host hooks ----
@@ -490,7 +519,7 @@ internal.hostBody = (r) => {
   st.used = true;
   if (s.text !== undefined) return s.text;
   if (s.bytes) return s.bytes;
-  if (s.reader) return s.reader;
+  if (s.reader && s.abort === undefined) return s.reader;
   const reader = S().getReader(bodyStream(st));
   return () => internal.readChunk(reader);
 };
@@ -523,7 +552,7 @@ function responseParts(r) {
   if (s.bytes) return [status, headers, 2, s.bytes];
   // A host stream the worker passes on untouched (a fetch() or Durable Object response body)
   // goes back to the host as it is: no JS runs per chunk.
-  if (s.reader) return [status, headers, 5, s.reader];
+  if (s.reader && s.abort === undefined) return [status, headers, 5, s.reader];
   const stream = bodyStream(st);
   return [status, headers, 3, S().getReader(stream)];
 }
