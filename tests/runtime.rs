@@ -510,16 +510,13 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
         &["--threads", "1", "--no-reload"],
     );
     let expected = [
-        "field \"triggers\": cron triggers do not fire on schedule yet",
         "field \"rules\": module rules are not applied yet",
-        "field \"assets\": static assets are not served yet: every request goes to the worker; env.ASSETS will be undefined",
         "field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
         "field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
         "field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
         "field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
         "field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
-        "field \"version_metadata\": version metadata bindings are not supported yet; env.VERSION will be undefined",
-        "field \"ratelimits[0]\": rate limiting bindings are not supported yet; env.LIMITER will be undefined",
+        "field \"unsafe.bindings[0]\": unsafe bindings are not supported (type \"analytics_engine\"); env.UNSAFE will be undefined",
     ];
     // Warnings are printed before verge announces itself; stderr is read by another thread.
     let last = format!("warning: wrangler.toml: {}", expected[expected.len() - 1]);
@@ -537,7 +534,7 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
     }
     // What the warnings say is true: none of these bindings is in env.
     let seen: serde_json::Value = client().get(v.url("/")).send().unwrap().json().unwrap();
-    for name in ["SVC", "JOBS", "FILES", "PG", "ASSETS", "LIMITER", "VERSION"] {
+    for name in ["SVC", "JOBS", "FILES", "PG", "UNSAFE"] {
         assert_eq!(seen[name], "undefined", "{name}: {seen}");
     }
 }

@@ -278,44 +278,270 @@ pub(crate) fn ratelimits(
         for (map, f) in objects(r, v, &f)? {
             r.check_keys(map, &f, &["name", "namespace_id", "simple"]);
             let o = Obj { map, path: &f };
-            let name = o.name(r, "name")?;
-            names.add(&name, o.field("name"), true);
-            let ns_text = o.req_string(r, "namespace_id")?;
-            let namespace_id = ns_text.parse::<u64>().map_err(|_| {
-                r.invalid(
-                    &o.field("namespace_id"),
-                    format!("\"{ns_text}\" is not an integer string"),
-                )
-            })?;
-            let simple_field = o.field("simple");
-            let simple = o.get("simple").ok_or_else(|| r.missing(&simple_field))?;
-            let simple = r.object(simple, &simple_field)?;
-            r.check_keys(simple, &simple_field, &["limit", "period"]);
-            let so = Obj {
-                map: simple,
-                path: &simple_field,
-            };
-            let limit = so
-                .opt_int(r, "limit", 1, i64::MAX)?
-                .ok_or_else(|| r.missing(&so.field("limit")))?;
-            let period = so
-                .opt_int(r, "period", 0, i64::MAX)?
-                .ok_or_else(|| r.missing(&so.field("period")))?;
-            if period != 10 && period != 60 {
-                return Err(r.invalid(
-                    &so.field("period"),
-                    format!("period {period} is not supported (expected 10 or 60)"),
-                ));
-            }
-            ratelimits.push(RateLimit {
-                name,
-                namespace_id,
-                limit,
-                period,
-            });
+            ratelimits.push(ratelimit(r, &o, names)?);
         }
     }
     Ok(ratelimits)
+}
+
+/// One rate limiting binding: `name`, `namespace_id` (an integer string), `simple`.
+fn ratelimit(r: &mut Reader, o: &Obj<'_, '_>, names: &mut Names) -> Result<RateLimit, ConfigError> {
+    let name = o.name(r, "name")?;
+    names.add(&name, o.field("name"), true);
+    let ns_text = o.req_string(r, "namespace_id")?;
+    let namespace_id = ns_text.parse::<u64>().map_err(|_| {
+        r.invalid(
+            &o.field("namespace_id"),
+            format!("\"{ns_text}\" is not an integer string"),
+        )
+    })?;
+    let simple_field = o.field("simple");
+    let simple = o.get("simple").ok_or_else(|| r.missing(&simple_field))?;
+    let simple = r.object(simple, &simple_field)?;
+    r.check_keys(simple, &simple_field, &["limit", "period"]);
+    let so = Obj {
+        map: simple,
+        path: &simple_field,
+    };
+    let limit = so
+        .opt_int(r, "limit", 1, i64::MAX)?
+        .ok_or_else(|| r.missing(&so.field("limit")))?;
+    let period = so
+        .opt_int(r, "period", 0, i64::MAX)?
+        .ok_or_else(|| r.missing(&so.field("period")))?;
+    if period != 10 && period != 60 {
+        return Err(r.invalid(
+            &so.field("period"),
+            format!("period {period} is not supported (expected 10 or 60)"),
+        ));
+    }
+    Ok(RateLimit {
+        name,
+        namespace_id,
+        limit,
+        period,
+    })
+}
+
+/// `unsafe`: its `bindings` of type `ratelimit` are rate limiting bindings (the form wrangler
+/// accepted before `ratelimits`); every other entry, and `metadata`/`capnp`, is warned about.
+pub(crate) fn unsafe_bindings(
+    r: &mut Reader,
+    at: Located<'_>,
+    names: &mut Names,
+) -> Result<Vec<RateLimit>, ConfigError> {
+    let mut out = Vec::new();
+    let Some((v, f)) = at else {
+        return Ok(out);
+    };
+    let map = r.object(v, &f)?;
+    r.check_keys(map, &f, &["bindings", "metadata", "capnp"]);
+    for key in ["metadata", "capnp"] {
+        if map
+            .get(key)
+            .is_some_and(|v| !crate::fields::asks_nothing(v))
+        {
+            r.warn(join(&f, key), "ignored: verge has no unsafe extensions");
+        }
+    }
+    if let Some(list) = map.get("bindings") {
+        for (entry, ef) in objects(r, list, &join(&f, "bindings"))? {
+            let o = Obj {
+                map: entry,
+                path: &ef,
+            };
+            let name = o.name(r, "name")?;
+            match o.opt_string(r, "type")?.as_deref() {
+                Some("ratelimit") => {
+                    r.check_keys(entry, &ef, &["name", "type", "namespace_id", "simple"]);
+                    out.push(ratelimit(r, &o, names)?);
+                }
+                other => r.warn(
+                    ef.clone(),
+                    format!(
+                        "unsafe bindings are not supported{}; env.{name} will be undefined",
+                        other
+                            .map(|t| format!(" (type \"{t}\")"))
+                            .unwrap_or_default()
+                    ),
+                ),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `version_metadata`: `{ binding }`.
+pub(crate) fn version_metadata(
+    r: &mut Reader,
+    at: Located<'_>,
+    names: &mut Names,
+) -> Result<Option<String>, ConfigError> {
+    let Some((v, f)) = at else {
+        return Ok(None);
+    };
+    let map = r.object(v, &f)?;
+    r.check_keys(map, &f, &["binding"]);
+    let o = Obj { map, path: &f };
+    let binding = o.name(r, "binding")?;
+    names.add(&binding, o.field("binding"), true);
+    Ok(Some(binding))
+}
+
+/// Most `run_worker_first` rules, and the longest one (wrangler's limits).
+const MAX_ROUTE_RULES: usize = 100;
+const MAX_ROUTE_RULE_LENGTH: usize = 100;
+
+/// `assets`.
+pub(crate) fn assets(
+    r: &mut Reader,
+    v: &serde_json::Value,
+    f: &str,
+    config_dir: &Path,
+    names: &mut Names,
+) -> Result<Assets, ConfigError> {
+    let map = r.object(v, f)?;
+    r.check_keys(
+        map,
+        f,
+        &[
+            "directory",
+            "binding",
+            "html_handling",
+            "not_found_handling",
+            "run_worker_first",
+            "experimental_serve_directly",
+        ],
+    );
+    let o = Obj { map, path: f };
+    let dir_text = o.req_string(r, "directory")?;
+    let directory = normalize(&config_dir.join(&dir_text));
+    if !directory.is_dir() {
+        return Err(r.invalid(
+            &o.field("directory"),
+            format!("the assets directory \"{dir_text}\" does not exist or is not a directory"),
+        ));
+    }
+    let binding = o.opt_string(r, "binding")?;
+    if let Some(b) = &binding {
+        if !is_js_identifier(b) {
+            return Err(r.invalid(
+                &o.field("binding"),
+                format!("\"{b}\" is not a valid JavaScript identifier"),
+            ));
+        }
+        names.add(b, o.field("binding"), true);
+    }
+    let html_handling = match o.opt_string(r, "html_handling")?.as_deref() {
+        None | Some("auto-trailing-slash") => HtmlHandling::AutoTrailingSlash,
+        Some("force-trailing-slash") => HtmlHandling::ForceTrailingSlash,
+        Some("drop-trailing-slash") => HtmlHandling::DropTrailingSlash,
+        Some("none") => HtmlHandling::None,
+        Some(other) => {
+            return Err(r.invalid(
+                &o.field("html_handling"),
+                format!("\"{other}\" is not one of \"auto-trailing-slash\", \"force-trailing-slash\", \"drop-trailing-slash\", \"none\""),
+            ));
+        }
+    };
+    let not_found_handling = match o.opt_string(r, "not_found_handling")?.as_deref() {
+        None | Some("none") => NotFoundHandling::None,
+        Some("single-page-application") => NotFoundHandling::SinglePageApplication,
+        Some("404-page") => NotFoundHandling::NotFoundPage,
+        Some(other) => {
+            return Err(r.invalid(
+                &o.field("not_found_handling"),
+                format!(
+                    "\"{other}\" is not one of \"single-page-application\", \"404-page\", \"none\""
+                ),
+            ));
+        }
+    };
+    let serve_directly = o.opt_bool(r, "experimental_serve_directly")?;
+    if serve_directly.is_some() {
+        r.warn(
+            o.field("experimental_serve_directly"),
+            "deprecated: use run_worker_first (its opposite)",
+        );
+    }
+    let rwf_field = o.field("run_worker_first");
+    let run_worker_first = match o.get("run_worker_first") {
+        None => match serve_directly {
+            Some(false) => RunWorkerFirst::Always,
+            _ => RunWorkerFirst::Never,
+        },
+        Some(serde_json::Value::Bool(true)) => RunWorkerFirst::Always,
+        Some(serde_json::Value::Bool(false)) => RunWorkerFirst::Never,
+        Some(v @ serde_json::Value::Array(_)) => {
+            let rules = r.strings(v, &rwf_field)?;
+            run_worker_first_rules(r, &rwf_field, &rules)?;
+            RunWorkerFirst::Patterns(rules)
+        }
+        Some(other) => return Err(r.wrong_type(&rwf_field, "boolean or array of strings", other)),
+    };
+    Ok(Assets {
+        directory,
+        binding,
+        html_handling,
+        not_found_handling,
+        run_worker_first,
+    })
+}
+
+/// wrangler's checks of `run_worker_first` route rules.
+fn run_worker_first_rules(r: &Reader, field: &str, rules: &[String]) -> Result<(), ConfigError> {
+    if rules.is_empty() {
+        return Err(r.invalid(
+            field,
+            "no rules were provided; give at least 1, or `true`/`false`",
+        ));
+    }
+    if rules.len() > MAX_ROUTE_RULES {
+        return Err(r.invalid(
+            field,
+            format!("{} rules exceed the most, {MAX_ROUTE_RULES}", rules.len()),
+        ));
+    }
+    let mut problems = Vec::new();
+    let (negative, positive): (Vec<&String>, Vec<&String>) =
+        rules.iter().partition(|rule| rule.starts_with('!'));
+    for rule in rules {
+        if rule.starts_with('!') && !rule.starts_with("!/") {
+            problems.push(format!("'{rule}': negative rules must start with '!/'"));
+        } else if !rule.starts_with('/') && !rule.starts_with('!') {
+            problems.push(format!("'{rule}': rules must start with '/' or '!/'"));
+        }
+        if rule.len() > MAX_ROUTE_RULE_LENGTH {
+            problems.push(format!(
+                "'{rule}': all rules must be less than {MAX_ROUTE_RULE_LENGTH} characters in length"
+            ));
+        }
+    }
+    if !negative.is_empty() && positive.is_empty() {
+        problems
+            .push("only negative rules were provided; give at least 1 non-negative rule".into());
+    }
+    for group in [&negative, &positive] {
+        for (i, rule) in group.iter().enumerate() {
+            if group[..i].contains(rule) {
+                problems.push(format!(
+                    "'{rule}': rule is a duplicate; rules must be unique"
+                ));
+            }
+            if let Some(prefix) = rule.strip_suffix('*') {
+                for other in group.iter().filter(|o| *o != rule) {
+                    if other.starts_with(prefix) {
+                        problems.push(format!("'{other}': rule '{rule}' makes it redundant"));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(r.invalid(field, problems.join("; ")))
+    }
 }
 
 /// `r2_buckets`.

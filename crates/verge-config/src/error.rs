@@ -253,9 +253,7 @@ pub enum ConfigError {
     },
 
     /// A cron expression without exactly five fields.
-    #[error(
-        "{file}: field \"{field}\": cron expression \"{expr}\" has {fields} fields, expected 5"
-    )]
+    #[error("{file}: field \"{field}\": cron expression \"{expr}\" {reason}")]
     InvalidCron {
         /// File name.
         file: String,
@@ -263,8 +261,8 @@ pub enum ConfigError {
         field: String,
         /// The expression.
         expr: String,
-        /// How many whitespace-separated fields it has.
-        fields: usize,
+        /// What is wrong with it, e.g. `has 4 fields, expected 5`.
+        reason: String,
     },
 
     /// A `.dev.vars` / `.env` syntax error.

@@ -36,7 +36,9 @@
 //! for w in &loaded.warnings {
 //!     eprintln!("warning: {w}");
 //! }
-//! println!("{} → {}", loaded.config.name, loaded.config.main.display());
+//! if let Some(main) = &loaded.config.main {
+//!     println!("{} → {}", loaded.config.name, main.display());
+//! }
 //! # Ok::<(), verge_config::ConfigError>(())
 //! ```
 
@@ -44,6 +46,7 @@
 
 mod bindings;
 mod compat;
+mod cron;
 mod dotenv;
 mod error;
 mod fields;
@@ -53,11 +56,13 @@ mod paths;
 mod reader;
 
 pub use compat::{CompatDate, CompatFlags, FlagProblem, is_known_flag};
+pub use cron::parse_cron;
 pub use dotenv::parse_dotenv;
 pub use error::ConfigError;
 pub use load::{CONFIG_FILE_NAMES, LoadOptions, Loaded, load};
 pub use model::{
-    AnalyticsEngineDataset, ConsumerKind, D1DatabaseBinding, DevSettings, DoMigration,
-    DurableObjectBinding, KvNamespaceBinding, Limits, ModuleKind, ModuleRule, QueueConsumer,
-    QueueProducer, Queues, R2Bucket, RateLimit, Route, ServiceBinding, Warning, WorkerConfig,
+    AnalyticsEngineDataset, Assets, ConsumerKind, D1DatabaseBinding, DevSettings, DoMigration,
+    DurableObjectBinding, HtmlHandling, KvNamespaceBinding, Limits, ModuleKind, ModuleRule,
+    NotFoundHandling, QueueConsumer, QueueProducer, Queues, R2Bucket, RateLimit, Route,
+    RunWorkerFirst, ServiceBinding, Warning, WorkerConfig,
 };

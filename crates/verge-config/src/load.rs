@@ -454,24 +454,30 @@ fn build(
         );
     }
 
-    // main
-    let (v, main_field) = view.inherited("main").ok_or_else(|| r.missing("main"))?;
-    let main_text = r.string(v, &main_field)?;
-    let main = normalize(&config_dir.join(&main_text));
-    let Some(main_relative) = relative_below(config_dir, &main) else {
-        return Err(ConfigError::MainOutsideProject {
-            file: r.label.clone(),
-            field: main_field,
-            main: main_text,
-        });
+    // main: required, unless the worker is assets only.
+    let main = match view.inherited("main") {
+        None if view.inherited("assets").is_some() => None,
+        None => return Err(r.missing("main")),
+        Some((v, main_field)) => {
+            let main_text = r.string(v, &main_field)?;
+            let main = normalize(&config_dir.join(&main_text));
+            let Some(main_relative) = relative_below(config_dir, &main) else {
+                return Err(ConfigError::MainOutsideProject {
+                    file: r.label.clone(),
+                    field: main_field,
+                    main: main_text,
+                });
+            };
+            if is_file_unfollowed(config_dir, &main_relative) == Some(false) {
+                return Err(ConfigError::MainNotFound {
+                    file: r.label.clone(),
+                    field: main_field,
+                    main: main_relative,
+                });
+            }
+            Some(main)
+        }
     };
-    if is_file_unfollowed(config_dir, &main_relative) == Some(false) {
-        return Err(ConfigError::MainNotFound {
-            file: r.label.clone(),
-            field: main_field,
-            main: main_relative,
-        });
-    }
 
     // vars
     let mut vars = Vec::new();
@@ -511,7 +517,18 @@ fn build(
     )?;
     let services = bindings::services(r, view.binding("services"), &mut names)?;
     let queues = bindings::queues(r, view.binding("queues"), &mut names)?;
-    let ratelimits = bindings::ratelimits(r, view.binding("ratelimits"), &mut names)?;
+    let mut ratelimits = bindings::ratelimits(r, view.binding("ratelimits"), &mut names)?;
+    ratelimits.extend(bindings::unsafe_bindings(
+        r,
+        view.binding("unsafe"),
+        &mut names,
+    )?);
+    let assets = match view.inherited("assets") {
+        Some((v, f)) => Some(bindings::assets(r, v, &f, config_dir, &mut names)?),
+        None => None,
+    };
+    let version_metadata =
+        bindings::version_metadata(r, view.binding("version_metadata"), &mut names)?;
     let r2_buckets = bindings::r2_buckets(r, view.binding("r2_buckets"), &mut names)?;
     let analytics_engine_datasets = bindings::analytics_engine_datasets(
         r,
@@ -542,6 +559,8 @@ fn build(
         services,
         queues,
         ratelimits,
+        assets,
+        version_metadata,
         r2_buckets,
         analytics_engine_datasets,
     })
@@ -619,13 +638,12 @@ fn parse_triggers(r: &mut Reader, v: &Value, field: &str) -> Result<Vec<String>,
     let o = Obj { map, path: field };
     let crons = o.opt_strings(r, "crons")?;
     for (i, expr) in crons.iter().enumerate() {
-        let fields = expr.split_whitespace().count();
-        if fields != 5 {
+        if let Err(reason) = crate::cron::parse_cron(expr) {
             return Err(ConfigError::InvalidCron {
                 file: r.label.clone(),
                 field: index(&o.field("crons"), i),
                 expr: expr.clone(),
-                fields,
+                reason,
             });
         }
     }
@@ -807,7 +825,10 @@ mod tests {
         let loaded = load(&o).expect("loads");
         assert_eq!(loaded.config.name, "custom");
         assert_eq!(loaded.path, dir.path().join("configs/dev.toml"));
-        assert_eq!(loaded.config.main, dir.path().join("configs/src/index.js"));
+        assert_eq!(
+            loaded.config.main,
+            Some(dir.path().join("configs/src/index.js"))
+        );
     }
 
     #[test]
@@ -965,10 +986,7 @@ mod tests {
         [[queues.consumers]]\nqueue = \"jobs\"\n\
         [[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n\
         [[hyperdrive]]\nbinding = \"PG\"\nid = \"abc\"\n\
-        [assets]\ndirectory = \"public\"\nbinding = \"ASSETS\"\n\
-        [triggers]\ncrons = [\"*/5 * * * *\"]\n\
-        [[ratelimits]]\nname = \"LIMITER\"\nnamespace_id = \"1001\"\nsimple = { limit = 10, period = 60 }\n\
-        [version_metadata]\nbinding = \"VERSION\"\n\
+        [[unsafe.bindings]]\nname = \"UNSAFE\"\ntype = \"analytics_engine\"\n\
         [[rules]]\ntype = \"Text\"\nglobs = [\"**/*.md\"]\n";
 
     #[test]
@@ -977,23 +995,19 @@ mod tests {
         assert_eq!(
             warnings(&loaded),
             [
-                "wrangler.toml: field \"triggers\": cron triggers do not fire on schedule yet: scheduled() runs only through verge dev --test-scheduled (GET /__scheduled)",
+                "wrangler.toml: field \"unsafe.bindings[0]\": unsafe bindings are not supported (type \"analytics_engine\"); env.UNSAFE will be undefined",
                 "wrangler.toml: field \"rules\": module rules are not applied yet: verge types imported files by extension only (.js/.mjs ES module, .txt/.html/.sql Text, .bin Data)",
-                "wrangler.toml: field \"assets\": static assets are not served yet: every request goes to the worker; env.ASSETS will be undefined",
                 "wrangler.toml: field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
                 "wrangler.toml: field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
                 "wrangler.toml: field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
                 "wrangler.toml: field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
                 "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
-                "wrangler.toml: field \"version_metadata\": version metadata bindings are not supported yet; env.VERSION will be undefined",
-                "wrangler.toml: field \"ratelimits[0]\": rate limiting bindings are not supported yet; env.LIMITER will be undefined",
             ]
         );
         // The typed ones are still parsed and validated.
         let c = &loaded.config;
         assert_eq!(c.services[0].service, "other");
         assert_eq!(c.r2_buckets[0].bucket_name.as_deref(), Some("files"));
-        assert_eq!(c.ratelimits[0].limit, 10);
     }
 
     #[test]
@@ -1066,7 +1080,7 @@ mod tests {
         let w = warnings(&loaded);
         assert!(
             w.iter().any(|m| m.contains("\"unsafe.bindings[0]\"")
-                && m.contains("not supported; env.RAW will be undefined")),
+                && m.contains("not supported (type \"x\"); env.RAW will be undefined")),
             "{w:?}"
         );
         assert!(
@@ -1597,6 +1611,110 @@ mod tests {
     }
 
     #[test]
+    fn assets_are_validated_and_defaulted() {
+        let dir = project(&[
+            (
+                "wrangler.toml",
+                &format!("{HEAD}[assets]\ndirectory = \"./public\"\n"),
+            ),
+            ("src/index.js", ""),
+            ("public/index.html", "hi"),
+        ]);
+        let c = load(&opts(&dir, None)).expect("loads").config;
+        let a = c.assets.expect("assets");
+        assert!(a.directory.ends_with("public"));
+        assert_eq!(a.binding, None);
+        assert_eq!(a.html_handling, HtmlHandling::AutoTrailingSlash);
+        assert_eq!(a.not_found_handling, NotFoundHandling::None);
+        assert_eq!(a.run_worker_first, RunWorkerFirst::Never);
+
+        let text = format!(
+            "{HEAD}[assets]\ndirectory = \"public\"\nbinding = \"ASSETS\"\nhtml_handling = \"drop-trailing-slash\"\n\
+             not_found_handling = \"404-page\"\nrun_worker_first = [\"/api/*\", \"!/api/docs/*\"]\n"
+        );
+        let dir = project(&[
+            ("wrangler.toml", &text),
+            ("src/index.js", ""),
+            ("public/a", ""),
+        ]);
+        let a = load(&opts(&dir, None))
+            .expect("loads")
+            .config
+            .assets
+            .unwrap();
+        assert_eq!(a.binding.as_deref(), Some("ASSETS"));
+        assert_eq!(a.html_handling, HtmlHandling::DropTrailingSlash);
+        assert_eq!(a.not_found_handling, NotFoundHandling::NotFoundPage);
+        assert_eq!(
+            a.run_worker_first,
+            RunWorkerFirst::Patterns(vec!["/api/*".into(), "!/api/docs/*".into()])
+        );
+
+        for (bad, want) in [
+            (
+                "directory = \"nope\"",
+                "field \"assets.directory\": the assets directory \"nope\" does not exist",
+            ),
+            (
+                "directory = \"public\"\nhtml_handling = \"x\"",
+                "field \"assets.html_handling\": \"x\" is not one of",
+            ),
+            (
+                "directory = \"public\"\nnot_found_handling = \"spa\"",
+                "field \"assets.not_found_handling\": \"spa\" is not one of",
+            ),
+            (
+                "directory = \"public\"\nrun_worker_first = [\"api/*\"]",
+                "'api/*': rules must start with '/' or '!/'",
+            ),
+            (
+                "directory = \"public\"\nrun_worker_first = [\"!/a\"]",
+                "only negative rules",
+            ),
+            (
+                "directory = \"public\"\nrun_worker_first = [\"/a/*\", \"/a/b\"]",
+                "'/a/b': rule '/a/*' makes it redundant",
+            ),
+            (
+                "directory = \"public\"\nbinding = \"KV\"\n[[kv_namespaces]]\nbinding = \"KV\"",
+                "KV",
+            ),
+        ] {
+            let text = format!("{HEAD}[assets]\n{bad}\n");
+            let dir = project(&[
+                ("wrangler.toml", &text),
+                ("src/index.js", ""),
+                ("public/a", ""),
+            ]);
+            let err = load(&opts(&dir, None)).unwrap_err().to_string();
+            assert!(err.contains(want), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn unsafe_ratelimit_bindings_and_version_metadata_are_bindings() {
+        let c = ok_toml(&format!(
+            "{HEAD}[version_metadata]\nbinding = \"VM\"\n[[unsafe.bindings]]\nname = \"RL\"\ntype = \"ratelimit\"\n\
+             namespace_id = \"7\"\nsimple = {{ limit = 3, period = 10 }}\n"
+        ));
+        assert!(warnings(&c).is_empty(), "{:?}", warnings(&c));
+        assert_eq!(c.config.version_metadata.as_deref(), Some("VM"));
+        assert_eq!(
+            c.config.ratelimits,
+            [RateLimit {
+                name: "RL".into(),
+                namespace_id: 7,
+                limit: 3,
+                period: 10
+            }]
+        );
+        let err = err_toml(&format!(
+            "{HEAD}[[unsafe.bindings]]\nname = \"RL\"\ntype = \"ratelimit\"\nnamespace_id = \"7\"\nsimple = {{ limit = 3, period = 15 }}\n"
+        ));
+        assert!(err.contains("unsafe.bindings[0].simple.period"), "{err}");
+    }
+
+    #[test]
     fn ratelimit_period_must_be_10_or_60_and_namespace_id_an_integer_string() {
         let c = ok_toml(&format!(
             "{HEAD}[[ratelimits]]\nname = \"RL\"\nnamespace_id = \"1001\"\nsimple = {{ limit = 10, period = 60 }}\n"
@@ -1697,6 +1815,20 @@ mod tests {
     }
 
     #[test]
+    fn main_is_optional_for_an_assets_only_worker() {
+        let dir = project(&[
+            (
+                "wrangler.toml",
+                "compatibility_date = \"2025-01-01\"\n[assets]\ndirectory = \"public\"\n",
+            ),
+            ("public/index.html", "hi"),
+        ]);
+        let c = load(&opts(&dir, None)).expect("loads").config;
+        assert_eq!(c.main, None);
+        assert!(c.assets.is_some());
+    }
+
+    #[test]
     fn main_that_does_not_exist_is_an_error_naming_it_relative_to_the_project() {
         let dir = project(&[(
             "wrangler.toml",
@@ -1759,7 +1891,7 @@ mod tests {
         std::os::unix::fs::symlink("/nonexistent/verge/x.js", dir.path().join("link.js"))
             .expect("symlink");
         let c = load(&opts(&dir, None)).expect("loads").config;
-        assert_eq!(c.main, dir.path().join("link.js"));
+        assert_eq!(c.main, Some(dir.path().join("link.js")));
     }
 
     #[test]
@@ -1769,7 +1901,7 @@ mod tests {
             "main = \"./src/index.js\"\ncompatibility_date = \"2025-01-01\"\n",
         )]);
         let c = load(&opts(&dir, None)).expect("loads").config;
-        assert_eq!(c.main, dir.path().join("src/index.js"));
+        assert_eq!(c.main, Some(dir.path().join("src/index.js")));
     }
 
     // ---- routes, rules, dev, services ----
@@ -1953,13 +2085,11 @@ crons = []
             [
                 "compatibility_flags[0]",
                 "routes",
-                "triggers",
                 "queues.producers[0]",
                 "queues.consumers[0]",
                 "r2_buckets[0]",
                 "services[0]",
                 "analytics_engine_datasets[0]",
-                "ratelimits[0]",
             ]
         );
 
@@ -2022,7 +2152,6 @@ crons = []
             fields,
             [
                 "compatibility_flags[0]",
-                "triggers",
                 "queues.producers[0]",
                 "queues.consumers[0]",
                 "services[0]",
@@ -2046,7 +2175,6 @@ crons = []
                 "env.staging.d1_databases",
                 "env.staging.services",
                 "compatibility_flags[0]",
-                "triggers",
             ]
         );
     }

@@ -13,8 +13,9 @@ pub struct WorkerConfig {
     pub name: String,
     /// Absolute path of the entry module, lexically below the config file's directory (the
     /// project directory). It is a file, unless a symbolic link is on the way: where a link
-    /// leads is for the runtime to check (`verge_js::loader::resolve_within`).
-    pub main: PathBuf,
+    /// leads is for the runtime to check (`verge_js::loader::resolve_within`). `None` for an
+    /// assets-only worker (no `main`, `assets` set), as Cloudflare allows.
+    pub main: Option<PathBuf>,
     /// `compatibility_date`, not in the future.
     pub compatibility_date: CompatDate,
     /// `compatibility_flags` as written (all known to verge).
@@ -39,8 +40,7 @@ pub struct WorkerConfig {
     pub durable_objects: Vec<DurableObjectBinding>,
     /// `migrations` (Durable Object class migrations), in file order.
     pub migrations: Vec<DoMigration>,
-    /// `triggers.crons`, each with five fields (validated; verge has no cron triggers yet and
-    /// warns).
+    /// `triggers.crons`, each a valid cron expression (five fields, UTC, Cloudflare's syntax).
     pub triggers: Vec<String>,
     /// `rules` (validated; verge does not apply them yet and warns).
     pub rules: Vec<ModuleRule>,
@@ -50,8 +50,12 @@ pub struct WorkerConfig {
     pub services: Vec<ServiceBinding>,
     /// `queues` (validated; verge does not provide them yet and warns).
     pub queues: Queues,
-    /// `ratelimits` (validated; verge does not provide them yet and warns).
+    /// `ratelimits`, then the `unsafe.bindings` of type `ratelimit`.
     pub ratelimits: Vec<RateLimit>,
+    /// `assets`.
+    pub assets: Option<Assets>,
+    /// `version_metadata.binding`.
+    pub version_metadata: Option<String>,
     /// `r2_buckets` (validated; verge has no R2 and warns that the bindings are undefined).
     pub r2_buckets: Vec<R2Bucket>,
     /// `analytics_engine_datasets` (validated; verge does not provide them yet and warns).
@@ -266,6 +270,60 @@ pub struct RateLimit {
     pub limit: u64,
     /// `simple.period`: 10 or 60 seconds.
     pub period: u64,
+}
+
+/// `assets`: static assets served in front of the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assets {
+    /// Absolute directory, lexically below the config file's directory or anywhere else the
+    /// config names (it must exist).
+    pub directory: PathBuf,
+    /// `env.<binding>` (`env.ASSETS.fetch()`), if any.
+    pub binding: Option<String>,
+    /// `html_handling` (default `auto-trailing-slash`).
+    pub html_handling: HtmlHandling,
+    /// `not_found_handling` (default `none`).
+    pub not_found_handling: NotFoundHandling,
+    /// `run_worker_first` (default `false`).
+    pub run_worker_first: RunWorkerFirst,
+}
+
+/// `assets.html_handling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HtmlHandling {
+    /// `auto-trailing-slash`: files without, folder indexes with a trailing slash.
+    #[default]
+    AutoTrailingSlash,
+    /// `force-trailing-slash`.
+    ForceTrailingSlash,
+    /// `drop-trailing-slash`.
+    DropTrailingSlash,
+    /// `none`: exact file names only.
+    None,
+}
+
+/// `assets.not_found_handling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotFoundHandling {
+    /// `none`: a 404 (or the worker, when there is one).
+    #[default]
+    None,
+    /// `single-page-application`: `/index.html` with 200.
+    SinglePageApplication,
+    /// `404-page`: the nearest `404.html` up the path, with 404.
+    NotFoundPage,
+}
+
+/// `assets.run_worker_first`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RunWorkerFirst {
+    /// `false`: assets first, the worker for what no asset answers.
+    #[default]
+    Never,
+    /// `true`: the worker gets every request.
+    Always,
+    /// Route patterns (`/api/*`; `!/api/docs/*` excludes): the worker first for those.
+    Patterns(Vec<String>),
 }
 
 /// `r2_buckets[]`.

@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod assets;
 pub mod limits;
 pub mod loop_guard;
 pub mod pipeline;

@@ -106,7 +106,7 @@ pub(crate) async fn handle(
     // 3. edge steps
     let mut answered = None;
     for step in &shared.steps {
-        if let Some(fut) = step.before(&edge, &shared.deployment) {
+        if let Some(fut) = step.before(&edge, &parts, &shared.deployment) {
             answered = Some(fut.await);
             break;
         }

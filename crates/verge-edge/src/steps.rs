@@ -1,10 +1,12 @@
 //! Edge steps: what runs in front of the worker (see [`crate::pipeline`]). A step may answer
 //! a request itself ([`Step::before`]) and sees every response ([`Step::after`]); steps run
-//! in the order the edge was given them. Static assets, the cache and edge rules are steps.
+//! in the order the edge was given them. Static assets ([`crate::assets::StaticAssets`]), the
+//! cache and edge rules are steps.
 
 use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
+use http::request::Parts;
 use http::{Response, StatusCode};
 use verge_web::invoke::{Event, Outcome};
 use verge_worker::Deployment;
@@ -22,6 +24,7 @@ pub trait Step: Send + Sync {
     fn before<'a>(
         &'a self,
         req: &'a EdgeRequest,
+        parts: &'a Parts,
         deployment: &'a Arc<Deployment>,
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>>;
 
@@ -31,14 +34,18 @@ pub trait Step: Send + Sync {
     }
 }
 
-/// wrangler's `--test-scheduled` route: `GET /__scheduled?cron=<expr>` runs the HTTP worker's
-/// `scheduled()` handler now, with `controller.cron` set to the expression (URL-decoded,
-/// `+` for space; empty when absent), and answers `Ran scheduled event` — or the failure.
+/// wrangler's `--test-scheduled` route: `GET /__scheduled?cron=<expr>` (or the newer
+/// `/cdn-cgi/handler/scheduled`) runs the HTTP worker's `scheduled()` handler now, with
+/// `controller.cron` set to the expression (URL-decoded, `+` for space; empty when absent) and
+/// `scheduledTime` to `time` (ms since the epoch, as miniflare reads it; now when absent or not
+/// a number), and answers `Ran scheduled event` — or the failure.
 #[derive(Debug, Default)]
 pub struct TestScheduled;
 
 /// The route [`TestScheduled`] answers.
 pub const SCHEDULED_PATH: &str = "/__scheduled";
+/// The same route as newer wrangler versions spell it.
+pub const SCHEDULED_HANDLER_PATH: &str = "/cdn-cgi/handler/scheduled";
 
 impl Step for TestScheduled {
     fn name(&self) -> &'static str {
@@ -48,17 +55,23 @@ impl Step for TestScheduled {
     fn before<'a>(
         &'a self,
         req: &'a EdgeRequest,
+        _parts: &'a Parts,
         deployment: &'a Arc<Deployment>,
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>> {
         let path = req.path();
         let (p, query) = path.split_once('?').unwrap_or((path, ""));
-        if p != SCHEDULED_PATH {
+        if p != SCHEDULED_PATH && p != SCHEDULED_HANDLER_PATH {
             return None;
         }
-        let cron = url::form_urlencoded::parse(query.as_bytes())
-            .find(|(k, _)| k == "cron")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
+        let param = |name: &str| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let cron = param("cron").unwrap_or_default();
+        let time = param("time")
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|t| t.is_finite());
         Some(Box::pin(async move {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -66,7 +79,7 @@ impl Step for TestScheduled {
                 .unwrap_or(0.0);
             let event = Event::Scheduled {
                 cron,
-                scheduled_time: now,
+                scheduled_time: time.unwrap_or(now),
             };
             match deployment.invoke_here(0, event, req.ray.clone()).await {
                 Ok(Outcome::Done | Outcome::Value(_) | Outcome::Response(_)) => {

@@ -421,15 +421,19 @@ async function fetch(input, init = undefined) {
 
 class ExecutionContext {
   #promises = null; // created by the first waitUntil: most requests register none
+  #passThrough = false;
   waitUntil(p) {
     p = PromiseResolve(p);
     if (this.#promises === null) this.#promises = [p];
     else this.#promises[this.#promises.length] = p;
   }
-  passThroughOnException() {}
+  // On Cloudflare an exception then sends the request on to the origin. verge has no origin:
+  // the error is answered as without the call, and the log says so (invoke.rs).
+  passThroughOnException() { this.#passThrough = true; }
   get props() { return {}; }
   static promises(ctx) { return ctx.#promises === null ? (ctx.#promises = []) : ctx.#promises; }
   static count(ctx) { return ctx.#promises === null ? 0 : ctx.#promises.length; }
+  static passThrough(ctx) { return ctx.#passThrough; }
 }
 // Waits for promises `from..list.length` of `list` (more may be added meanwhile) and resolves
 // with the descriptions of their rejections. Promise.allSettled would call each promise's `then`
@@ -471,6 +475,7 @@ internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
   return [PromisePrototypeThen(awaitResponse(r), undefined, errorParts), ctx];
 };
 internal.waitUntilCount = (ctx) => ExecutionContext.count(ctx);
+internal.passThroughRequested = (ctx) => ExecutionContext.passThrough(ctx);
 
 // A cron trigger's `scheduled(controller, env, ctx)`; the same envelope as internal.serve, with
 // [0] for a handler that finished.

@@ -83,6 +83,8 @@ declare namespace internal {
   function serve(exports: object, env: object, method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null): [EventResult | Promise<EventResult>, object];
   /** A worker's scheduled event. invoke.rs. */
   function runScheduled(exports: object, env: object, cron: string, scheduledTime: number): [EventResult | Promise<EventResult>, object];
+  /** Whether the handler called ctx.passThroughOnException(). invoke.rs. */
+  function passThroughRequested(ctx: object): boolean;
   /** Settles an ExecutionContext's waitUntil promises; resolves to the rejections' texts. invoke.rs. */
   function settleWaitUntil(ctx: object): Promise<string[]>;
   /** waitUntil promises registered so far. invoke.rs. */
@@ -137,4 +139,10 @@ declare namespace internal {
   function objectEvent(host: object, kind: string, ...payload: unknown[]): [Promise<EventResult>, null];
   /** The serializer RPC uses {serialize, deserialize}. js/durable.js; js/durable.js stubs. */
   const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
+
+  // ---- verge-assets ----
+  /** Static assets' host operations {fetch}. verge-assets js.rs; js/assets.js. */
+  const assetsOps: Record<string, Function>;
+  /** {makeFetcher}: env.ASSETS. js/assets.js; verge-assets js.rs. */
+  const assets: { makeFetcher: Function };
 }

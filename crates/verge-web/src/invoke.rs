@@ -278,6 +278,7 @@ pub async fn invoke(
 ) -> Result<Outcome, InvokeError> {
     let limits = iso.spec().limits();
     let wall = event.wall_limit(&limits);
+    let kind = event.kind();
     let meter = RequestMeter::new(id, limits.cpu);
     meter.set_subrequest_limit(limits.subrequests);
     if let Event::Fetch(req) = &event {
@@ -345,6 +346,9 @@ pub async fn invoke(
         other => other.map_err(|e| classify(&iso, &meter, e)),
     };
     let exec = exec_ctx.borrow_mut().take();
+    if let (Some(exec), "fetch", Err(InvokeError::Exception { .. })) = (&exec, kind, &result) {
+        note_pass_through(&iso, exec, meter.id()).await;
+    }
     if let Some(exec) = exec {
         let guard = work.as_ref().map(|_| meter.hold());
         spawn_wait_until(&iso, exec, meter.clone(), guard).await;
@@ -385,6 +389,28 @@ pub async fn invoke(
     };
     drop(work);
     Ok(out)
+}
+
+/// `ctx.passThroughOnException()` asks Cloudflare to send the request on to the origin when
+/// the handler throws. verge has no origin (`verge dev` is the whole server), so the error is
+/// answered as it would be without the call; this says so in the log.
+async fn note_pass_through(iso: &Rc<Isolate>, exec: &Persistent<Object<'static>>, id: &str) {
+    let iso2 = iso.clone();
+    let exec = exec.clone();
+    let asked = iso
+        .context()
+        .with(|ctx| -> rquickjs::Result<bool> {
+            let f: Function = iso2.internal(&ctx)?.get("passThroughRequested")?;
+            f.call((exec.restore(&ctx)?,))
+        })
+        .await
+        .unwrap_or(false);
+    if asked {
+        tracing::warn!(
+            request = %id,
+            "the worker threw after ctx.passThroughOnException(); verge has no origin to pass the request to, so the error is answered"
+        );
+    }
 }
 
 /// [`invoke`] of a request on the worker's default export: its response.

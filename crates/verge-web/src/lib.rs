@@ -350,19 +350,26 @@ impl verge_js::Extension for WebExtension {
 /// Plain-text and JSON `vars` (and secrets) as `env` entries.
 #[derive(Debug, Clone, Default)]
 pub struct VarsExtension {
+    name: &'static str,
     vars: Vec<(String, serde_json::Value)>,
 }
 
 impl VarsExtension {
     /// `vars` in config order; strings stay strings, other JSON values arrive parsed.
     pub fn new(vars: Vec<(String, serde_json::Value)>) -> Self {
-        VarsExtension { vars }
+        VarsExtension { name: "vars", vars }
+    }
+
+    /// The same under another extension name (a binding that is plain data, e.g.
+    /// `version_metadata`).
+    pub fn named(name: &'static str, vars: Vec<(String, serde_json::Value)>) -> Self {
+        VarsExtension { name, vars }
     }
 }
 
 impl verge_js::Extension for VarsExtension {
     fn name(&self) -> &'static str {
-        "vars"
+        self.name
     }
 
     fn env<'js>(&self, ctx: &Ctx<'js>, _internal: &Object<'js>, env: &Object<'js>) -> Result<()> {

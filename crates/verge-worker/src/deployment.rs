@@ -122,6 +122,8 @@ pub struct Version {
     config: PathBuf,
     watch: Vec<PathBuf>,
     dev: DevSettings,
+    assets: Option<Arc<verge_assets::Assets>>,
+    crons: Vec<(String, saffron::Cron)>,
 }
 
 impl std::fmt::Debug for Version {
@@ -152,6 +154,30 @@ impl Version {
     /// `[dev]` of its config.
     pub fn dev(&self) -> &DevSettings {
         &self.dev
+    }
+
+    /// Its static assets, if it has an `assets` directory.
+    pub fn assets(&self) -> Option<&Arc<verge_assets::Assets>> {
+        self.assets.as_ref()
+    }
+
+    /// Its cron triggers (`triggers.crons`), as written and parsed.
+    pub fn crons(&self) -> &[(String, saffron::Cron)] {
+        &self.crons
+    }
+
+    /// Directories a change anywhere under which makes a new version (the assets directory).
+    pub fn watched_dirs(&self) -> Vec<PathBuf> {
+        self.assets
+            .iter()
+            .map(|a| a.directory().to_path_buf())
+            .collect()
+    }
+
+    /// Whether a change of `path` makes a new version.
+    pub fn is_affected_by(&self, path: &Path) -> bool {
+        self.watched_files().iter().any(|w| w == path)
+            || self.assets.as_ref().is_some_and(|a| a.watches(path))
     }
 
     /// The files whose change makes a new version: the config, the secrets files that are or
@@ -277,13 +303,14 @@ impl Deployment {
     /// Loads every worker (an isolate of each on thread 0, so a worker that cannot start fails
     /// here, not on its first request), then starts the background tasks on the current tokio
     /// runtime, which must outlive the deployment.
-    pub async fn load(&self) -> Result<(), DeployError> {
+    pub async fn load(self: &Arc<Self>) -> Result<(), DeployError> {
         for slot in &self.workers {
             load(&self.env.threads, &slot.current().spec).await?;
         }
         let _ = self.control.set(tokio::runtime::Handle::current());
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
-        for (i, tasks) in pending {
+        for (i, mut tasks) in pending {
+            tasks.extend(self.cron_task(i));
             self.start_tasks(i, tasks);
         }
         Ok(())
@@ -307,6 +334,18 @@ impl Deployment {
     /// Index of the worker named `name`.
     pub fn worker_index(&self, name: &str) -> Option<usize> {
         self.workers.iter().position(|s| s.current().name() == name)
+    }
+
+    /// Every directory a change under which makes a new version of some worker.
+    pub fn watched_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self
+            .workers
+            .iter()
+            .flat_map(|s| s.current().watched_dirs())
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
     }
 
     /// Every file a change of which makes a new version of some worker.
@@ -390,13 +429,12 @@ impl Deployment {
     /// Makes a new version of every worker that watches one of `changed` (see
     /// [`Version::watched_files`]). A version that fails to build or load is logged and the
     /// previous one keeps serving. Returns the names of the workers reloaded.
-    pub async fn reload(&self, changed: &[PathBuf]) -> Vec<String> {
+    pub async fn reload(self: &Arc<Self>, changed: &[PathBuf]) -> Vec<String> {
         let _one_at_a_time = self.reloading.lock().await;
         let mut reloaded = Vec::new();
         for (i, slot) in self.workers.iter().enumerate() {
             let current = slot.current();
-            let watched = current.watched_files();
-            let Some(cause) = changed.iter().find(|c| watched.iter().any(|w| w == *c)) else {
+            let Some(cause) = changed.iter().find(|c| current.is_affected_by(c)) else {
                 continue;
             };
             tracing::info!("reloading {} ({} changed)", current.name(), cause.display());
@@ -411,7 +449,7 @@ impl Deployment {
         reloaded
     }
 
-    async fn reload_slot(&self, i: usize) -> Result<String, DeployError> {
+    async fn reload_slot(self: &Arc<Self>, i: usize) -> Result<String, DeployError> {
         let slot = &self.workers[i];
         let b = build(&self.env, &slot.source)?;
         let old = slot.current();
@@ -428,9 +466,30 @@ impl Deployment {
             .threads
             .broadcast(move || async move { verge_js::registry::evict(old_id) });
         self.stop_tasks(Some(i));
-        self.start_tasks(i, b.tasks);
+        let mut tasks = b.tasks;
+        tasks.extend(self.cron_task(i));
+        self.start_tasks(i, tasks);
         tracing::info!("reloaded {}", previous.name());
         Ok(previous.name().to_string())
+    }
+
+    /// The cron scheduler of worker `worker`'s current version, if it has cron triggers.
+    fn cron_task(self: &Arc<Self>, worker: usize) -> Option<Task> {
+        let version = self.workers.get(worker)?.current();
+        if version.crons.is_empty() {
+            return None;
+        }
+        Some(Task {
+            key: format!("cron:{}", version.name()),
+            scope: TaskScope::Version,
+            future: Box::pin(crate::cron::run(
+                Arc::downgrade(self),
+                worker,
+                version.crons.clone(),
+                self.env.options.clock.clone(),
+                self.env.options.clock.now_ms(),
+            )),
+        })
     }
 
     fn start_tasks(&self, worker: usize, tasks: Vec<Task>) {
@@ -503,24 +562,33 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let main_name = config
-        .main
-        .strip_prefix(&config_dir)
-        .ok()
-        .map(|p| {
-            p.components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .ok_or_else(|| DeployError::Main {
-            config: file.clone(),
-            message: "the entry module is outside the project directory".into(),
-        })?;
-    verge_js::loader::resolve_within(&config_dir, &main_name).map_err(|e| DeployError::Main {
-        config: file.clone(),
-        message: e.to_string(),
-    })?;
+    let main_name = match &config.main {
+        // An assets-only worker: the assets answer every request (verge-assets), and the
+        // module the version is built around is the built-in one of the assets extension.
+        None => verge_assets::ASSETS_ONLY_MAIN.to_string(),
+        Some(main) => {
+            let name = main
+                .strip_prefix(&config_dir)
+                .ok()
+                .map(|p| {
+                    p.components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+                .ok_or_else(|| DeployError::Main {
+                    config: file.clone(),
+                    message: "the entry module is outside the project directory".into(),
+                })?;
+            verge_js::loader::resolve_within(&config_dir, &name).map_err(|e| {
+                DeployError::Main {
+                    config: file.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            name
+        }
+    };
     let root = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
     let limits = WorkerLimits {
         cpu: Duration::from_millis(
@@ -551,6 +619,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
     let mut extensions = Vec::new();
     let mut tasks = Vec::new();
     let mut on_spec = Vec::new();
+    let mut assets = None;
     for part in PARTS {
         let c = part.configure(&cx).map_err(|e| DeployError::Configure {
             config: config_path.clone(),
@@ -562,6 +631,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         extensions.extend(c.extension);
         tasks.extend(c.tasks);
         on_spec.extend(c.on_spec);
+        assets = assets.or(c.assets);
     }
     let spec =
         WorkerSpec::new(config.name.clone(), root, main_name, limits, extensions).map_err(|e| {
@@ -573,12 +643,20 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
     for f in on_spec {
         f(&spec);
     }
+    // verge-config checked every expression.
+    let crons = config
+        .triggers
+        .iter()
+        .filter_map(|c| verge_config::parse_cron(c).ok().map(|p| (c.clone(), p)))
+        .collect();
     Ok(Built {
         version: Arc::new(Version {
             spec,
             config: loaded.path,
             watch: loaded.watch_paths,
             dev: config.dev,
+            assets,
+            crons,
         }),
         tasks,
     })

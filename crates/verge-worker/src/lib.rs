@@ -32,6 +32,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cron;
 pub mod deployment;
 pub mod parts;
 

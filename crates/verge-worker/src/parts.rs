@@ -7,6 +7,7 @@
 //! background [`Task`]s it needs. Adding a binding kind is one `impl Part` and one line in
 //! [`PARTS`].
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,17 @@ use crate::deployment::DeploymentOptions;
 pub const KV_EXPIRY_SWEEP: Duration = Duration::from_secs(60);
 
 /// Every part, in install order.
-pub static PARTS: &[&dyn Part] = &[&Web, &Crypto, &Vars, &Kv, &D1, &DurableObjects];
+pub static PARTS: &[&dyn Part] = &[
+    &Web,
+    &Crypto,
+    &Vars,
+    &VersionMetadata,
+    &Kv,
+    &D1,
+    &DurableObjects,
+    &RateLimits,
+    &StaticAssets,
+];
 
 /// What a part may use while configuring one worker version.
 pub struct Configure<'a> {
@@ -48,6 +59,8 @@ pub struct Configured {
     pub on_spec: Vec<OnSpec>,
     /// What the part leaves out, for the user (each names the config field).
     pub warnings: Vec<String>,
+    /// The version's static assets (served by the edge in front of the worker).
+    pub assets: Option<Arc<verge_assets::Assets>>,
 }
 
 /// A callback given the worker version once it exists.
@@ -278,6 +291,159 @@ impl Part for DurableObjects {
             }],
             on_spec: vec![Box::new(move |spec| bind.bind(spec))],
             warnings,
+            ..Configured::default()
         })
     }
+}
+
+struct VersionMetadata;
+impl Part for VersionMetadata {
+    fn name(&self) -> &'static str {
+        "version_metadata"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        let Some(binding) = &cx.config.version_metadata else {
+            return Ok(Configured::default());
+        };
+        let now = cx.options.clock.now_ms();
+        let timestamp = chrono::DateTime::from_timestamp_millis(now as i64)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let value = serde_json::json!({
+            "id": version_id(cx.config),
+            "tag": "",
+            "timestamp": timestamp,
+        });
+        installed(verge_web::VarsExtension::named(
+            "version_metadata",
+            vec![(binding.clone(), value)],
+        ))
+    }
+}
+
+/// Module files hashed into a version id, at most.
+const VERSION_ID_MAX_FILES: usize = 2_000;
+
+/// A stable id of a worker version: a UUID-shaped hash of its validated config and of the
+/// module files next to `main` (`.js .mjs .cjs .ts .wasm .txt .html .sql .bin .json`, outside
+/// `node_modules` and hidden directories) — the same code and config give the same id.
+pub fn version_id(config: &WorkerConfig) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("{config:?}").as_bytes());
+    let mut files = Vec::new();
+    if let Some(dir) = config.main.as_deref().and_then(Path::parent) {
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(d) = pending.pop() {
+            let Ok(list) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in list.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let Ok(kind) = e.file_type() else { continue };
+                if kind.is_dir() {
+                    if !name.starts_with('.') && name != "node_modules" {
+                        pending.push(e.path());
+                    }
+                } else if kind.is_file()
+                    && [
+                        ".js", ".mjs", ".cjs", ".ts", ".wasm", ".txt", ".html", ".sql", ".bin",
+                        ".json",
+                    ]
+                    .iter()
+                    .any(|x| name.ends_with(x))
+                {
+                    files.push(e.path());
+                }
+            }
+            if files.len() > VERSION_ID_MAX_FILES {
+                break;
+            }
+        }
+    }
+    files.sort();
+    for f in files.iter().take(VERSION_ID_MAX_FILES) {
+        h.update(f.to_string_lossy().as_bytes());
+        if let Ok(bytes) = std::fs::read(f) {
+            h.update(&bytes);
+        }
+    }
+    let d = h.finalize();
+    let hex: String = d[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+struct RateLimits;
+impl Part for RateLimits {
+    fn name(&self) -> &'static str {
+        "ratelimits"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        if cx.config.ratelimits.is_empty() {
+            return Ok(Configured::default());
+        }
+        installed(verge_ratelimit::RateLimitExtension::new(
+            cx.config
+                .ratelimits
+                .iter()
+                .map(|r| (r.name.clone(), r.namespace_id, r.limit, r.period)),
+            cx.options.clock.clone(),
+        ))
+    }
+}
+
+struct StaticAssets;
+impl Part for StaticAssets {
+    fn name(&self) -> &'static str {
+        "assets"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        let Some(config) = &cx.config.assets else {
+            return Ok(Configured::default());
+        };
+        let (assets, warnings) =
+            verge_assets::Assets::build(config, navigation_prefers_assets(cx.config)).map_err(
+                |e| ConfigureError {
+                    part: self.name().into(),
+                    message: e.to_string(),
+                },
+            )?;
+        let assets = Arc::new(if cx.config.main.is_none() {
+            assets.without_worker()
+        } else {
+            assets
+        });
+        Ok(Configured {
+            extension: Some(Arc::new(verge_assets::AssetsExtension::new(
+                config.binding.clone(),
+                assets.clone(),
+            ))),
+            warnings,
+            assets: Some(assets),
+            ..Configured::default()
+        })
+    }
+}
+
+/// The asset worker's `assets_navigation_prefers_asset_serving`: on from 2025-04-01 unless
+/// `assets_navigation_has_no_effect` turns it off.
+fn navigation_prefers_assets(config: &WorkerConfig) -> bool {
+    let flags = &config.compatibility_flags;
+    if flags
+        .iter()
+        .any(|f| f == "assets_navigation_prefers_asset_serving")
+    {
+        return true;
+    }
+    if flags.iter().any(|f| f == "assets_navigation_has_no_effect") {
+        return false;
+    }
+    config.compatibility_date.to_string().as_str() >= "2025-04-01"
 }

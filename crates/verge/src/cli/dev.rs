@@ -272,16 +272,21 @@ async fn serve(
     if args.test_scheduled {
         steps.push(Box::new(verge_edge::steps::TestScheduled));
     }
+    // Costs one check per request when the worker has no assets.
+    steps.push(Box::new(verge_edge::assets::StaticAssets));
     let server = verge_edge::serve(&threads, listeners, edge, deployment.clone(), steps);
     // Watch before announcing the address, so no edit made after startup is missed (requests
     // are already being served meanwhile).
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
+    let state_real = std::fs::canonicalize(&state_dir).unwrap_or_else(|_| state_dir.clone());
     let mut watcher = if args.no_reload {
         None
     } else {
         let files = deployment.watched_files();
         log_watched(&files);
-        Some(FileWatcher::start(files, tx).context("watching the project")?)
+        let mut w = FileWatcher::start(files, tx).context("watching the project")?;
+        w.set_trees(deployment.watched_dirs());
+        Some(w)
     };
     println!(
         "verge dev: serving {} on http://{} ({n} isolate threads)",
@@ -299,6 +304,11 @@ async fn serve(
                 while let Ok(more) = rx.try_recv() {
                     changed.extend(more);
                 }
+                // verge's own state (an assets directory may contain it) never reloads.
+                changed.retain(|p| !p.starts_with(&state_real));
+                if changed.is_empty() {
+                    continue;
+                }
                 let reload = deployment.reload(&changed);
                 tokio::select! {
                     _ = reload => {}
@@ -308,6 +318,7 @@ async fn serve(
                     let files = deployment.watched_files();
                     log_watched(&files);
                     w.set_files(files);
+                    w.set_trees(deployment.watched_dirs());
                 }
             }
         }

@@ -5,7 +5,9 @@
 //! `verge_worker::Version::watched_files`). Their directories are watched one level deep
 //! (editors save by renaming a new file into place, which a watch on the file itself would
 //! miss) and events for any other file are dropped: a log file that verge writes into the
-//! project, or anything under `node_modules`, never reloads the worker.
+//! project, or anything under `node_modules`, never reloads the worker. Directories whose whole
+//! content counts (a worker's static assets) are watched recursively, and any change below
+//! one is reported.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ pub struct FileWatcher {
     watcher: notify::RecommendedWatcher,
     files: Arc<RwLock<HashSet<PathBuf>>>,
     dirs: BTreeSet<PathBuf>,
+    trees: Arc<RwLock<BTreeSet<PathBuf>>>,
 }
 
 impl std::fmt::Debug for FileWatcher {
@@ -49,14 +52,21 @@ impl FileWatcher {
         tx: tokio::sync::mpsc::UnboundedSender<Vec<PathBuf>>,
     ) -> notify::Result<FileWatcher> {
         let set: Arc<RwLock<HashSet<PathBuf>>> = Arc::default();
+        let trees: Arc<RwLock<BTreeSet<PathBuf>>> = Arc::default();
         let events = set.clone();
+        let tree_events = trees.clone();
         let watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
             let Ok(ev) = ev else { return };
             if matches!(ev.kind, notify::EventKind::Access(_)) {
                 return;
             }
             let files = events.read().unwrap_or_else(|p| p.into_inner());
-            let hit: Vec<PathBuf> = ev.paths.into_iter().filter(|p| files.contains(p)).collect();
+            let trees = tree_events.read().unwrap_or_else(|p| p.into_inner());
+            let hit: Vec<PathBuf> = ev
+                .paths
+                .into_iter()
+                .filter(|p| files.contains(p) || trees.iter().any(|t| p.starts_with(t)))
+                .collect();
             if !hit.is_empty() {
                 let _ = tx.send(hit);
             }
@@ -65,6 +75,7 @@ impl FileWatcher {
             watcher,
             files: set,
             dirs: BTreeSet::new(),
+            trees,
         };
         w.set_files(files);
         Ok(w)
@@ -87,6 +98,21 @@ impl FileWatcher {
         }
         self.dirs = dirs;
         *self.files.write().unwrap_or_else(|p| p.into_inner()) = files;
+    }
+
+    /// Replaces the directories watched recursively (every change below one is reported).
+    pub fn set_trees(&mut self, trees: Vec<PathBuf>) {
+        let trees: BTreeSet<PathBuf> = trees.iter().map(|t| normal(t)).collect();
+        let mut current = self.trees.write().unwrap_or_else(|p| p.into_inner());
+        for gone in current.difference(&trees) {
+            let _ = self.watcher.unwatch(gone);
+        }
+        for dir in trees.difference(&current) {
+            if let Err(e) = self.watcher.watch(dir, notify::RecursiveMode::Recursive) {
+                tracing::warn!("cannot watch {}: {e}", dir.display());
+            }
+        }
+        *current = trees;
     }
 }
 
@@ -127,6 +153,20 @@ mod tests {
             got = next(&mut rx);
         }
         assert_eq!(got, vec![root.join(".dev.vars")]);
+    }
+
+    #[test]
+    fn a_change_anywhere_below_a_watched_tree_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("public/deep")).unwrap();
+        std::fs::write(root.join("other.txt"), "x").unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut w = FileWatcher::start(vec![root.join("index.js")], tx).unwrap();
+        w.set_trees(vec![root.join("public")]);
+        std::fs::write(root.join("other.txt"), "y").unwrap();
+        std::fs::write(root.join("public/deep/new.css"), "a{}").unwrap();
+        assert!(next(&mut rx).contains(&root.join("public/deep/new.css")));
     }
 
     #[test]
