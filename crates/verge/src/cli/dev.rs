@@ -65,6 +65,12 @@ pub struct DevArgs {
     /// `wrangler dev --test-scheduled`).
     #[arg(long)]
     pub test_scheduled: bool,
+    #[command(flatten)]
+    pub cache: super::cache::CacheArgs,
+    /// The subrequest cache honours `stale-while-revalidate` and `stale-if-error` in origin
+    /// responses (beyond Cloudflare).
+    #[arg(long)]
+    pub cache_stale: bool,
 }
 
 fn default_cf() -> serde_json::Map<String, serde_json::Value> {
@@ -209,7 +215,8 @@ async fn serve(
         .unwrap_or_else(|| dir.join(".verge"));
     let backends = Arc::new(
         verge_store::sqlite::SqliteBackends::new(&state_dir)
-            .with_context(|| format!("creating the state directory {}", state_dir.display()))?,
+            .with_context(|| format!("creating the state directory {}", state_dir.display()))?
+            .with_cache_limits(args.cache.limits()),
     );
     let options = DeploymentOptions {
         cpu_ms: args.cpu_ms,
@@ -220,6 +227,9 @@ async fn serve(
             .d1_query_timeout_ms
             .map(Duration::from_millis)
             .unwrap_or(verge_d1::limits::MAX_QUERY_DURATION),
+        cache: verge_cache::CacheOptions {
+            stale: args.cache_stale,
+        },
     };
     let deployment = Deployment::new(
         sources,
