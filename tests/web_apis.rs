@@ -212,6 +212,25 @@ fn the_platform_keeps_working_after_a_request_poisons_the_built_ins() {
         "{}",
         v.log()
     );
+    // Durable Objects: storage, SQL, transactions, alarms, blockConcurrencyWhile, RPC and fetch.
+    let r = c.get(v.url("/check/do")).send().unwrap();
+    let j: serde_json::Value = serde_json::from_str(&check(r)).unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({
+            "stored": {"loaded": "none", "got": {"n": 5, "list": [1, 2, 3], "s": "x"}, "size": 2,
+                       "rows": 1, "total": 5, "txn": 2, "alarm": 4102444800000u64, "after": null,
+                       "sockets": 0},
+            "text": "do POST to the object header do",
+            "streamed": "do PUT streamed null",
+        })
+    );
+    let r = c.get(v.url("/check/kv")).send().unwrap();
+    let j: serde_json::Value = serde_json::from_str(&check(r)).unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"value": "value", "metadata": {"m": 1}, "streamed": "kv stream", "keys": 2})
+    );
     // Last: run() also replaces the lazily loaded globals.
     let r = c.get(v.url("/check/run")).send().unwrap();
     let j: serde_json::Value = serde_json::from_str(&check(r)).unwrap();

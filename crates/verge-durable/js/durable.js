@@ -1,92 +1,184 @@
 // Durable Objects: namespaces, ids, stubs (fetch + RPC), DurableObjectState, storage (KV + SQL
 // APIs) and event delivery with the output gate. Host operations: internal.durableOps.
+//
+// Every built-in comes from `primordials` (crates/verge-js/js/primordials.js) or is captured
+// when this file runs, before any guest code: a guest that replaces a global or a prototype
+// method cannot break the object's storage, its gates or RPC. Internal arrays are read and
+// written by index (no iteration protocol, spread or destructuring), promises chained through
+// the captured `then`, strings built with `+` and ToString (no template literals).
 "use strict";
 const ops = internal.durableOps;
 const RT = ops.rt;
-const { TypeError: $TypeError, RangeError: $RangeError, Error: $Error, Map: $Map, Set: $Set, Date: $Date,
-        RegExp: $RegExp, ArrayBuffer: $ArrayBuffer, DataView: $DataView, Object: $Object, Array: $Array,
-        Promise: $Promise, Proxy: $Proxy, JSON: $JSON, Symbol: $Symbol, DOMException: $DOMException,
-        Request, Response, Headers, BigInt: $BigInt } = globalThis;
-const PromiseResolve = (v) => $Promise.resolve(v);
+const { TypeError: $TypeError, RangeError: $RangeError, Error: $Error, Map: $Map, Set: $Set,
+        Date: $Date, RegExp: $RegExp, ArrayBuffer: $ArrayBuffer, DataView: $DataView,
+        Object: $Object, Promise: $Promise, Symbol: $Symbol, DOMException: $DOMException,
+        BigInt: $BigInt, String: $String, Number: $Number, Boolean: $Boolean,
+        Uint8Array: $Uint8Array, call, ToString: $toString, ObjectStatics, ObjectPrototype,
+        ArrayStatics, ArrayPrototype, StringStatics, StringPrototype, NumberStatics,
+        BooleanPrototype, NumberPrototype, BigIntPrototype, DatePrototype, RegExpPrototype,
+        RegExpPrototypeGetters, FunctionPrototype, MapPrototype, SetPrototype, ReflectStatics,
+        TypedArrayPrototypeGetters, DataViewPrototypeGetters, ArrayBufferStatics,
+        PromisePrototypeThen, PromiseResolve, SymbolToStringTag, SymbolIterator,
+        queueMicrotask: $queueMicrotask } = primordials;
+const { Request, Response } = internal.fetchClasses;
+const headersToFlat = internal.headersToFlat, headersFromFlat = internal.headersFromFlat;
+const utf8 = internal.encoding.encode;
+const $btoa = globalThis.btoa, $atob = globalThis.atob, $Proxy = globalThis.Proxy;
+const isArray = ArrayStatics.isArray, objectKeys = ObjectStatics.keys, objectIs = ObjectStatics.is;
+const isFinite = NumberStatics.isFinite;
+const mapGet = (m, k) => call(MapPrototype.get, m, k), mapSet = (m, k, v) => call(MapPrototype.set, m, k, v);
+const mapHas = (m, k) => call(MapPrototype.has, m, k), mapDelete = (m, k) => call(MapPrototype.delete, m, k);
+const setHas = (s, v) => call(SetPrototype.has, s, v);
+const then = PromisePrototypeThen, rawThen = primordials.PromisePrototype.then;
+const swallow = (p) => { then(p, undefined, () => {}); };
+const u8Buffer = (u) => call(TypedArrayPrototypeGetters.buffer, u);
+const u8Offset = (u) => call(TypedArrayPrototypeGetters.byteOffset, u);
+const u8Length = (u) => call(TypedArrayPrototypeGetters.byteLength, u);
+const typedArrayTag = (v) => call(TypedArrayPrototypeGetters[SymbolToStringTag], v);
+// Promise.all of two promises, without the guest-replaceable statics.
+function both(a, b) {
+  return new $Promise((resolve, reject) => {
+    let left = 2;
+    const one = () => { if (--left === 0) resolve(); };
+    then(a, one, reject);
+    then(b, one, reject);
+  });
+}
+// The first of two promises to settle.
+function race(a, b) {
+  return new $Promise((resolve, reject) => { then(a, resolve, reject); then(b, resolve, reject); });
+}
+function push(list, v) { list[list.length] = v; }
 
 // ---- serialization (the structured-clone algorithm, to a JSON-tagged string) ----
-function b64(u8) { let s = ""; for (let i = 0; i < u8.length; i += 8192) s += String.fromCharCode.apply(null, u8.subarray(i, i + 8192)); return btoa(s); }
-function unb64(s) { const bin = atob(s); const u = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i); return u; }
-const TYPED = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView"];
-function dataClone(what) { return new $DOMException(`${what} could not be cloned.`, "DataCloneError"); }
+function b64(u8) {
+  let s = "";
+  const n = u8Length(u8), buf = u8Buffer(u8), off = u8Offset(u8);
+  for (let i = 0; i < n; i += 8192) {
+    const part = new $Uint8Array(buf, off + i, n - i < 8192 ? n - i : 8192);
+    s += ReflectStatics.apply(StringStatics.fromCharCode, null, part);
+  }
+  return $btoa(s);
+}
+function unb64(s) {
+  const bin = $atob(s);
+  const u = new $Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) u[i] = call(StringPrototype.charCodeAt, bin, i);
+  return u;
+}
+// The cloneable views and their constructors, captured now.
+const VIEWS = new $Map();
+{
+  const names = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView"];
+  for (let i = 0; i < names.length; i++) mapSet(VIEWS, names[i], primordials[names[i]]);
+}
+const ERRORS = new $Map();
+{
+  const names = ["EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError"];
+  for (let i = 0; i < names.length; i++) mapSet(ERRORS, names[i], primordials[names[i]]);
+}
+const NATIVE = /\[native code\]/;
+function dataClone(what) { return new $DOMException($toString(what) + " could not be cloned.", "DataCloneError"); }
 function enc(v, seen) {
   switch (typeof v) {
     case "string": case "boolean": return v;
     case "number":
-      if (Number.isFinite(v) && !Object.is(v, -0)) return v;
-      return ["n", Object.is(v, -0) ? "-0" : String(v)];
+      if (isFinite(v) && !objectIs(v, -0)) return v;
+      return ["n", objectIs(v, -0) ? "-0" : $String(v)];
     case "undefined": return ["u"];
-    case "bigint": return ["b", v.toString()];
-    case "symbol": throw dataClone(v.toString());
-    case "function": throw dataClone(`function ${v.name || "(anonymous)"}`);
+    case "bigint": return ["b", $String(v)];
+    case "symbol": throw dataClone(call(primordials.SymbolPrototype.toString, v));
+    case "function": throw dataClone("function " + (v.name || "(anonymous)"));
   }
   if (v === null) return null;
-  if (seen.has(v)) return ["ref", seen.get(v)];
-  const idx = seen.size; seen.set(v, idx);
-  if ($Array.isArray(v)) return ["a", v.map((x) => enc(x, seen))];
-  if (v instanceof $Date) return ["d", v.getTime()];
-  if (v instanceof $RegExp) return ["r", v.source, v.flags];
-  if (v instanceof $Map) return ["m", [...v].map(([k, x]) => [enc(k, seen), enc(x, seen)])];
-  if (v instanceof $Set) return ["s", [...v].map((x) => enc(x, seen))];
-  if (v instanceof $ArrayBuffer) return ["ab", b64(new Uint8Array(v))];
-  if ($ArrayBuffer.isView(v)) {
-    const name = v.constructor.name;
-    if (!TYPED.includes(name)) throw dataClone(name);
-    return ["v", name, b64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))];
+  if (mapHas(seen, v)) return ["ref", mapGet(seen, v)];
+  const idx = call(MapPrototypeSize, seen);
+  mapSet(seen, v, idx);
+  if (isArray(v)) {
+    const out = [];
+    for (let i = 0; i < v.length; i++) out[i] = enc(v[i], seen);
+    return ["a", out];
   }
-  if (v instanceof $Error) return ["e", v.name, v.message, v.stack ?? null, "cause" in v ? enc(v.cause, seen) : ["u"]];
-  const tag = $Object.prototype.toString.call(v);
-  if (tag === "[object Boolean]" || tag === "[object Number]" || tag === "[object String]") return ["w", tag.slice(8, -1), v.valueOf()];
-  const proto = $Object.getPrototypeOf(v);
-  if (proto !== null && proto !== $Object.prototype) {
-    if (typeof v.constructor === "function" && /\[native code\]/.test(String(v.constructor)) && v.constructor !== $Object)
-      throw dataClone(`${v.constructor.name} object`);
+  const tag = call(ObjectPrototype.toString, v);
+  switch (tag) {
+    case "[object Date]": return ["d", call(DatePrototype.getTime, v)];
+    case "[object RegExp]": return ["r", call(RegExpPrototypeGetters.source, v), call(RegExpPrototypeGetters.flags, v)];
+    case "[object Map]": {
+      const out = [];
+      call(MapPrototype.forEach, v, (x, k) => { push(out, [enc(k, seen), enc(x, seen)]); });
+      return ["m", out];
+    }
+    case "[object Set]": {
+      const out = [];
+      call(SetPrototype.forEach, v, (x) => { push(out, enc(x, seen)); });
+      return ["s", out];
+    }
+    case "[object ArrayBuffer]": return ["ab", b64(new $Uint8Array(v))];
+    case "[object Boolean]": return ["w", "Boolean", call(BooleanPrototype.valueOf, v)];
+    case "[object Number]": return ["w", "Number", call(NumberPrototype.valueOf, v)];
+    case "[object String]": return ["w", "String", call(StringPrototype.valueOf, v)];
+  }
+  if (ArrayBufferStatics.isView(v)) {
+    const name = typedArrayTag(v) ?? "DataView";
+    if (!mapHas(VIEWS, name)) throw dataClone(name);
+    if (name === "DataView") {
+      const G = DataViewPrototypeGetters;
+      return ["v", name, b64(new $Uint8Array(call(G.buffer, v), call(G.byteOffset, v), call(G.byteLength, v)))];
+    }
+    return ["v", name, b64(new $Uint8Array(u8Buffer(v), u8Offset(v), u8Length(v)))];
+  }
+  if (tag === "[object Error]") return ["e", v.name, v.message, v.stack ?? null, "cause" in v ? enc(v.cause, seen) : ["u"]];
+  const proto = ObjectStatics.getPrototypeOf(v);
+  if (proto !== null && proto !== ObjectPrototypeValue) {
+    const C = v.constructor;
+    if (typeof C === "function" && C !== $Object && call(RegExpPrototype.exec, NATIVE, call(FunctionPrototype.toString, C)) !== null)
+      throw dataClone($toString(C.name) + " object");
   }
   const o = {};
-  for (const k of $Object.keys(v)) o[k] = enc(v[k], seen);
+  const keys = objectKeys(v);
+  for (let i = 0; i < keys.length; i++) o[keys[i]] = enc(v[keys[i]], seen);
   return ["o", o];
 }
+const ObjectPrototypeValue = $Object.prototype;
+const MapPrototypeSize = ObjectStatics.getOwnPropertyDescriptor($Map.prototype, "size").get;
 function dec(x, refs) {
   if (x === null || typeof x !== "object") return x;
   const t = x[0];
   let out;
   switch (t) {
-    case "n": return Number(x[1] === "-0" ? -0 : x[1]);
+    case "n": return $Number(x[1] === "-0" ? -0 : x[1]);
     case "u": return undefined;
     case "b": return $BigInt(x[1]);
     case "ref": return refs[x[1]];
-    case "a": out = []; refs.push(out); for (const e of x[1]) out.push(dec(e, refs)); return out;
-    case "d": out = new $Date(x[1]); refs.push(out); return out;
-    case "r": out = new $RegExp(x[1], x[2]); refs.push(out); return out;
-    case "m": out = new $Map(); refs.push(out); for (const [k, v] of x[1]) out.set(dec(k, refs), dec(v, refs)); return out;
-    case "s": out = new $Set(); refs.push(out); for (const v of x[1]) out.add(dec(v, refs)); return out;
-    case "ab": out = unb64(x[1]).buffer; refs.push(out); return out;
+    case "a": { out = []; push(refs, out); const items = x[1]; for (let i = 0; i < items.length; i++) out[i] = dec(items[i], refs); return out; }
+    case "d": out = new $Date(x[1]); push(refs, out); return out;
+    case "r": out = new $RegExp(x[1], x[2]); push(refs, out); return out;
+    case "m": { out = new $Map(); push(refs, out); const items = x[1]; for (let i = 0; i < items.length; i++) mapSet(out, dec(items[i][0], refs), dec(items[i][1], refs)); return out; }
+    case "s": { out = new $Set(); push(refs, out); const items = x[1]; for (let i = 0; i < items.length; i++) call(SetPrototype.add, out, dec(items[i], refs)); return out; }
+    case "ab": out = u8Buffer(unb64(x[1])); push(refs, out); return out;
     case "v": {
       const bytes = unb64(x[2]);
-      const C = globalThis[x[1]];
-      out = x[1] === "DataView" ? new $DataView(bytes.buffer) : new C(bytes.buffer, 0, bytes.byteLength / C.BYTES_PER_ELEMENT);
-      refs.push(out); return out;
+      const C = mapGet(VIEWS, x[1]);
+      if (C === undefined) break;
+      out = x[1] === "DataView" ? new $DataView(u8Buffer(bytes)) : new C(u8Buffer(bytes), 0, u8Length(bytes) / C.BYTES_PER_ELEMENT);
+      push(refs, out); return out;
     }
     case "e": {
-      const C = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError }[x[1]] || $Error;
-      out = new C(x[2]); refs.push(out);
+      const C = mapGet(ERRORS, x[1]) || $Error;
+      out = new C(x[2]); push(refs, out);
       if (x[1] !== out.name) try { out.name = x[1]; } catch {}
-      if (x[3] !== null) $Object.defineProperty(out, "stack", { value: x[3], writable: true, configurable: true });
+      if (x[3] !== null) ObjectStatics.defineProperty(out, "stack", { __proto__: null, value: x[3], writable: true, configurable: true });
       const cause = dec(x[4], refs); if (cause !== undefined) out.cause = cause;
       return out;
     }
-    case "w": out = $Object(x[1] === "Number" ? Number(x[2]) : x[1] === "Boolean" ? Boolean(x[2]) : String(x[2])); refs.push(out); return out;
-    case "o": out = {}; refs.push(out); for (const k of $Object.keys(x[1])) out[k] = dec(x[1][k], refs); return out;
+    case "w": out = $Object(x[1] === "Number" ? $Number(x[2]) : x[1] === "Boolean" ? $Boolean(x[2]) : $String(x[2])); push(refs, out); return out;
+    case "o": { out = {}; push(refs, out); const o = x[1], keys = objectKeys(o); for (let i = 0; i < keys.length; i++) out[keys[i]] = dec(o[keys[i]], refs); return out; }
   }
   throw new $TypeError("corrupt serialized value");
 }
-const serialize = (v) => $JSON.stringify(enc(v, new $Map()));
-const deserialize = (s) => dec($JSON.parse(s), []);
+const JSONStringify = primordials.JSONStatics.stringify, JSONParse = primordials.JSONStatics.parse;
+const serialize = (v) => JSONStringify(enc(v, new $Map()));
+const deserialize = (s) => dec(JSONParse(s), []);
 internal.v8 = { serialize, deserialize };
 
 // ---- ids, namespaces, stubs ----
@@ -100,14 +192,18 @@ class DurableObjectId {
   get name() { return this.#name; }
   toString() { return this[kHex]; }
   equals(other) { return other instanceof DurableObjectId && other[kHex] === this[kHex]; }
-  get [Symbol.toStringTag]() { return "DurableObjectId"; }
+  get [SymbolToStringTag]() { return "DurableObjectId"; }
 }
-const RESERVED = new $Set(["fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "constructor", "dup"]);
+const RESERVED = new $Set();
+{
+  const names = ["fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "constructor", "dup"];
+  for (let i = 0; i < names.length; i++) call(SetPrototype.add, RESERVED, names[i]);
+}
 function remoteError(res) {
   let e;
   if (res[1]) { try { e = deserialize(res[1]); } catch { e = new $Error(res[3]); } }
   else e = new $Error(res[3]);
-  if (!(e instanceof $Error)) { const v = e; e = new $Error(String(v)); }
+  if (!(e instanceof $Error)) { const v = e; e = new $Error($String(v)); }
   try { e.remote = !!res[2]; if (!res[2]) e.retryable = true; } catch {}
   return e;
 }
@@ -117,24 +213,23 @@ function makeStub(ns, id) {
     id, name: id.name,
     async fetch(input, init = undefined) {
       const req = new Request(input, init);
-      const flat = [];
-      for (const [k, v] of req.headers) flat.push(k, v);
       // The body streams to the object (js/fetch.js internal.hostBody, body.rs outgoing_stream).
-      const res = await ops.fetch(RT, ns, hex, name, [req.method, req.url, flat], internal.hostBody(req));
+      const res = await ops.fetch(RT, ns, hex, name, [req.method, req.url, headersToFlat(req.headers), rawThen], internal.hostBody(req));
       if (!res[0]) throw remoteError(res);
-      const status = res[1], headers = res[2], reader = res[3], ticket = res[4];
-      const pairs = []; for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
-      if (ticket !== undefined && ticket !== null) return new Response(null, { status: 101, headers: pairs, webSocket: internal.ws.fromTicket(ticket) });
+      const status = res[1], headers = headersFromFlat(res[2], false), reader = res[3], ticket = res[4];
+      if (ticket !== undefined && ticket !== null) return new Response(null, { status: 101, headers, webSocket: internal.ws.fromTicket(ticket) });
       const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
       if (nullBody && reader) internal.cancelBody(reader);
-      return internal.hostResponse(status === 101 ? 200 : status, new Headers(pairs), nullBody ? null : reader);
+      return internal.hostResponse(status === 101 ? 200 : status, headers, nullBody ? null : reader);
     },
   };
   return new $Proxy(target, {
     get(t, prop) {
       if (prop in t) return t[prop];
       if (typeof prop !== "string" || prop === "then") return undefined;
-      return async (...args) => {
+      return async function () {
+        const args = [];
+        for (let i = 0; i < arguments.length; i++) args[i] = arguments[i];
         const res = await ops.rpc(RT, ns, hex, name, prop, serialize(args));
         if (!res[0]) throw remoteError(res);
         return deserialize(res[1]);
@@ -147,11 +242,11 @@ class DurableObjectNamespace {
   constructor(token, ns, cls) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#ns = ns; this.#class = cls; }
   idFromName(name) {
     if (arguments.length === 0) throw new $TypeError("idFromName requires a name");
-    name = String(name);
+    name = $toString(name);
     return new DurableObjectId(kHex, ops.idFromName(RT, this.#ns, name), name);
   }
   newUniqueId(options = undefined) { return new DurableObjectId(kHex, ops.newUniqueId(RT, this.#ns), undefined); }
-  idFromString(s) { return new DurableObjectId(kHex, ops.validateId(RT, this.#ns, String(s)), undefined); }
+  idFromString(s) { return new DurableObjectId(kHex, ops.validateId(RT, this.#ns, $toString(s)), undefined); }
   get(id, options = undefined) {
     if (!(id instanceof DurableObjectId)) throw new $TypeError("get() expects a DurableObjectId from this namespace");
     ops.validateId(RT, this.#ns, id[kHex]);
@@ -159,34 +254,72 @@ class DurableObjectNamespace {
   }
   getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }
   jurisdiction(j) { return this; }
-  get [Symbol.toStringTag]() { return "DurableObjectNamespace"; }
+  get [SymbolToStringTag]() { return "DurableObjectNamespace"; }
 }
 
 // ---- storage ----
 const MAX_KEYS = 128;
 function checkKey(k) {
   if (typeof k !== "string") throw new $TypeError("Durable Object storage keys must be strings");
-  if (k.length > 2048) throw new $RangeError(`Keys cannot be larger than 2048 bytes.`);
+  if (k.length > 2048) throw new $RangeError("Keys cannot be larger than 2048 bytes.");
   return k;
 }
+// The keys of a get/delete of many keys, checked, in a fresh array.
 function keyList(keys) {
-  if (keys.length > MAX_KEYS) throw new $RangeError(`Maximum number of keys is ${MAX_KEYS}. You provided ${keys.length}.`);
-  return keys.map(checkKey);
+  const n = keys.length;
+  if (n > MAX_KEYS) throw new $RangeError("Maximum number of keys is " + MAX_KEYS + ". You provided " + $toString(n) + ".");
+  const out = [];
+  for (let i = 0; i < n; i++) out[i] = checkKey(keys[i]);
+  return out;
 }
-const enc8 = new TextEncoder();
+// Storage orders keys by their UTF-8 bytes (code point order), not by UTF-16 units.
 function byteCompare(a, b) {
-  const x = enc8.encode(a), y = enc8.encode(b);
-  const n = Math.min(x.length, y.length);
+  const x = utf8(a), y = utf8(b);
+  const xn = u8Length(x), yn = u8Length(y), n = xn < yn ? xn : yn;
   for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
+  return xn - yn;
+}
+function sortedKeys(keys) { const out = keyList(keys); call(ArrayPrototype.sort, out, byteCompare); return out; }
+// The [key, value] pairs of a put of many pairs.
+function entriesOf(obj) {
+  const keys = objectKeys(obj);
+  if (keys.length > MAX_KEYS) throw new $RangeError("Maximum number of pairs is " + MAX_KEYS + ". You provided " + $toString(keys.length) + ".");
+  return keys;
+}
+// The rows of a list, host [key, serialized] pairs, as a Map.
+function listMap(rows) {
+  const m = new $Map();
+  for (let i = 0; i < rows.length; i++) mapSet(m, rows[i][0], deserialize(rows[i][1]));
+  return m;
+}
+function listArgs(options) {
+  options = options || {};
+  if (options.start !== undefined && options.startAfter !== undefined) throw new $TypeError("list() cannot take both start and startAfter");
+  const limit = options.limit === undefined ? null : $Number(options.limit);
+  if (limit !== null && !(limit >= 1)) throw new $TypeError("list() limit must be a positive integer");
+  return [options.start ?? null, options.startAfter ?? null, options.end ?? null, options.prefix ?? null, !!options.reverse, limit];
+}
+function alarmTime(time) {
+  const t = time instanceof $Date ? call(DatePrototype.getTime, time) : $Number(time);
+  if (!isFinite(t)) throw new $TypeError("setAlarm() expects a Date or a number of milliseconds since the epoch");
+  return t;
+}
+function copy(list) { const out = []; for (let i = 0; i < list.length; i++) out[i] = list[i]; return out; }
+// An iterator over an array of ours (the guest may replace %ArrayIteratorPrototype%.next).
+function iterate(list, map) {
+  let i = 0;
+  return {
+    next: () => i >= list.length ? { done: true, value: undefined } : { done: false, value: map(list[i++]) },
+    [SymbolIterator]() { return this; },
+  };
 }
 
 class SqlStorageCursor {
   #columns; #rows; #i = 0; #read; #written;
   constructor(token, r) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#columns = r.columns; this.#rows = r.rows; this.#read = r.rowsRead; this.#written = r.rowsWritten; }
-  #obj(row) { const o = {}; this.#columns.forEach((c, j) => { o[c] = row[j]; }); return o; }
+  #obj(row) { const o = {}, cols = this.#columns; for (let j = 0; j < cols.length; j++) o[cols[j]] = row[j]; return o; }
   next() { if (this.#i >= this.#rows.length) return { done: true, value: undefined }; return { done: false, value: this.#obj(this.#rows[this.#i++]) }; }
-  toArray() { const out = []; while (this.#i < this.#rows.length) out.push(this.#obj(this.#rows[this.#i++])); return out; }
+  toArray() { const out = []; while (this.#i < this.#rows.length) push(out, this.#obj(this.#rows[this.#i++])); return out; }
   one() {
     const rest = this.#rows.length - this.#i;
     if (rest !== 1) throw new $Error(rest === 0 ? "Expected exactly one result from SQL query, but got no results." : "Expected exactly one result from SQL query, but got multiple results.");
@@ -194,22 +327,24 @@ class SqlStorageCursor {
   }
   raw() {
     const self = this;
-    return { next: () => self.#i >= self.#rows.length ? { done: true, value: undefined } : { done: false, value: self.#rows[self.#i++].slice() },
-             toArray: () => { const out = []; while (self.#i < self.#rows.length) out.push(self.#rows[self.#i++].slice()); return out; },
-             [Symbol.iterator]() { return this; } };
+    return { next: () => self.#i >= self.#rows.length ? { done: true, value: undefined } : { done: false, value: copy(self.#rows[self.#i++]) },
+             toArray: () => { const out = []; while (self.#i < self.#rows.length) push(out, copy(self.#rows[self.#i++])); return out; },
+             [SymbolIterator]() { return this; } };
   }
-  get columnNames() { return this.#columns.slice(); }
+  get columnNames() { return copy(this.#columns); }
   get rowsRead() { return this.#read; }
   get rowsWritten() { return this.#written; }
-  [Symbol.iterator]() { return this; }
+  [SymbolIterator]() { return this; }
 }
 class SqlStorage {
   #h; #storage;
   constructor(token, h, storage) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#h = h; this.#storage = storage; }
-  exec(query, ...bindings) {
+  exec(query) {
+    const bindings = [];
+    for (let i = 1; i < arguments.length; i++) bindings[i - 1] = arguments[i];
     let r;
-    try { r = this.#h.sqlExec(String(query), bindings); }
-    finally { this.#storage[kFlush](); }
+    try { r = this.#h.sqlExec($toString(query), bindings); }
+    finally { call(storageFlush, this.#storage); }
     return new SqlStorageCursor(kHex, r);
   }
   get databaseSize() { return this.#h.databaseSize(); }
@@ -222,14 +357,14 @@ class DurableObjectStorage {
   [kFlush]() {
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(() => {
+    $queueMicrotask(() => {
       this.#flushQueued = false;
       if (!this.#h.dirty()) return;
       const p = ops.commit(this.#h);
       this.#inflight++;
-      p.then(() => { this.#inflight--; }, () => { this.#inflight--; });
-      this.#last = p.then(undefined, (e) => { this.#host.broken = e; throw e; });
-      this.#last.catch(() => {});
+      then(p, () => { this.#inflight--; }, () => { this.#inflight--; });
+      this.#last = then(p, undefined, (e) => { this.#host.broken = e; throw e; });
+      swallow(this.#last);
     });
   }
   async [kSync]() {
@@ -237,55 +372,44 @@ class DurableObjectStorage {
     await null;
     await this.#last;
   }
-  sync() { return this[kSync](); }
+  sync() { return call(storageSync, this); }
   // True while a write is not yet durable (queued for commit or committing).
   [kPending]() { return this.#flushQueued || this.#inflight > 0 || this.#h.dirty(); }
   async get(key, options = undefined) {
-    if ($Array.isArray(key)) {
-      const keys = keyList(key).slice().sort(byteCompare);
-      const m = new $Map();
-      for (const k of keys) { const v = this.#h.get(k); if (v !== undefined) m.set(k, deserialize(v)); }
+    const h = this.#h;
+    if (isArray(key)) {
+      const keys = sortedKeys(key), m = new $Map();
+      for (let i = 0; i < keys.length; i++) { const v = h.get(keys[i]); if (v !== undefined) mapSet(m, keys[i], deserialize(v)); }
       return m;
     }
-    const v = this.#h.get(checkKey(key));
+    const v = h.get(checkKey(key));
     return v === undefined ? undefined : deserialize(v);
   }
   async put(key, value = undefined, options = undefined) {
     if (typeof key === "object" && key !== null) {
-      const entries = $Object.entries(key);
-      if (entries.length > MAX_KEYS) throw new $RangeError(`Maximum number of pairs is ${MAX_KEYS}. You provided ${entries.length}.`);
-      for (const [k, v] of entries) this.#h.put(checkKey(k), serialize(v));
+      const keys = entriesOf(key);
+      for (let i = 0; i < keys.length; i++) this.#h.put(checkKey(keys[i]), serialize(key[keys[i]]));
     } else {
       if (arguments.length < 2) throw new $TypeError("put() requires a key and a value");
       this.#h.put(checkKey(key), serialize(value));
     }
-    this[kFlush]();
+    call(storageFlush, this);
   }
   async delete(key, options = undefined) {
     let r;
-    if ($Array.isArray(key)) { r = 0; for (const k of keyList(key)) if (this.#h.delete(k)) r++; }
+    if (isArray(key)) { r = 0; const keys = keyList(key); for (let i = 0; i < keys.length; i++) if (this.#h.delete(keys[i])) r++; }
     else r = this.#h.delete(checkKey(key));
-    this[kFlush]();
+    call(storageFlush, this);
     return r;
   }
-  async deleteAll(options = undefined) { this.#h.deleteAll(); this.#h.setAlarm(null); this[kFlush](); }
+  async deleteAll(options = undefined) { this.#h.deleteAll(); this.#h.setAlarm(null); call(storageFlush, this); }
   async list(options = {}) {
-    options = options || {};
-    if (options.start !== undefined && options.startAfter !== undefined) throw new $TypeError("list() cannot take both start and startAfter");
-    const limit = options.limit === undefined ? null : Number(options.limit);
-    if (limit !== null && !(limit >= 1)) throw new $TypeError("list() limit must be a positive integer");
-    const rows = this.#h.list(options.start ?? null, options.startAfter ?? null, options.end ?? null, options.prefix ?? null, !!options.reverse, limit);
-    const m = new $Map();
-    for (const [k, v] of rows) m.set(k, deserialize(v));
-    return m;
+    const a = listArgs(options);
+    return listMap(this.#h.list(a[0], a[1], a[2], a[3], a[4], a[5]));
   }
   async getAlarm(options = undefined) { return this.#h.getAlarm() ?? null; }
-  async setAlarm(time, options = undefined) {
-    const t = time instanceof $Date ? time.getTime() : Number(time);
-    if (!Number.isFinite(t)) throw new $TypeError("setAlarm() expects a Date or a number of milliseconds since the epoch");
-    this.#h.setAlarm(t); this[kFlush]();
-  }
-  async deleteAlarm(options = undefined) { this.#h.setAlarm(null); this[kFlush](); }
+  async setAlarm(time, options = undefined) { this.#h.setAlarm(alarmTime(time)); call(storageFlush, this); }
+  async deleteAlarm(options = undefined) { this.#h.setAlarm(null); call(storageFlush, this); }
   // The transaction's writes stay in a write set of their own until the callback ends:
   // other events may run while it awaits I/O, and a rollback must drop its writes only.
   async transaction(fn) {
@@ -293,10 +417,9 @@ class DurableObjectStorage {
     let rolledBack = false;
     const txn = {
       get: async (key, o) => {
-        if ($Array.isArray(key)) {
-          const keys = keyList(key).slice().sort(byteCompare);
-          const m = new $Map();
-          for (const k of keys) { const v = h.txnGet(id, k); if (v !== undefined) m.set(k, deserialize(v)); }
+        if (isArray(key)) {
+          const keys = sortedKeys(key), m = new $Map();
+          for (let i = 0; i < keys.length; i++) { const v = h.txnGet(id, keys[i]); if (v !== undefined) mapSet(m, keys[i], deserialize(v)); }
           return m;
         }
         const v = h.txnGet(id, checkKey(key));
@@ -304,40 +427,29 @@ class DurableObjectStorage {
       },
       put: async (key, value = undefined, o = undefined) => {
         if (typeof key === "object" && key !== null) {
-          const entries = $Object.entries(key);
-          if (entries.length > MAX_KEYS) throw new $RangeError(`Maximum number of pairs is ${MAX_KEYS}. You provided ${entries.length}.`);
-          for (const [k, v] of entries) h.txnPut(id, checkKey(k), serialize(v));
+          const keys = entriesOf(key);
+          for (let i = 0; i < keys.length; i++) h.txnPut(id, checkKey(keys[i]), serialize(key[keys[i]]));
         } else h.txnPut(id, checkKey(key), serialize(value));
       },
       delete: async (key, o) => {
         let r;
-        if ($Array.isArray(key)) { r = 0; for (const k of keyList(key)) if (h.txnDelete(id, k)) r++; }
+        if (isArray(key)) { r = 0; const keys = keyList(key); for (let i = 0; i < keys.length; i++) if (h.txnDelete(id, keys[i])) r++; }
         else r = h.txnDelete(id, checkKey(key));
         return r;
       },
       list: async (options = {}) => {
-        options = options || {};
-        if (options.start !== undefined && options.startAfter !== undefined) throw new $TypeError("list() cannot take both start and startAfter");
-        const limit = options.limit === undefined ? null : Number(options.limit);
-        if (limit !== null && !(limit >= 1)) throw new $TypeError("list() limit must be a positive integer");
-        const rows = h.txnList(id, options.start ?? null, options.startAfter ?? null, options.end ?? null, options.prefix ?? null, !!options.reverse, limit);
-        const m = new $Map();
-        for (const [k, v] of rows) m.set(k, deserialize(v));
-        return m;
+        const a = listArgs(options);
+        return listMap(h.txnList(id, a[0], a[1], a[2], a[3], a[4], a[5]));
       },
       getAlarm: async (o) => h.txnGetAlarm(id) ?? null,
-      setAlarm: async (time, o) => {
-        const t = time instanceof $Date ? time.getTime() : Number(time);
-        if (!Number.isFinite(t)) throw new $TypeError("setAlarm() expects a Date or a number of milliseconds since the epoch");
-        h.txnSetAlarm(id, t);
-      },
+      setAlarm: async (time, o) => { h.txnSetAlarm(id, alarmTime(time)); },
       deleteAlarm: async (o) => { h.txnSetAlarm(id, null); },
       // Marks the transaction rolled back: nothing it wrote, before or after, is kept.
       rollback: () => { rolledBack = true; h.txnRollback(id); },
     };
     try {
       const r = await fn(txn);
-      if (h.txnEnd(id, !rolledBack)) this[kFlush]();
+      if (h.txnEnd(id, !rolledBack)) call(storageFlush, this);
       return r;
     } catch (e) {
       h.txnEnd(id, false);
@@ -345,14 +457,14 @@ class DurableObjectStorage {
     }
   }
   transactionSync(fn) {
-    const name = `verge_txn_${++this.#savepoints}`;
+    const name = "verge_txn_" + $toString(++this.#savepoints);
     const snap = this.#h.snapshot();
     this.#h.savepoint(name);
     try {
       const r = fn();
       this.#h.endSavepoint(name, true);
       this.#h.restore(snap, false);
-      this[kFlush]();
+      call(storageFlush, this);
       return r;
     } catch (e) {
       this.#h.endSavepoint(name, false);
@@ -369,34 +481,45 @@ class DurableObjectStorage {
     const h = this.#h, self = this;
     return {
       get: (k) => { const v = h.get(checkKey(k)); return v === undefined ? undefined : deserialize(v); },
-      put: (k, v) => { h.put(checkKey(k), serialize(v)); self[kFlush](); },
-      delete: (k) => { const r = h.delete(checkKey(k)); self[kFlush](); return r; },
-      list: (o = {}) => h.list(o.start ?? null, o.startAfter ?? null, o.end ?? null, o.prefix ?? null, !!o.reverse, o.limit ?? null).map(([k, v]) => [k, deserialize(v)])[Symbol.iterator](),
+      put: (k, v) => { h.put(checkKey(k), serialize(v)); call(storageFlush, self); },
+      delete: (k) => { const r = h.delete(checkKey(k)); call(storageFlush, self); return r; },
+      list: (o = {}) => {
+        o = o || {};
+        const rows = h.list(o.start ?? null, o.startAfter ?? null, o.end ?? null, o.prefix ?? null, !!o.reverse, o.limit ?? null);
+        return iterate(rows, (row) => [row[0], deserialize(row[1])]);
+      },
     };
   }
-  get [Symbol.toStringTag]() { return "DurableObjectStorage"; }
+  get [SymbolToStringTag]() { return "DurableObjectStorage"; }
 }
+
+// The storage's own methods, as defined here (the class is a global a guest can change).
+const StorageProto = DurableObjectStorage.prototype;
+const storageFlush = StorageProto[kFlush], storageSync = StorageProto[kSync];
+const storagePending = StorageProto[kPending], storageDeleteAlarm = StorageProto.deleteAlarm;
 
 class DurableObjectState {
   #id; #storage; #host;
   constructor(token, id, storage, host) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#id = id; this.#storage = storage; this.#host = host; }
   get id() { return this.#id; }
   get storage() { return this.#storage; }
-  waitUntil(p) { this.#host.waitUntil.push($Promise.resolve(p).catch((e) => internal.reportError(e))); }
+  // An object lives while it has work in flight, so waitUntil only reports a rejection (as on
+  // Workers, where it exists in Durable Objects for compatibility).
+  waitUntil(p) { then(PromiseResolve(p), undefined, (e) => internal.reportError(e)); }
   // The object takes no other event until `fn` settles; one that has not settled after
   // ops.blockConcurrencyLimitMs resets the object (its queued events fail), as on Workers.
   blockConcurrencyWhile(fn) {
     const host = this.#host;
-    const p = (async () => fn())();
+    const p = (async () => await fn())();
     let settled = false, timedOut = false;
-    const done = p.then(() => { settled = true; }, (e) => { settled = true; if (!timedOut) host.broken = e; });
-    const limit = internal.sleep(ops.blockConcurrencyLimitMs).then(() => {
+    const done = then(p, () => { settled = true; }, (e) => { settled = true; if (!timedOut) host.broken = e; });
+    const limit = then(internal.sleep(ops.blockConcurrencyLimitMs), () => {
       if (settled) return;
       timedOut = true;
       if (host.broken === null) host.broken = new $Error("A call to blockConcurrencyWhile() in a Durable Object waited for too long. The call was canceled and the Durable Object was reset.");
     });
-    const gate = $Promise.race([done, limit]);
-    host.blocking = host.blocking ? $Promise.all([host.blocking, gate]) : gate;
+    const gate = race(done, limit);
+    host.blocking = host.blocking ? both(host.blocking, gate) : gate;
     return p;
   }
   abort(reason = undefined) { this.#host.broken = reason ?? new $Error("Durable Object was aborted"); }
@@ -404,15 +527,20 @@ class DurableObjectState {
     const W = internal.ws.WebSocket;
     if (!(ws instanceof W)) throw new $TypeError("acceptWebSocket() expects the server end of a WebSocketPair");
     if (internal.ws.hib(ws)) throw new $TypeError("This WebSocket was already accepted with acceptWebSocket().");
-    tags = [...tags].map(String);
-    internal.ws.setHib(ws, socketHooks(this.#host, tags));
+    const given = isArray(tags) ? tags : ArrayStatics.from(tags), list = [];
+    for (let i = 0; i < given.length; i++) list[i] = $toString(given[i]);
+    internal.ws.setHib(ws, socketHooks(this.#host, list));
     // Until the client end is handed over, the socket is pending (its sends are queued).
-    this.#host.pending.set(ws, tags);
+    mapSet(this.#host.pending, ws, list);
   }
   getWebSockets(tag = undefined) {
-    const ids = this.#host.handle.wsList(tag === undefined ? null : String(tag));
-    const out = ids.map((id) => socketFor(this.#host, id));
-    for (const [ws, tags] of this.#host.pending) if (tag === undefined || tags.includes(String(tag))) out.push(ws);
+    const host = this.#host, want = tag === undefined ? null : $toString(tag);
+    const ids = host.handle.wsList(want), out = [];
+    for (let i = 0; i < ids.length; i++) out[i] = socketFor(host, ids[i]);
+    call(MapPrototype.forEach, host.pending, (tags, ws) => {
+      if (want === null) { push(out, ws); return; }
+      for (let i = 0; i < tags.length; i++) if (tags[i] === want) { push(out, ws); return; }
+    });
     return out;
   }
   getTags(ws) {
@@ -428,13 +556,13 @@ class DurableObjectState {
   }
   getWebSocketAutoResponse() { return this.#host.autoResponse ?? null; }
   getWebSocketAutoResponseTimestamp(ws) { return null; }
-  get [Symbol.toStringTag]() { return "DurableObjectState"; }
+  get [SymbolToStringTag]() { return "DurableObjectState"; }
 }
 
 class WebSocketRequestResponsePair {
   #request; #response;
   constructor(request, response) {
-    request = String(request); response = String(response);
+    request = $toString(request); response = $toString(response);
     if (request.length > 2048 || response.length > 2048) throw new $RangeError("Auto-response request and response strings may be at most 2048 characters.");
     this.#request = request; this.#response = response;
   }
@@ -445,43 +573,44 @@ class WebSocketRequestResponsePair {
 // Hooks a hibernatable socket uses to reach the Rust socket table of its object.
 function socketHooks(host, tags) {
   const h = host.handle;
+  const settle = (q) => { if (host.sendQueue === q) host.sendQueue = null; };
   return {
     tags,
-    adopt: (port, ws) => { const id = h.wsAdopt(port, tags); host.sockets.set(id, ws); host.pending.delete(ws); return id; },
+    adopt: (port, ws) => { const id = h.wsAdopt(port, tags); mapSet(host.sockets, id, ws); mapDelete(host.pending, ws); return id; },
     // Output gate for WebSocket messages: a message sent after a write leaves only once the
     // write is durable; messages keep their order.
     send: (id, data) => {
-      if (!host.sendQueue && !host.storage[kPending]()) { h.wsSend(id, data); return; }
-      const q = (host.sendQueue ?? PromiseResolve()).then(() => host.storage[kSync]()).then(() => { h.wsSend(id, data); });
+      if (!host.sendQueue && !call(storagePending, host.storage)) { h.wsSend(id, data); return; }
+      const q = then(then(host.sendQueue ?? PromiseResolve(), () => call(storageSync, host.storage)), () => { h.wsSend(id, data); });
       host.sendQueue = q;
-      q.then(() => { if (host.sendQueue === q) host.sendQueue = null; }, () => { if (host.sendQueue === q) host.sendQueue = null; });
+      then(q, () => settle(q), () => settle(q));
     },
-    close: (id, code, reason) => { h.wsClose(id, code, reason); host.sockets.delete(id); },
+    close: (id, code, reason) => { h.wsClose(id, code, reason); mapDelete(host.sockets, id); },
     setAttachment: (id, s) => h.wsSetAttachment(id, s),
     attachment: (id) => h.wsAttachment(id),
   };
 }
 function socketFor(host, id) {
-  let ws = host.sockets.get(id);
+  let ws = mapGet(host.sockets, id);
   if (!ws) {
     const hooks = socketHooks(host, host.handle.wsTags(id) ?? []);
     hooks.id = id;
     ws = internal.ws.hibernated(hooks);
-    host.sockets.set(id, ws);
+    mapSet(host.sockets, id, ws);
   }
   return ws;
 }
 
 // ---- host side: instance creation and event delivery ----
 function create(Cls, hex, name, handle, env, sqlite) {
-  const host = { obj: null, blocking: null, broken: null, waitUntil: [], storage: null, turn: PromiseResolve(), handle, sockets: new $Map(), pending: new $Map(), autoResponse: null };
+  const host = { obj: null, blocking: null, broken: null, storage: null, turn: PromiseResolve(), handle, sockets: new $Map(), pending: new $Map(), autoResponse: null, sendQueue: null };
   const id = new DurableObjectId(kHex, hex, name === null ? undefined : name);
   host.storage = new DurableObjectStorage(kHex, handle, host, sqlite);
   const state = new DurableObjectState(kHex, id, host.storage, host);
   host.obj = new Cls(state, env);
   return host;
 }
-function describe(e) { return e instanceof $Error ? `${e.name}: ${e.message}` : String(e); }
+function describe(e) { return e instanceof $Error ? $String(e.name) + ": " + $String(e.message) : $String(e); }
 // Input gate: events start one at a time. An event gets the gate when the previous one
 // started and then ran until it waited on something other than storage (storage calls settle
 // within the same turn, so "the next turn" is exactly "after its storage work"). Events also
@@ -494,11 +623,13 @@ async function acquireTurn(host) {
   while (host.blocking) { const b = host.blocking; await b; if (host.blocking === b) host.blocking = null; }
   return release;
 }
+// (An async function returning a promise would resolve with it through its `then`, looked up
+// at run time: so `return await`, here and below.)
 async function deliver(host, kind, a, b, c, d, e) {
   const release = await acquireTurn(host);
   const work = handle(host, kind, a, b, c, d, e);
-  internal.nextTurn().then(release);
-  return work;
+  then(internal.nextTurn(), release);
+  return await work;
 }
 // One event, as the host's invoke path reads it (verge-web src/invoke.rs): the response's
 // parts for a fetch, [0, value] otherwise, [-1, error, reset, serialized] for a failure.
@@ -514,12 +645,12 @@ async function handle(host, kind, a, b, c, d, e) {
       value = internal.responseParts(r);
     } else if (kind === "rpc") {
       const method = a;
-      if (RESERVED.has(method) || method.startsWith("#")) throw new $TypeError(`"${method}" cannot be called over RPC.`);
+      if (setHas(RESERVED, method) || call(StringPrototype.startsWith, method, "#")) throw new $TypeError("\"" + method + "\" cannot be called over RPC.");
       const fn = obj[method];
-      if (typeof fn !== "function" || $Object.prototype[method] === fn) {
-        throw new $TypeError(`The RPC receiver does not implement the method "${method}".`);
+      if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn) {
+        throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
       }
-      value = [0, serialize(await fn.apply(obj, deserialize(b)))];
+      value = [0, serialize(await ReflectStatics.apply(fn, obj, deserialize(b)))];
     } else if (kind === "ws-message") {
       const ws = socketFor(host, a);
       if (typeof obj.webSocketMessage !== "function") throw new $TypeError("The Durable Object accepted a WebSocket but has no webSocketMessage() handler.");
@@ -527,23 +658,23 @@ async function handle(host, kind, a, b, c, d, e) {
     } else if (kind === "ws-close") {
       const ws = socketFor(host, a);
       internal.ws.markClosed(ws);
-      host.sockets.delete(a);
+      mapDelete(host.sockets, a);
       if (typeof obj.webSocketClose === "function") await obj.webSocketClose(ws, b, c, d);
     } else if (kind === "alarm") {
       if (typeof obj.alarm !== "function") throw new $TypeError("The Durable Object has an alarm set but no alarm() handler.");
-      host.storage.deleteAlarm();
+      call(storageDeleteAlarm, host.storage);
       await obj.alarm({ retryCount: a, isRetry: a > 0 });
     } else {
-      throw new $TypeError(`unknown Durable Object event ${kind}`);
+      throw new $TypeError("unknown Durable Object event " + $String(kind));
     }
     // Output gate: nothing leaves the object before the writes it follows are durable.
-    await host.storage[kSync]();
+    await call(storageSync, host.storage);
     if (host.broken) throw host.broken;
     return value;
   } catch (err) {
     // What the failed event wrote is durable (or failed) before the host looks at the
     // object's state again (the alarm scheduler reads the alarm it left).
-    try { await host.storage[kSync](); } catch {}
+    try { await call(storageSync, host.storage); } catch {}
     let s = null;
     try { s = serialize(err); } catch { s = serialize(new $Error(describe(err))); }
     const reset = kind === "fetch" || host.broken !== null;
@@ -556,6 +687,8 @@ internal.durable = {
   create,
   makeNamespace: (ns, cls) => new DurableObjectNamespace(kHex, ns, cls),
 };
-for (const [n, v] of $Object.entries({ WebSocketRequestResponsePair, DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor })) {
-  internal.defineGlobal(n, v);
+{
+  const classes = [WebSocketRequestResponsePair, DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor];
+  const names = ["WebSocketRequestResponsePair", "DurableObjectId", "DurableObjectNamespace", "DurableObjectState", "DurableObjectStorage", "SqlStorage", "SqlStorageCursor"];
+  for (let i = 0; i < classes.length; i++) internal.defineGlobal(names[i], classes[i]);
 }

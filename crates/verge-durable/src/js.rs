@@ -565,7 +565,8 @@ fn failure(out: &Array<'_>, e: InvokeError) -> Result<()> {
 /// `stub.fetch(request)`: the request's body is streamed to the object (a host stream is
 /// handed over as is; a JS stream is pumped chunk by chunk), and so is the response's.
 /// Returns `[true, status, flatHeaders, bytes | BodyReader | null, webSocketTicket?]` or a failure
-/// as [`rpc`] does. `head` is `[method, url, flatHeaders]`.
+/// as [`rpc`] does. `head` is `[method, url, flatHeaders, then]`, `then` the captured
+/// `Promise.prototype.then` a JS body's pump waits with.
 async fn fetch<'js>(
     ctx: Ctx<'js>,
     rt: Class<'js, RuntimeHandle>,
@@ -579,7 +580,8 @@ async fn fetch<'js>(
     let method: String = head.get(0)?;
     let url: String = head.get(1)?;
     let headers: Vec<String> = head.get(2)?;
-    let body = verge_web::body::outgoing_stream(&ctx, body)?;
+    let then: Function = head.get(3)?;
+    let body = verge_web::body::outgoing_stream(&ctx, body, then)?;
     let req = IncomingRequest {
         id: verge_js::meter::current_request_id().unwrap_or_default(),
         method,

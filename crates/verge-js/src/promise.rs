@@ -62,9 +62,10 @@ pub fn settled<'js, T: FromJs<'js>>(promise: Promise<'js>, then: Function<'js>) 
     }
 }
 
-/// `then` from an isolate's `internal` object (see [`settled`]).
+/// `then` from an isolate's `internal` object (see [`settled`]); the primordials are made
+/// now if no platform file has run yet (an isolate without the Web layer, in unit tests).
 pub fn captured_then<'js>(internal: &Object<'js>) -> rquickjs::Result<Function<'js>> {
-    let primordials: Object = internal.get("primordials")?;
+    let primordials = crate::bytecode::primordials(internal.ctx(), internal)?;
     let proto: Object = primordials.get("PromisePrototype")?;
     proto.get("then")
 }

@@ -165,7 +165,8 @@ impl<'js> JsKvNamespace<'js> {
                 let bytes = match value {
                     PutValue::Bytes(b) => b,
                     PutValue::Stream(read) => {
-                        let chunk: Value = read.into_future().await?;
+                        let then = verge_js::promise::captured_then(&internal)?;
+                        let chunk: Value = verge_js::promise::settled(read, then).await?;
                         verge_js::bytes::copy_bytes(&chunk).ok_or_else(|| {
                             throw_as(
                                 &ctx2,

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
-use rquickjs::{Class, Ctx, Exception, JsLifetime, Object, Result, Value};
+use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Result, Value};
 use tokio::sync::mpsc;
 
 /// A stream of body chunks. `Send`: a request body may cross to the isolate thread of the
@@ -57,8 +57,13 @@ const PUMP_CHUNKS: usize = 4;
 /// A body JS hands to the host (`internal.hostBody`): `null`, a string, bytes, a host stream
 /// (`BodyReader`, handed over without touching JS), or a function that pulls the next chunk of
 /// a JS stream (resolving to bytes, `undefined` at the end, or `[error]`), which is pumped
-/// into a channel as the receiver asks for more.
-pub fn outgoing_stream<'js>(ctx: &Ctx<'js>, body: Value<'js>) -> Result<Option<ByteStream>> {
+/// into a channel as the receiver asks for more. `then` is the captured
+/// `Promise.prototype.then` ([`verge_js::promise::settled`]) the pump waits with.
+pub fn outgoing_stream<'js>(
+    ctx: &Ctx<'js>,
+    body: Value<'js>,
+    then: Function<'js>,
+) -> Result<Option<ByteStream>> {
     if body.is_null() || body.is_undefined() {
         return Ok(None);
     }
@@ -84,7 +89,7 @@ pub fn outgoing_stream<'js>(ctx: &Ctx<'js>, body: Value<'js>) -> Result<Option<B
         loop {
             let next: Result<Value> = async {
                 let p: rquickjs::Promise = pull.call(())?;
-                p.into_future().await
+                verge_js::promise::settled(p, then.clone()).await
             }
             .await;
             let item = match next {

@@ -408,9 +408,13 @@ impl Headers {
         Ok(h)
     }
 
-    fn get(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Option<String>> {
+    /// The combined value, or `null` (not `undefined`) when the header is absent.
+    fn get<'js>(&self, ctx: Ctx<'js>, name: Coerced<String>) -> Result<Value<'js>> {
         check_name(&name.0).map_err(|e| throw(&ctx, e))?;
-        Ok(self.combined_value(&name.0))
+        match self.combined_value(&name.0) {
+            Some(v) => Ok(rquickjs::String::from_str(ctx, &v)?.into_value()),
+            None => Ok(Value::new_null(ctx)),
+        }
     }
 
     fn get_set_cookie(&self) -> Vec<String> {

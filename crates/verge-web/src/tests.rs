@@ -38,9 +38,13 @@ fn set_replaces_every_value_and_delete_removes_the_name() {
         h.set("B", "3");
         h.delete("SET-COOKIE");
         h.append("c", "4");
-        return [[...h], h.has("set-cookie"), h.has("A"), h.getSetCookie()];
+        return [[...h], h.has("set-cookie"), h.has("A"), h.getSetCookie(), h.get("set-cookie") === null, h.get("nope") === null];
     "#);
-    assert_eq!(out, r#"[[["a","x"],["b","3"],["c","4"]],false,true,[]]"#);
+    // An absent header reads as null (not undefined).
+    assert_eq!(
+        out,
+        r#"[[["a","x"],["b","3"],["c","4"]],false,true,[],true,true]"#
+    );
 }
 
 /// 100,000 distinct names through every operation: logarithmic per call, this is a fraction
