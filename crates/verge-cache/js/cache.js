@@ -6,6 +6,8 @@
 "use strict";
 const { TypeError: $TypeError, Symbol: $Symbol, String: $String,
         PromisePrototypeThen, PromiseResolve, PromiseReject, SymbolToStringTag } = primordials;
+// The captured `Promise.prototype.then` the host's body pump waits with (src/js.rs put).
+const rawThen = primordials.PromisePrototype.then;
 const ops = internal.cacheOps;
 const Request = internal.fetchClasses.Request;
 const headersToFlat = internal.headersToFlat, headersFromFlat = internal.headersFromFlat;
@@ -48,7 +50,7 @@ class Cache {
       // A 304 is silently not stored (workerd), its body left alone.
       if (r[0] === 304) return PromiseResolve(undefined);
       const body = internal.hostBody(response);
-      return ops.put(this.#ns, h[1], headersToFlat(h[2]), r[0], headersToFlat(r[1]), body);
+      return ops.put(this.#ns, h[1], headersToFlat(h[2]), r[0], headersToFlat(r[1]), body, rawThen);
     } catch (e) {
       return PromiseReject(e);
     }

@@ -317,7 +317,8 @@ impl CacheHost {
     }
 
     /// `cache.put`: stores the response (streaming its body) when it may be stored; resolves
-    /// either way, as on Cloudflare.
+    /// either way, as on Cloudflare. `then` is the captured `Promise.prototype.then` a JS
+    /// body's pump waits with.
     #[allow(
         clippy::too_many_arguments,
         reason = "the parts of a request and a response, as js/cache.js passes them"
@@ -331,6 +332,7 @@ impl CacheHost {
         status: u16,
         headers: Vec<String>,
         body: Value<'js>,
+        then: Function<'js>,
     ) -> Result<Promise<'js>> {
         let prepared = (|| {
             charge(&ctx)?;
@@ -344,7 +346,7 @@ impl CacheHost {
                     },
                 ));
             }
-            let stream = verge_web::body::outgoing_stream(&ctx, body)?;
+            let stream = verge_web::body::outgoing_stream(&ctx, body, then)?;
             Ok((stream, pairs(request_headers), pairs(headers)))
         })();
         let (stream, request_headers, headers) = match prepared {
