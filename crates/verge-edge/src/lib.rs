@@ -15,6 +15,7 @@
 pub mod limits;
 pub mod loop_guard;
 pub mod pipeline;
+pub mod purge;
 pub mod request;
 pub mod request_id;
 pub mod response;

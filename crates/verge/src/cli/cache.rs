@@ -7,6 +7,10 @@ use verge_store::cache::{CacheStore, Purge};
 
 use super::ProjectArgs;
 
+/// The environment variable whose value turns on `verge dev`'s admin purge endpoint
+/// (`POST /__verge/cache/purge` with `Authorization: Bearer <token>`).
+pub const PURGE_TOKEN_ENV: &str = "VERGE_CACHE_PURGE_TOKEN";
+
 /// The cache's size flags of `verge dev`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct CacheArgs {

@@ -231,6 +231,28 @@ async fn serve(
             stale: args.cache_stale,
         },
     };
+    // The admin purge endpoint, on when a token is configured (an environment variable: a
+    // flag's value would show in `ps`).
+    let purge_step = match std::env::var_os(super::cache::PURGE_TOKEN_ENV) {
+        None => None,
+        Some(token) => {
+            let token = token.into_string().map_err(|_| {
+                anyhow::anyhow!("{} is not valid UTF-8", super::cache::PURGE_TOKEN_ENV)
+            })?;
+            if token.trim().is_empty() {
+                bail!(
+                    "{} is set but empty: set a token, or unset it to turn the purge endpoint off",
+                    super::cache::PURGE_TOKEN_ENV
+                );
+            }
+            let store = verge_store::Backends::cache(backends.as_ref())
+                .with_context(|| format!("opening the cache in {}", state_dir.display()))?;
+            Some(verge_edge::purge::CachePurge::new(
+                store,
+                token.trim().as_bytes(),
+            ))
+        }
+    };
     let deployment = Deployment::new(
         sources,
         backends,
@@ -281,6 +303,9 @@ async fn serve(
     let mut steps: Vec<Box<dyn verge_edge::steps::Step>> = Vec::new();
     if args.test_scheduled {
         steps.push(Box::new(verge_edge::steps::TestScheduled));
+    }
+    if let Some(purge) = purge_step {
+        steps.push(Box::new(purge));
     }
     let server = verge_edge::serve(&threads, listeners, edge, deployment.clone(), steps);
     // Watch before announcing the address, so no edit made after startup is missed (requests
