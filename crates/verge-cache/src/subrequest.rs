@@ -291,6 +291,7 @@ async fn through_cache(
                     now,
                 ));
             }
+            tracing::debug!(key, "cache: waiting for the request filling this key");
             if wait(flight, COALESCE_WAIT).await == Some(true)
                 && let Ok(Some(e)) = cache.lookup(ns, &key, &request_headers)
             {
