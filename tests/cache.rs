@@ -898,6 +898,20 @@ fn oversized_tags_and_keys_are_bounded_not_fatal() {
     let (ok, out1, _) = cli_purge(state.path(), &["--tag", &first]);
     assert!(ok && out1.contains("purged 1"), "{out1}");
 
+    // 10,000 cf.cacheTags on a subrequest: stored, the tags past Cloudflare's limit ignored.
+    let tagged = |n: usize| {
+        get(
+            &v.url(&format!("/fetch-tags?n={n}&origin={}", enc(&origin.base))),
+            &[],
+        )
+    };
+    assert_eq!(tagged(10_000).cache_status(), "MISS");
+    assert_eq!(tagged(10_000).cache_status(), "HIT");
+    let (ok, out1, _) = cli_purge(state.path(), &["--tag", "cf-tag-9999"]);
+    assert!(ok && out1.contains("purged 0"), "{out1}");
+    let (ok, out1, _) = cli_purge(state.path(), &["--tag", "CF-TAG-0"]);
+    assert!(ok && out1.contains("purged 1"), "{out1}");
+
     // A 100 KB cache key: put is a TypeError naming the limit; match/delete miss; a
     // subrequest with such a cacheKey still reaches the origin, uncached.
     let out = json_of(&v.url(&format!("/long-key?n=100000&origin={}", enc(&origin.base))));

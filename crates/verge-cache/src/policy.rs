@@ -339,26 +339,36 @@ pub fn variant(names: &[String], request_headers: &[(String, String)]) -> String
 /// many were ignored.
 pub fn cache_tags(headers: &[(String, String)]) -> (Vec<String>, usize) {
     let mut tags: Vec<String> = Vec::new();
-    let mut total = 0usize;
+    let ignored = add_tags(
+        &mut tags,
+        header_all(headers, "cache-tag").flat_map(|v| v.split(',')),
+    );
+    (tags, ignored)
+}
+
+/// Adds `more` to `tags` (trimmed, lower-case, without duplicates) within the same limits as
+/// [`cache_tags`], counting what `tags` already holds against the aggregate; how many were
+/// ignored. What the subrequest cache's `cf.cacheTags` go through too, so a worker cannot
+/// attach more tags than a `Cache-Tag` header could.
+pub fn add_tags<'a>(tags: &mut Vec<String>, more: impl IntoIterator<Item = &'a str>) -> usize {
+    let mut total: usize = tags.iter().map(|t| t.len() + 1).sum();
     let mut ignored = 0usize;
-    for value in header_all(headers, "cache-tag") {
-        for tag in value.split(',') {
-            let tag = tag.trim();
-            if tag.is_empty() {
-                continue;
-            }
-            if tag.len() > MAX_TAG_BYTES || total + tag.len() > MAX_CACHE_TAG_BYTES {
-                ignored += 1;
-                continue;
-            }
+    for tag in more {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            continue;
+        }
+        if tag.len() > MAX_TAG_BYTES || total + tag.len() > MAX_CACHE_TAG_BYTES {
+            ignored += 1;
+            continue;
+        }
+        let tag = tag.to_ascii_lowercase();
+        if !tags.contains(&tag) {
             total += tag.len() + 1;
-            let tag = tag.to_ascii_lowercase();
-            if !tags.contains(&tag) {
-                tags.push(tag);
-            }
+            tags.push(tag);
         }
     }
-    (tags, ignored)
+    ignored
 }
 
 /// How a stored response answers a request.
@@ -594,6 +604,17 @@ mod tests {
         assert_eq!(tags.len() + ignored, 10_000);
         let long = "x".repeat(MAX_TAG_BYTES + 1);
         assert_eq!(cache_tags(&h(&[("cache-tag", long.as_str())])).0.len(), 0);
+        // Tags added later (cf.cacheTags) share the aggregate with the header's.
+        let mut full = tags.clone();
+        let extra: Vec<String> = (0..10_000).map(|i| format!("extra-{i}")).collect();
+        let ignored = add_tags(&mut full, extra.iter().map(String::as_str));
+        let total: usize = full.iter().map(|t| t.len() + 1).sum();
+        assert!(total <= MAX_CACHE_TAG_BYTES + 1, "{total}");
+        assert_eq!(full.len() - tags.len() + ignored, 10_000);
+        assert!(ignored >= 9_990, "{ignored}");
+        let mut few = vec!["a".to_string()];
+        assert_eq!(add_tags(&mut few, ["A", " B ", ""]), 0);
+        assert_eq!(few, vec!["a", "b"]);
     }
 
     #[test]

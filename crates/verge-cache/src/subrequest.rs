@@ -34,7 +34,7 @@ use verge_web::fetch::{FetchFailure, OriginResponse, Outbound};
 
 use crate::core::{Coalescer, DEFAULT_NAMESPACE, EdgeCache, Turn, body_stream, wait};
 use crate::js::answer_from;
-use crate::limits::{COALESCE_WAIT, MAX_KEY_BYTES};
+use crate::limits::{COALESCE_WAIT, MAX_CACHE_TAG_BYTES, MAX_KEY_BYTES};
 
 use crate::policy::{self, Storable};
 
@@ -91,9 +91,16 @@ impl CfCacheOptions {
         let tags: Value = cf.get("cacheTags")?;
         if let Some(arr) = tags.as_array() {
             any = true;
+            // Read no further than the tags a response may carry (the rest would be ignored).
+            let mut total = 0usize;
             for t in arr.iter::<Value>() {
+                if total > MAX_CACHE_TAG_BYTES {
+                    break;
+                }
                 if let Some(s) = t?.as_string() {
-                    o.cache_tags.push(s.to_string()?.to_ascii_lowercase());
+                    let s = s.to_string()?;
+                    total += s.len() + 1;
+                    o.cache_tags.push(s);
                 }
             }
         }
@@ -425,10 +432,16 @@ impl Fill<'_> {
                 "cache: Cache-Tag values over Cloudflare's limits were ignored"
             );
         }
-        for t in &self.options.cache_tags {
-            if !tags.contains(t) {
-                tags.push(t.clone());
-            }
+        let ignored_cf = policy::add_tags(
+            &mut tags,
+            self.options.cache_tags.iter().map(String::as_str),
+        );
+        if ignored_cf > 0 {
+            tracing::warn!(
+                key = self.key,
+                ignored = ignored_cf,
+                "cache: cf.cacheTags over Cloudflare's limits were ignored"
+            );
         }
         let (fresh, keep) = freshness.times(now);
         let variant = policy::variant(&vary, request_headers);
