@@ -13,6 +13,10 @@ use super::watch::FileWatcher;
 
 /// Arguments of `verge dev`.
 #[derive(clap::Args, Debug, Clone)]
+#[command(
+    after_help = "Environment:\n  VERGE_CACHE_PURGE_TOKEN  turns on the cache's admin purge endpoint, \
+POST /__verge/cache/purge with `Authorization: Bearer <token>` (off when unset)"
+)]
 pub struct DevArgs {
     /// Project directory (holds wrangler.toml / wrangler.jsonc). Default: the current directory.
     pub dir: Option<PathBuf>,
