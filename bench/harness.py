@@ -33,7 +33,7 @@ ROOT = BENCH.parent
 WORKLOADS = BENCH / "workloads"
 RESULTS = BENCH / "results"
 COMPAT_DATE = "2025-09-01"
-WORKLOAD_ORDER = ["hello", "json", "router", "cpu", "kv", "kv-put", "d1", "d1-insert", "do"]
+WORKLOAD_ORDER = ["hello", "json", "router", "cpu", "kv", "kv-put", "d1", "d1-insert", "do", "cache"]
 
 WORKERD_BIN = BENCH / "node_modules" / ".bin" / "workerd"
 CEILING_BIN = BENCH / "ceiling" / "target" / "release" / "verge-bench-ceiling"

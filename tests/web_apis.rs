@@ -231,6 +231,12 @@ fn the_platform_keeps_working_after_a_request_poisons_the_built_ins() {
         j,
         serde_json::json!({"value": "value", "metadata": {"m": 1}, "streamed": "kv stream", "keys": 2})
     );
+    let r = c.get(v.url("/check/cache")).send().unwrap();
+    let j: serde_json::Value = serde_json::from_str(&check(r)).unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"text": "cached body", "status": "HIT", "miss": true, "purged": true, "after": true})
+    );
     // Last: run() also replaces the lazily loaded globals.
     let r = c.get(v.url("/check/run")).send().unwrap();
     let j: serde_json::Value = serde_json::from_str(&check(r)).unwrap();

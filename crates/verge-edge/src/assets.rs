@@ -12,7 +12,7 @@ use futures::future::LocalBoxFuture;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, StreamBody};
-use hyper::body::Frame;
+use hyper::body::{Frame, Incoming};
 use verge_assets::{AssetBody, AssetRequest, AssetResponse};
 use verge_worker::Deployment;
 
@@ -33,6 +33,7 @@ impl Step for StaticAssets {
         &'a self,
         req: &'a EdgeRequest,
         parts: &'a Parts,
+        _body: &mut Option<Incoming>,
         deployment: &'a Arc<Deployment>,
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>> {
         let version = deployment.http_worker();

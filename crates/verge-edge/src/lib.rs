@@ -16,6 +16,7 @@ pub mod assets;
 pub mod limits;
 pub mod loop_guard;
 pub mod pipeline;
+pub mod purge;
 pub mod request;
 pub mod request_id;
 pub mod response;

@@ -105,16 +105,24 @@ pub(crate) async fn handle(
     };
     // 3. edge steps
     let mut answered = None;
+    let mut body = Some(body);
     for step in &shared.steps {
-        if let Some(fut) = step.before(&edge, &parts, &shared.deployment) {
+        if let Some(fut) = step.before(&edge, &parts, &mut body, &shared.deployment) {
             answered = Some(fut.await);
             break;
         }
     }
-    let mut response = match answered {
-        Some(r) => r,
+    let mut response = match (answered, body) {
+        (Some(r), _) => r,
+        (None, None) => {
+            tracing::error!(request = %edge.ray, "verge bug: an edge step took the request body without answering");
+            return crate::response::full(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error".into(),
+            );
+        }
         // 4. invoke, 5. framing
-        None => {
+        (None, Some(body)) => {
             let incoming = worker_request(&edge, &parts, body, &shared);
             let result = shared.deployment.fetch(incoming).await;
             if edge.body_failed() {

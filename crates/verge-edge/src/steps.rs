@@ -8,6 +8,7 @@ use std::sync::Arc;
 use futures::future::LocalBoxFuture;
 use http::request::Parts;
 use http::{Response, StatusCode};
+use hyper::body::Incoming;
 use verge_web::invoke::{Event, Outcome};
 use verge_worker::Deployment;
 
@@ -20,11 +21,13 @@ pub trait Step: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// Called before the worker: `Some` answers the request with the future's response (the
-    /// worker does not run). `None` — the common case, costing nothing — passes it on.
+    /// worker does not run). `None` — the common case, costing nothing — passes it on. A step
+    /// may take the request `body` only when it answers.
     fn before<'a>(
         &'a self,
         req: &'a EdgeRequest,
-        parts: &'a Parts,
+        head: &'a Parts,
+        body: &mut Option<Incoming>,
         deployment: &'a Arc<Deployment>,
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>>;
 
@@ -55,7 +58,8 @@ impl Step for TestScheduled {
     fn before<'a>(
         &'a self,
         req: &'a EdgeRequest,
-        _parts: &'a Parts,
+        _head: &'a Parts,
+        _body: &mut Option<Incoming>,
         deployment: &'a Arc<Deployment>,
     ) -> Option<LocalBoxFuture<'a, Response<EdgeBody>>> {
         let path = req.path();

@@ -2,7 +2,7 @@
 //!
 //! A deployment (one or more workers, `verge-worker`) asks its `Backends` for every piece of
 //! state its bindings use — KV namespaces, D1 databases, each worker's Durable Object
-//! storage and alarm index — in its *configure* phase, and hands the results to the binding
+//! storage and alarm index, the edge cache — in its *configure* phase, and hands the results to the binding
 //! cores. The embedded default is [`crate::sqlite::SqliteBackends`] (files under `.verge/`);
 //! a cluster backend (NATS JetStream) implements the same trait, so no binding changes when
 //! the deployment moves to a cluster.
@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use crate::StoreError;
+use crate::cache::CacheStore;
 use crate::durable::DurableBackend;
 use crate::kv::KvBackend;
 use crate::sql::SqlDatabase;
@@ -25,4 +26,7 @@ pub trait Backends: Send + Sync + std::fmt::Debug {
     fn d1(&self, database_id: &str) -> Result<Arc<dyn SqlDatabase>, StoreError>;
     /// The Durable Object state of worker `worker`.
     fn durable(&self, worker: &str) -> Result<Arc<dyn DurableBackend>, StoreError>;
+    /// The edge cache of this node (one per deployment, shared by its workers: Cloudflare's
+    /// cache is per zone and PoP, not per worker).
+    fn cache(&self) -> Result<Arc<dyn CacheStore>, StoreError>;
 }

@@ -645,6 +645,224 @@ pub mod backends {
             Some(b"a".to_vec())
         );
     }
+
+    /// Every ask for the cache gives the same store: what one worker caches, another finds.
+    pub fn one_cache_per_deployment(b: &dyn Backends) {
+        use crate::cache::{CacheKey, CacheMeta};
+        let meta = CacheMeta {
+            status: 200,
+            keep_until_ms: u64::MAX / 2,
+            fresh_until_ms: u64::MAX / 2,
+            ..CacheMeta::default()
+        };
+        b.cache()
+            .expect("cache")
+            .insert(CacheKey::new("default", "https://a.test/", ""), meta, b"x")
+            .expect("insert");
+        assert_eq!(
+            b.cache()
+                .expect("cache")
+                .get("default", "https://a.test/", 0)
+                .expect("get")
+                .len(),
+            1
+        );
+    }
+}
+
+/// Checks for [`CacheStore`](crate::cache::CacheStore) implementations.
+pub mod cache {
+    use crate::cache::{CacheKey, CacheMeta, CacheStore, Purge};
+
+    fn meta(tags: &[&str]) -> CacheMeta {
+        CacheMeta {
+            status: 200,
+            headers: vec![("content-type".into(), "text/plain".into())],
+            vary: Vec::new(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            stored_ms: 1_000,
+            fresh_until_ms: 5_000,
+            keep_until_ms: 10_000,
+            size: 0,
+        }
+    }
+
+    fn key(url: &str) -> CacheKey {
+        CacheKey::new("default", url, "")
+    }
+
+    fn body_of(b: &dyn CacheStore, url: &str) -> Option<Vec<u8>> {
+        let found = b.get("default", url, 0).expect("get");
+        found
+            .first()
+            .map(|e| e.body.read_all().expect("read").to_vec())
+    }
+
+    /// insert then get returns the metadata (with the size) and the body; a later insert
+    /// under the same key replaces it.
+    pub fn insert_get_roundtrip(b: &dyn CacheStore) {
+        assert!(
+            b.get("default", "https://a.test/", 0)
+                .expect("get")
+                .is_empty()
+        );
+        b.insert(key("https://a.test/"), meta(&["t"]), b"hello")
+            .expect("insert");
+        let found = b.get("default", "https://a.test/", 0).expect("get");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].meta,
+            CacheMeta {
+                size: 5,
+                ..meta(&["t"])
+            }
+        );
+        assert_eq!(found[0].key, key("https://a.test/"));
+        assert_eq!(found[0].body.read_all().expect("read").as_ref(), b"hello");
+        b.insert(key("https://a.test/"), meta(&[]), b"second")
+            .expect("insert");
+        assert_eq!(
+            body_of(b, "https://a.test/").as_deref(),
+            Some(&b"second"[..])
+        );
+        assert_eq!(b.usage().expect("usage").entries, 1);
+    }
+
+    /// Variants of one URL live side by side; namespaces are apart.
+    pub fn variants_and_namespaces_are_apart(b: &dyn CacheStore) {
+        let url = "https://a.test/v";
+        b.insert(CacheKey::new("default", url, "en"), meta(&[]), b"en")
+            .expect("insert");
+        b.insert(CacheKey::new("default", url, "fr"), meta(&[]), b"fr")
+            .expect("insert");
+        b.insert(CacheKey::new("other", url, "en"), meta(&[]), b"other")
+            .expect("insert");
+        let mut got: Vec<(String, Vec<u8>)> = b
+            .get("default", url, 0)
+            .expect("get")
+            .into_iter()
+            .map(|e| (e.key.variant, e.body.read_all().expect("read").to_vec()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![("en".into(), b"en".to_vec()), ("fr".into(), b"fr".to_vec())]
+        );
+        assert!(
+            b.delete("default", url).expect("delete"),
+            "removes every variant"
+        );
+        assert!(b.get("default", url, 0).expect("get").is_empty());
+        assert!(!b.delete("default", url).expect("delete again"));
+        assert_eq!(b.get("other", url, 0).expect("get").len(), 1);
+    }
+
+    /// Entries past `keep_until_ms` are never returned, before and after eviction.
+    pub fn expired_entries_are_invisible(b: &dyn CacheStore) {
+        b.insert(key("https://a.test/e"), meta(&[]), b"x")
+            .expect("insert");
+        assert_eq!(
+            b.get("default", "https://a.test/e", 9_999)
+                .expect("get")
+                .len(),
+            1
+        );
+        assert!(
+            b.get("default", "https://a.test/e", 10_000)
+                .expect("get")
+                .is_empty()
+        );
+        assert_eq!(b.evict_expired(9_999).expect("evict"), 0);
+        // A store may already have dropped it when the read found it expired.
+        assert!(b.evict_expired(10_000).expect("evict") <= 1);
+        assert!(
+            b.get("default", "https://a.test/e", 0)
+                .expect("get")
+                .is_empty()
+        );
+    }
+
+    /// A body written in many chunks (several MiB) reads back whole and by range.
+    pub fn streamed_bodies_roundtrip(b: &dyn CacheStore) {
+        let mut w = b.writer(key("https://a.test/big")).expect("writer");
+        let mut expected = Vec::new();
+        for i in 0..200u32 {
+            let chunk: Vec<u8> = (0..20_000u32).map(|j| ((i * 7 + j) % 251) as u8).collect();
+            w.write(&chunk).expect("write");
+            expected.extend_from_slice(&chunk);
+        }
+        assert_eq!(w.written(), expected.len() as u64);
+        w.commit(meta(&[])).expect("commit");
+        let found = b.get("default", "https://a.test/big", 0).expect("get");
+        let body = &found[0].body;
+        assert_eq!(body.len(), expected.len() as u64);
+        assert_eq!(found[0].meta.size, expected.len() as u64);
+        assert_eq!(
+            body.read(1_000_000, 10).expect("read").as_ref(),
+            &expected[1_000_000..1_000_010]
+        );
+        assert_eq!(body.read_all().expect("read").as_ref(), expected.as_slice());
+    }
+
+    /// A writer dropped without a commit stores nothing and keeps the older entry.
+    pub fn an_uncommitted_write_stores_nothing(b: &dyn CacheStore) {
+        b.insert(key("https://a.test/u"), meta(&[]), b"old")
+            .expect("insert");
+        {
+            let mut w = b.writer(key("https://a.test/u")).expect("writer");
+            w.write(&[9u8; 100_000]).expect("write");
+        }
+        assert_eq!(body_of(b, "https://a.test/u").as_deref(), Some(&b"old"[..]));
+    }
+
+    /// Purges by URL, tag (case-insensitive), prefix, host and everything.
+    pub fn purges_remove_what_they_name(b: &dyn CacheStore) {
+        let put = |url: &str, tags: &[&str]| {
+            b.insert(key(url), meta(tags), b"x").expect("insert");
+            b.insert(CacheKey::new("named", url, ""), meta(tags), b"x")
+                .expect("insert");
+        };
+        put("https://a.test/blog/1", &["blog", "post-1"]);
+        put("https://a.test/blog/2", &["blog"]);
+        put("https://a.test/blogroll", &[]);
+        put("https://b.test/x", &["other"]);
+        put("https://c.test/y", &[]);
+        let live = |url: &str| !b.get("default", url, 0).expect("get").is_empty();
+        assert_eq!(
+            b.purge(&Purge::Tags(vec!["POST-1".into()])).expect("purge"),
+            2
+        );
+        assert!(!live("https://a.test/blog/1") && live("https://a.test/blog/2"));
+        assert_eq!(
+            b.purge(&Purge::Prefixes(vec!["a.test/blog".into()]))
+                .expect("purge"),
+            2
+        );
+        assert!(!live("https://a.test/blog/2"));
+        assert!(
+            live("https://a.test/blogroll"),
+            "a prefix stops at a path segment"
+        );
+        assert_eq!(
+            b.purge(&Purge::Urls(vec!["https://a.test/blogroll".into()]))
+                .expect("purge"),
+            2
+        );
+        assert_eq!(
+            b.purge(&Purge::Hosts(vec!["B.test".into()]))
+                .expect("purge"),
+            2
+        );
+        assert!(!live("https://b.test/x") && live("https://c.test/y"));
+        assert_eq!(
+            b.purge(&Purge::Tags(vec!["nothing".into()]))
+                .expect("purge"),
+            0
+        );
+        assert_eq!(b.purge(&Purge::Everything).expect("purge"), 2);
+        assert!(!live("https://c.test/y"));
+        assert_eq!(b.usage().expect("usage").entries, 0);
+    }
 }
 
 /// One `#[test]` per KV backend check, for `$factory: Fn() -> (guard, impl KvBackend)`.
@@ -713,7 +931,8 @@ macro_rules! durable_backend_tests {
 #[macro_export]
 macro_rules! backends_tests {
     ($factory:expr) => {
-        $crate::backends_tests!(@each $factory; same_id_same_store, workers_have_their_own_objects);
+        $crate::backends_tests!(@each $factory; same_id_same_store, workers_have_their_own_objects,
+            one_cache_per_deployment);
     };
     (@each $factory:expr; $($name:ident),*) => {
         $(
@@ -721,6 +940,26 @@ macro_rules! backends_tests {
             fn $name() {
                 let (_guard, backends) = ($factory)();
                 $crate::conformance::backends::$name(&backends);
+            }
+        )*
+    };
+}
+
+/// One `#[test]` per cache store check, for `$factory: Fn() -> (guard, impl CacheStore)`.
+#[macro_export]
+macro_rules! cache_store_tests {
+    ($factory:expr) => {
+        $crate::cache_store_tests!(@each $factory;
+            insert_get_roundtrip, variants_and_namespaces_are_apart, expired_entries_are_invisible,
+            streamed_bodies_roundtrip, an_uncommitted_write_stores_nothing,
+            purges_remove_what_they_name);
+    };
+    (@each $factory:expr; $($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                let (_guard, store) = ($factory)();
+                $crate::conformance::cache::$name(&store);
             }
         )*
     };

@@ -1,7 +1,8 @@
 //! Storage backends for verge bindings, behind one trait per binding.
 //!
 //! This crate owns *where bytes live*: [`KvBackend`] for Workers KV, [`SqlDatabase`] for
-//! D1, [`durable::ObjectStorage`] and [`durable::AlarmIndex`] for Durable Objects, the
+//! D1, [`durable::ObjectStorage`] and [`durable::AlarmIndex`] for Durable Objects,
+//! [`cache::CacheStore`] for the edge cache (memory and disk tiers), the
 //! [`Backends`] factory a deployment gets all of them from, and their SQLite implementations
 //! under [`sqlite`] (a NATS JetStream backend will
 //! implement the same traits later). It must not know the Workers API: key-length limits,
@@ -22,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod backends;
+pub mod cache;
 pub mod clock;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
@@ -33,6 +35,7 @@ pub mod sql;
 pub mod sqlite;
 
 pub use backends::Backends;
+pub use cache::{CacheBody, CacheEntry, CacheKey, CacheMeta, CacheStore, CacheWriter, Purge};
 pub use clock::{
     Clock, ManualClock, OffsetFileClock, SystemClock, TEST_CLOCK_FILE_ENV, clock_from_env,
 };

@@ -398,7 +398,12 @@ async function fetch(input, init = undefined) {
     const v = await consume(bs);
     body = asBytes(v);
   }
-  const call_ = internal.fetch(method, url, headersToFlat(headers), body, redirect !== "follow");
+  // `cf` cache options (cacheTtl, cacheEverything, cacheKey, ...) go through the subrequest
+  // cache when one is installed (verge-cache: internal.cachedFetch), which fetches on a miss.
+  const cf = st[RQ_CF], cached = internal.cachedFetch;
+  const call_ = cached !== undefined && cf !== null && typeof cf === "object"
+    ? cached(method, url, headersToFlat(headers), body, redirect !== "follow", cf)
+    : internal.fetch(method, url, headersToFlat(headers), body, redirect !== "follow");
   let r;
   if (signal) {
     r = await new $Promise((resolve, reject) => {
@@ -431,6 +436,8 @@ class ExecutionContext {
   // the error is answered as without the call, and the log says so (invoke.rs).
   passThroughOnException() { this.#passThrough = true; }
   get props() { return {}; }
+  // Purge from a worker (verge-cache js/cache.js); undefined where no cache is installed.
+  get cache() { return internal.executionCache; }
   static promises(ctx) { return ctx.#promises === null ? (ctx.#promises = []) : ctx.#promises; }
   static count(ctx) { return ctx.#promises === null ? 0 : ctx.#promises.length; }
   static passThrough(ctx) { return ctx.#passThrough; }
@@ -522,6 +529,18 @@ internal.hostBody = (r) => {
   if (s.reader && s.abort === undefined) return s.reader;
   const reader = S().getReader(bodyStream(st));
   return () => internal.readChunk(reader);
+};
+// What the Cache API (verge-cache js/cache.js) reads of a Request and a Response, or null for
+// anything else: [method, url, headers] and [status, headers, type, hasWebSocket].
+internal.requestHead = (r) => {
+  if (!isRequest(r)) return null;
+  const st = requestState(r);
+  return [st[RQ_METHOD], st[RQ_URL], st[RQ_HEADERS]];
+};
+internal.responseHead = (r) => {
+  if (!isResponse(r)) return null;
+  const p = responseState(r);
+  return [p[RS_STATUS], p[RS_HEADERS], p[RS_TYPE], p[RS_WEBSOCKET] !== null && p[RS_WEBSOCKET] !== undefined];
 };
 // A Response made by the host (a Durable Object stub's result): its body complete bytes, a
 // host stream, or null.

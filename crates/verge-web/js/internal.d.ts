@@ -47,6 +47,8 @@ declare namespace internal {
   const wsOps: Record<string, Function>;
   /** Outbound HTTP: resolves to {status, statusText, headers, url, redirected, body}. fetch.rs; js/fetch.js. */
   function fetch(method: string, url: string, headers: string[], body: Uint8Array | null, manualRedirect: boolean): Promise<object>;
+  /** `fetch` with `cf` options through the subrequest cache (resolves like internal.fetch; fetches on a miss). verge-cache js.rs; js/fetch.js. */
+  function cachedFetch(method: string, url: string, headers: string[], body: Uint8Array | null, manualRedirect: boolean, cf: object): Promise<object>;
   /** A Headers from [name, value, ...]. lib.rs; js/fetch.js. */
   function headersFromFlat(flat: string[], immutable: boolean): Headers;
   /** Appends content-type unless present (one host call). lib.rs; js/fetch.js. */
@@ -101,7 +103,11 @@ declare namespace internal {
   function responseParts(r: Response): EventResult;
   /** A Request's or Response's body for the host: null, string, bytes, host stream, or a pull function. verge-durable js/durable.js. */
   function hostBody(r: Request | Response): null | string | Uint8Array | Host | (() => Promise<unknown>);
-  /** A Response over a host stream (a Durable Object stub's result). verge-durable js/durable.js. */
+  /** [method, url, headers] of a Request, or null. verge-cache js/cache.js. */
+  function requestHead(r: unknown): [string, string, Headers] | null;
+  /** [status, headers, type, hasWebSocket] of a Response, or null. verge-cache js/cache.js. */
+  function responseHead(r: unknown): [number, Headers, string, boolean] | null;
+  /** A Response over a host stream (a Durable Object stub's result, a cache match). verge-durable js/durable.js, verge-cache js/cache.js. */
   function hostResponse(status: number, headers: Headers, reader: Host | null): Response;
   /** Body byte helpers {toBytes, concat}. js/form.js, js/streams.js. */
   const bodyBytes: { toBytes(x: unknown): Uint8Array | null; concat(chunks: Uint8Array[]): Uint8Array };
@@ -121,6 +127,12 @@ declare namespace internal {
   const form: Record<string, unknown>;
   /** WebSocket internals (handOver, fromTicket, hibernation hooks, ...). js/websocket.js; js/fetch.js, verge-durable js/durable.js. */
   const ws: Record<string, Function>;
+
+  // ---- verge-cache ----
+  /** The Cache API's host operations (match, put, delete, purge, open, ...). verge-cache js.rs; js/cache.js. */
+  const cacheOps: object;
+  /** `ctx.cache` ({purge}) (lazy: loads js/cache.js). verge-cache js/cache.js; js/fetch.js. */
+  const executionCache: { purge(options: object): Promise<object> } | undefined;
 
   // ---- verge-crypto ----
   /** Loads Web Crypto on first use. Host op, verge-crypto js.rs; js/subtle_lazy.js. */

@@ -17,7 +17,6 @@ const getOwnPropertyDescriptor = ObjectStatics.getOwnPropertyDescriptor;
 const reflectDefine = ReflectStatics.defineProperty;
 const SetHas = uncurryThis(SetPrototype.has), SetAdd = uncurryThis(SetPrototype.add);
 const MapGet = uncurryThis(MapPrototype.get), MapSet = uncurryThis(MapPrototype.set);
-const load = internal.loadPlatformFile;
 // Lazy globals the guest replaced or deleted before their file loaded: left alone.
 const guestOwned = new primordials.Set();
 // Values of lazy globals that could not be defined (frozen globalThis), served by stand-ins.
@@ -50,7 +49,8 @@ const lazy = (name, globals, keys) => {
         const g = globals[i];
         if (!isStandIn(globalThis, g, getters[i]) && !SetHas(platformDefined, g)) SetAdd(guestOwned, g);
       }
-      load(internal, name);
+      // Read at use: an extension may wrap it to load files of its own (verge-cache).
+      internal.loadPlatformFile(internal, name);
       state = 2;
     } catch (e) {
       // What the failed load did not define still stands in: the next use tries again.

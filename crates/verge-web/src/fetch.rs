@@ -84,6 +84,75 @@ fn client() -> reqwest::Client {
         .expect("building the HTTP client with static settings cannot fail")
 }
 
+/// Checks and counts an outbound request made by the invocation running now: charges one
+/// subrequest (failing with `Too many subrequests.` past the limit), parses the method, takes
+/// the body bytes and sets the Worker-loop counter [`EW_VIA`]. What `internal.fetch` and the
+/// subrequest cache (`verge-cache`) both start with.
+pub fn prepare<'js>(
+    ctx: &Ctx<'js>,
+    method: &str,
+    url: String,
+    headers: Vec<String>,
+    body: Value<'js>,
+    manual_redirect: bool,
+) -> Result<(Outbound, Option<Rc<RequestMeter>>)> {
+    let invocation = verge_js::meter::current_invocation();
+    if let Some(m) = &invocation
+        && !m.charge_subrequest()
+    {
+        return Err(throw_as(ctx, JsClass::Error, TOO_MANY_SUBREQUESTS));
+    }
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| Exception::throw_type(ctx, &format!("Invalid HTTP method: {method}")))?;
+    let body =
+        if body.is_undefined() || body.is_null() {
+            None
+        } else {
+            Some(verge_js::bytes::copy_bytes(&body).ok_or_else(|| {
+                Exception::throw_type(ctx, "fetch: the request body must be bytes")
+            })?)
+        };
+    let left = invocation
+        .as_ref()
+        .map_or(MAX_WORKER_INVOCATIONS, |m| m.invocations_left());
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2 + 1);
+    let mut via = Vec::new();
+    for pair in headers.chunks(2) {
+        if let [n, v] = pair {
+            if n.eq_ignore_ascii_case(EW_VIA) {
+                via.push(v.clone());
+            } else {
+                pairs.push((n.clone(), v.clone()));
+            }
+        }
+    }
+    let out = outbound_invocations_left(left, via.iter().map(|v| v.as_bytes()));
+    pairs.push((EW_VIA.to_string(), out.to_string()));
+    Ok((
+        Outbound {
+            method,
+            url,
+            headers: pairs,
+            body,
+            manual_redirect,
+        },
+        invocation,
+    ))
+}
+
+/// A promise rejected with the exception `err` stands for (or a `TypeError` with its text).
+pub fn rejected<'js>(ctx: &Ctx<'js>, err: rquickjs::Error) -> Result<Promise<'js>> {
+    let reason = if err.is_exception() {
+        ctx.catch()
+    } else {
+        let _ = throw_as(ctx, JsClass::TypeError, &err.to_string());
+        ctx.catch()
+    };
+    let (promise, _resolve, reject) = ctx.promise()?;
+    reject.call::<_, ()>((reason,))?;
+    Ok(promise)
+}
+
 /// `internal.fetch(method, url, flatHeaders, bodyBytes|null, manualRedirect)`: counts the
 /// subrequest against the invocation calling it (now, while its JS runs) and returns the
 /// promise of the response parts.
@@ -95,69 +164,74 @@ fn op_fetch<'js>(
     body: Value<'js>,
     manual_redirect: bool,
 ) -> Result<Promise<'js>> {
-    let invocation = verge_js::meter::current_invocation();
-    let prepared = (|| {
-        if let Some(m) = &invocation
-            && !m.charge_subrequest()
-        {
-            return Err(throw_as(&ctx, JsClass::Error, TOO_MANY_SUBREQUESTS));
+    match prepare(&ctx, &method, url, headers, body, manual_redirect) {
+        Ok((out, invocation)) => {
+            let ctx2 = ctx.clone();
+            Promise::wrap_future(&ctx, async move {
+                let r = send(out, invocation).await.map_err(|e| e.throw(&ctx2))?;
+                response_object(&ctx2, r)
+            })
         }
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|_| Exception::throw_type(&ctx, &format!("Invalid HTTP method: {method}")))?;
-        let body = if body.is_undefined() || body.is_null() {
-            None
-        } else {
-            Some(verge_js::bytes::copy_bytes(&body).ok_or_else(|| {
-                Exception::throw_type(&ctx, "fetch: the request body must be bytes")
-            })?)
-        };
-        let left = invocation
-            .as_ref()
-            .map_or(MAX_WORKER_INVOCATIONS, |m| m.invocations_left());
-        let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2 + 1);
-        let mut via = Vec::new();
-        for pair in headers.chunks(2) {
-            if let [n, v] = pair {
-                if n.eq_ignore_ascii_case(EW_VIA) {
-                    via.push(v.clone());
-                } else {
-                    pairs.push((n.clone(), v.clone()));
-                }
-            }
-        }
-        let out = outbound_invocations_left(left, via.iter().map(|v| v.as_bytes()));
-        pairs.push((EW_VIA.to_string(), out.to_string()));
-        Ok(Outbound {
-            method,
-            url,
-            headers: pairs,
-            body,
-            manual_redirect,
-        })
-    })();
-    match prepared {
-        Ok(out) => Promise::wrap_future(&ctx, send(ctx.clone(), out, invocation)),
-        Err(err) => {
-            let reason = if err.is_exception() {
-                ctx.catch()
-            } else {
-                let _ = throw_as(&ctx, JsClass::TypeError, &err.to_string());
-                ctx.catch()
-            };
-            let (promise, _resolve, reject) = ctx.promise()?;
-            reject.call::<_, ()>((reason,))?;
-            Ok(promise)
-        }
+        Err(err) => rejected(&ctx, err),
     }
 }
 
-/// A request ready to go out.
-struct Outbound {
-    method: reqwest::Method,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: Option<Vec<u8>>,
-    manual_redirect: bool,
+/// A request ready to go out ([`prepare`]).
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    /// The method.
+    pub method: reqwest::Method,
+    /// The absolute URL.
+    pub url: String,
+    /// Header pairs (the loop counter included).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Option<Vec<u8>>,
+    /// `redirect: "manual"` (or `"error"`): a redirect is returned, not followed.
+    pub manual_redirect: bool,
+}
+
+/// An origin's response, body not yet read.
+pub struct OriginResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header pairs, names lower-case, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The final URL (after redirects).
+    pub url: String,
+    /// Whether a redirect was followed.
+    pub redirected: bool,
+    /// The body.
+    pub body: ByteStream,
+}
+
+/// Why an outbound request failed: the JS exception it becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchFailure {
+    /// `TypeError` or `Error`.
+    pub class: JsClass,
+    /// The message.
+    pub message: String,
+}
+
+impl FetchFailure {
+    fn type_error(message: String) -> Self {
+        FetchFailure {
+            class: JsClass::TypeError,
+            message,
+        }
+    }
+
+    /// Throws it into `ctx`.
+    pub fn throw(&self, ctx: &Ctx<'_>) -> rquickjs::Error {
+        throw_as(ctx, self.class, &self.message)
+    }
+}
+
+impl std::fmt::Display for FetchFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Headers a redirect to another origin drops (what reqwest's own redirect policy dropped).
@@ -179,23 +253,22 @@ const BODY_HEADERS: &[&str] = &[
     "content-length",
 ];
 
-fn network_error(ctx: &Ctx<'_>, e: reqwest::Error) -> rquickjs::Error {
+fn network_error(e: reqwest::Error) -> FetchFailure {
     let mut msg = format!("Network connection lost: {e}");
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
         msg.push_str(&format!(": {s}"));
         src = s.source();
     }
-    Exception::throw_type(ctx, &msg)
+    FetchFailure::type_error(msg)
 }
 
 /// Sends the request and follows redirects (unless manual), each hop counted against
-/// `invocation`.
-async fn send<'js>(
-    ctx: Ctx<'js>,
+/// `invocation`. Needs no JS: the subrequest cache calls it from background refreshes too.
+pub async fn send(
     out: Outbound,
     invocation: Option<Rc<RequestMeter>>,
-) -> Result<Object<'js>> {
+) -> std::result::Result<OriginResponse, FetchFailure> {
     let Outbound {
         mut method,
         url: first_url,
@@ -205,7 +278,7 @@ async fn send<'js>(
     } = out;
     let client = CLIENT.with(Clone::clone);
     let mut url = reqwest::Url::parse(&first_url)
-        .map_err(|e| Exception::throw_type(&ctx, &format!("Invalid URL {first_url}: {e}")))?;
+        .map_err(|e| FetchFailure::type_error(format!("Invalid URL {first_url}: {e}")))?;
     let mut hops = 0;
     let resp = loop {
         let mut rb = client.request(method.clone(), url.clone());
@@ -215,7 +288,7 @@ async fn send<'js>(
         if let Some(b) = &body {
             rb = rb.body(b.clone());
         }
-        let resp = rb.send().await.map_err(|e| network_error(&ctx, e))?;
+        let resp = rb.send().await.map_err(network_error)?;
         let status = resp.status().as_u16();
         let location = resp
             .headers()
@@ -228,25 +301,26 @@ async fn send<'js>(
             break resp;
         };
         let next = url.join(&location).map_err(|e| {
-            Exception::throw_type(&ctx, &format!("Invalid redirect location {location}: {e}"))
+            FetchFailure::type_error(format!("Invalid redirect location {location}: {e}"))
         })?;
         if next.scheme() != "http" && next.scheme() != "https" {
-            return Err(Exception::throw_type(
-                &ctx,
-                &format!("Fetch API cannot load: {next}"),
-            ));
+            return Err(FetchFailure::type_error(format!(
+                "Fetch API cannot load: {next}"
+            )));
         }
         if hops == MAX_REDIRECTS {
-            return Err(Exception::throw_type(
-                &ctx,
-                &format!("Fetch failed: more than {MAX_REDIRECTS} redirects"),
-            ));
+            return Err(FetchFailure::type_error(format!(
+                "Fetch failed: more than {MAX_REDIRECTS} redirects"
+            )));
         }
         // Each hop followed is one more subrequest.
         if let Some(m) = &invocation
             && !m.charge_subrequest()
         {
-            return Err(throw_as(&ctx, JsClass::Error, TOO_MANY_SUBREQUESTS));
+            return Err(FetchFailure {
+                class: JsClass::Error,
+                message: TOO_MANY_SUBREQUESTS.to_string(),
+            });
         }
         hops += 1;
         drop(resp);
@@ -266,21 +340,44 @@ async fn send<'js>(
         }
         url = next;
     };
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    Ok(OriginResponse {
+        status: resp.status().as_u16(),
+        headers,
+        url: resp.url().as_str().to_string(),
+        redirected: hops > 0,
+        body: Box::pin(resp.bytes_stream().map(|r| r.map_err(|e| e.to_string()))),
+    })
+}
+
+/// The response parts `js/fetch.js` reads: `{status, statusText, headers, url, redirected,
+/// body}` (headers flat, body a [`BodyReader`]).
+pub fn response_object<'js>(ctx: &Ctx<'js>, r: OriginResponse) -> Result<Object<'js>> {
     let out = Object::new(ctx.clone())?;
-    out.set("status", resp.status().as_u16())?;
-    out.set("statusText", resp.status().canonical_reason().unwrap_or(""))?;
-    let mut flat = Vec::with_capacity(resp.headers().len() * 2);
-    for (name, value) in resp.headers() {
-        flat.push(name.as_str().to_string());
-        flat.push(String::from_utf8_lossy(value.as_bytes()).into_owned());
-    }
+    out.set("status", r.status)?;
+    out.set(
+        "statusText",
+        http::StatusCode::from_u16(r.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or(""),
+    )?;
+    let flat: Vec<String> = r.headers.into_iter().flat_map(|(n, v)| [n, v]).collect();
     out.set("headers", flat)?;
-    out.set("url", resp.url().as_str())?;
-    out.set("redirected", hops > 0)?;
-    let stream: ByteStream = Box::pin(resp.bytes_stream().map(|r| r.map_err(|e| e.to_string())));
+    out.set("url", r.url)?;
+    out.set("redirected", r.redirected)?;
     out.set(
         "body",
-        Class::instance(ctx.clone(), BodyReader::new(stream))?,
+        Class::instance(ctx.clone(), BodyReader::new(r.body))?,
     )?;
     Ok(out)
 }

@@ -36,6 +36,8 @@ pub struct DeploymentOptions {
     pub clock: Arc<dyn Clock>,
     /// Longest a D1 query may run (at most D1's 30 s).
     pub d1_query_timeout: Duration,
+    /// What the edge cache does beyond Cloudflare's (`stale-while-revalidate`, …).
+    pub cache: verge_cache::CacheOptions,
 }
 
 impl std::fmt::Debug for DeploymentOptions {

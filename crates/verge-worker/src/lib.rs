@@ -22,6 +22,7 @@
 //!     max_live_objects_per_thread: 1024,
 //!     clock: Arc::new(verge_store::SystemClock),
 //!     d1_query_timeout: verge_d1::limits::MAX_QUERY_DURATION,
+//!     cache: verge_cache::CacheOptions::default(),
 //! };
 //! let source = WorkerSource { dir: "my-app".into(), config: None, env: None };
 //! let deployment = Deployment::new(vec![source], backends, threads, options,

@@ -25,6 +25,7 @@ pub const KV_EXPIRY_SWEEP: Duration = Duration::from_secs(60);
 pub static PARTS: &[&dyn Part] = &[
     &Web,
     &Crypto,
+    &Cache,
     &Vars,
     &VersionMetadata,
     &Kv,
@@ -131,6 +132,33 @@ impl Part for Crypto {
     }
     fn configure(&self, _cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
         installed(verge_crypto::CryptoExtension::new())
+    }
+}
+
+/// The edge cache: the `caches` global and the subrequest cache, over the deployment's one
+/// cache store (shared by its workers, as Cloudflare's cache is per zone), and its
+/// maintenance (expiry, purges made by `verge cache purge`).
+struct Cache;
+impl Part for Cache {
+    fn name(&self) -> &'static str {
+        "cache"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        let store = cx.backends.cache().map_err(|e| ConfigureError {
+            part: self.name().into(),
+            message: format!("opening the cache: {e}"),
+        })?;
+        let clock = cx.options.clock.clone();
+        let cache = verge_cache::EdgeCache::new(store.clone(), clock.clone(), cx.options.cache);
+        Ok(Configured {
+            extension: Some(Arc::new(verge_cache::CacheExtension::new(cache))),
+            tasks: vec![Task {
+                key: "cache-maintenance".into(),
+                scope: TaskScope::Deployment,
+                future: Box::pin(verge_cache::purge::maintain(store, clock)),
+            }],
+            ..Configured::default()
+        })
     }
 }
 

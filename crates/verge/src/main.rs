@@ -26,6 +26,13 @@ enum Command {
         #[command(subcommand)]
         command: cli::kv::KvCommand,
     },
+    /// Work with the edge cache of a project (same state as `verge dev`).
+    Cache {
+        #[command(flatten)]
+        project: cli::ProjectArgs,
+        #[command(subcommand)]
+        command: cli::cache::CacheCommand,
+    },
     /// Work with D1 databases of a project (same state as `verge dev`).
     D1 {
         #[command(flatten)]
@@ -50,6 +57,7 @@ fn main() -> std::process::ExitCode {
         Command::Dev(args) => cli::dev::run(args),
         Command::Kv { project, command } => cli::kv::run(command, &project),
         Command::D1 { project, command } => cli::d1::run(command, &project),
+        Command::Cache { project, command } => cli::cache::run(command, &project),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

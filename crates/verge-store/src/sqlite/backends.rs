@@ -4,9 +4,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{SqliteAlarmIndex, SqliteDatabase, SqliteKvStore, SqliteObjectStore};
+use super::{SqliteAlarmIndex, SqliteCacheStore, SqliteDatabase, SqliteKvStore, SqliteObjectStore};
 use crate::StoreError;
 use crate::backends::Backends;
+use crate::cache::CacheStore;
+use crate::cache::memory::MemoryCacheStore;
+use crate::cache::tiered::TieredCacheStore;
 use crate::durable::{AlarmIndex, DurableBackend, ObjectStorage};
 use crate::kv::KvBackend;
 use crate::sql::SqlDatabase;
@@ -16,7 +19,8 @@ use crate::sql::SqlDatabase;
 /// - `d1/<database_id>.sqlite`: one file per D1 database;
 /// - `do/<worker>/<class>/<id>.sqlite`: one file per Durable Object, with the worker's alarm
 ///   index in `do/<worker>/alarms.sqlite` and its applied migrations in
-///   `do/<worker>/migrations.json`.
+///   `do/<worker>/migrations.json`;
+/// - `cache/`: the edge cache's disk tier, behind a memory tier ([`CacheLimits`]).
 ///
 /// Stores are opened on first use and shared: asking twice for the same database gives the
 /// same handle.
@@ -26,6 +30,29 @@ pub struct SqliteBackends {
     kv: OnceLock<Arc<SqliteKvStore>>,
     d1: Mutex<HashMap<String, Arc<SqliteDatabase>>>,
     durable: Mutex<HashMap<String, Arc<SqliteDurableBackend>>>,
+    cache: OnceLock<Arc<TieredCacheStore>>,
+    cache_limits: CacheLimits,
+}
+
+/// How large the edge cache's tiers may grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheLimits {
+    /// Bytes the memory tier holds at most.
+    pub memory_bytes: u64,
+    /// The largest body the memory tier keeps (larger ones are read from disk).
+    pub memory_object_bytes: u64,
+    /// Bytes the disk tier holds at most.
+    pub disk_bytes: u64,
+}
+
+impl Default for CacheLimits {
+    fn default() -> Self {
+        CacheLimits {
+            memory_bytes: 64 << 20,
+            memory_object_bytes: 4 << 20,
+            disk_bytes: 1 << 30,
+        }
+    }
 }
 
 impl SqliteBackends {
@@ -41,7 +68,20 @@ impl SqliteBackends {
             kv: OnceLock::new(),
             d1: Mutex::default(),
             durable: Mutex::default(),
+            cache: OnceLock::new(),
+            cache_limits: CacheLimits::default(),
         })
+    }
+
+    /// Sets the edge cache's limits (before its first use).
+    pub fn with_cache_limits(mut self, limits: CacheLimits) -> Self {
+        self.cache_limits = limits;
+        self
+    }
+
+    /// The edge cache's disk tier alone (what `verge cache purge` works on).
+    pub fn cache_disk(&self) -> Result<SqliteCacheStore, StoreError> {
+        SqliteCacheStore::open(&self.dir.join("cache"), self.cache_limits.disk_bytes)
     }
 
     /// The state directory.
@@ -80,6 +120,18 @@ impl Backends for SqliteBackends {
         )?);
         open.insert(worker.to_string(), b.clone());
         Ok(b)
+    }
+
+    fn cache(&self) -> Result<Arc<dyn CacheStore>, StoreError> {
+        if let Some(c) = self.cache.get() {
+            return Ok(c.clone());
+        }
+        let l = self.cache_limits;
+        let tiered = Arc::new(TieredCacheStore::new(
+            MemoryCacheStore::new(l.memory_bytes, l.memory_object_bytes),
+            Arc::new(self.cache_disk()?),
+        ));
+        Ok(self.cache.get_or_init(|| tiered).clone())
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Layout under a project's state directory:
 //! - `<state_dir>/kv.sqlite`: every KV namespace of the project ([`SqliteKvStore`]);
-//! - `<state_dir>/d1/<database_id>.sqlite`: one file per D1 database ([`SqliteDatabase`]).
+//! - `<state_dir>/d1/<database_id>.sqlite`: one file per D1 database ([`SqliteDatabase`]);
+//! - `<state_dir>/cache/`: the edge cache's disk tier ([`SqliteCacheStore`]).
 //!
 //! **Durability.** Every connection runs in WAL mode with `synchronous=FULL`: SQLite
 //! fsyncs the WAL on every commit, so a write that returned `Ok` survives `kill -9` and
@@ -20,6 +21,7 @@
 
 mod alarms;
 mod backends;
+mod cache;
 mod codes;
 mod database;
 mod durable;
@@ -27,7 +29,8 @@ mod kv;
 mod sandbox;
 
 pub use alarms::SqliteAlarmIndex;
-pub use backends::{SqliteBackends, SqliteDurableBackend};
+pub use backends::{CacheLimits, SqliteBackends, SqliteDurableBackend};
+pub use cache::{INLINE_MAX, SqliteCacheStore};
 pub use database::SqliteDatabase;
 pub use durable::SqliteObjectStore;
 pub use kv::SqliteKvStore;

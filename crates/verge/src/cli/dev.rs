@@ -13,6 +13,10 @@ use super::watch::FileWatcher;
 
 /// Arguments of `verge dev`.
 #[derive(clap::Args, Debug, Clone)]
+#[command(
+    after_help = "Environment:\n  VERGE_CACHE_PURGE_TOKEN  turns on the cache's admin purge endpoint, \
+POST /__verge/cache/purge with `Authorization: Bearer <token>` (off when unset)"
+)]
 pub struct DevArgs {
     /// Project directory (holds wrangler.toml / wrangler.jsonc). Default: the current directory.
     pub dir: Option<PathBuf>,
@@ -65,6 +69,12 @@ pub struct DevArgs {
     /// `wrangler dev --test-scheduled`).
     #[arg(long)]
     pub test_scheduled: bool,
+    #[command(flatten)]
+    pub cache: super::cache::CacheArgs,
+    /// The subrequest cache honours `stale-while-revalidate` and `stale-if-error` in origin
+    /// responses (beyond Cloudflare).
+    #[arg(long)]
+    pub cache_stale: bool,
 }
 
 fn default_cf() -> serde_json::Map<String, serde_json::Value> {
@@ -209,7 +219,8 @@ async fn serve(
         .unwrap_or_else(|| dir.join(".verge"));
     let backends = Arc::new(
         verge_store::sqlite::SqliteBackends::new(&state_dir)
-            .with_context(|| format!("creating the state directory {}", state_dir.display()))?,
+            .with_context(|| format!("creating the state directory {}", state_dir.display()))?
+            .with_cache_limits(args.cache.limits()),
     );
     let options = DeploymentOptions {
         cpu_ms: args.cpu_ms,
@@ -220,6 +231,31 @@ async fn serve(
             .d1_query_timeout_ms
             .map(Duration::from_millis)
             .unwrap_or(verge_d1::limits::MAX_QUERY_DURATION),
+        cache: verge_cache::CacheOptions {
+            stale: args.cache_stale,
+        },
+    };
+    // The admin purge endpoint, on when a token is configured (an environment variable: a
+    // flag's value would show in `ps`).
+    let purge_step = match std::env::var_os(super::cache::PURGE_TOKEN_ENV) {
+        None => None,
+        Some(token) => {
+            let token = token.into_string().map_err(|_| {
+                anyhow::anyhow!("{} is not valid UTF-8", super::cache::PURGE_TOKEN_ENV)
+            })?;
+            if token.trim().is_empty() {
+                bail!(
+                    "{} is set but empty: set a token, or unset it to turn the purge endpoint off",
+                    super::cache::PURGE_TOKEN_ENV
+                );
+            }
+            let store = verge_store::Backends::cache(backends.as_ref())
+                .with_context(|| format!("opening the cache in {}", state_dir.display()))?;
+            Some(verge_edge::purge::CachePurge::new(
+                store,
+                token.trim().as_bytes(),
+            ))
+        }
     };
     let deployment = Deployment::new(
         sources,
@@ -271,6 +307,9 @@ async fn serve(
     let mut steps: Vec<Box<dyn verge_edge::steps::Step>> = Vec::new();
     if args.test_scheduled {
         steps.push(Box::new(verge_edge::steps::TestScheduled));
+    }
+    if let Some(purge) = purge_step {
+        steps.push(Box::new(purge));
     }
     // Costs one check per request when the worker has no assets.
     steps.push(Box::new(verge_edge::assets::StaticAssets));

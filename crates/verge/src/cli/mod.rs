@@ -1,5 +1,6 @@
 //! Command-line front: argument types shared by the subcommands.
 
+pub mod cache;
 pub mod d1;
 pub mod dev;
 pub mod kv;
