@@ -84,18 +84,14 @@ pub fn failure(code: u32, message: &str) -> String {
     .to_string()
 }
 
-/// Whether `given` equals `expected`, in time that depends on their lengths only (never on
-/// where they first differ), so the admin token cannot be guessed byte by byte.
+/// Whether `given` equals `expected`, in time that depends on neither where they first differ
+/// nor the expected token's length: both are hashed (SHA-256) and the digests compared with
+/// `subtle`'s constant-time equality, so the admin token cannot be guessed byte by byte or
+/// measured.
 pub fn token_matches(given: &[u8], expected: &[u8]) -> bool {
-    if given.len() != expected.len() {
-        return false;
-    }
-    let mut diff = 0u8;
-    for (a, b) in given.iter().zip(expected) {
-        diff |= a ^ b;
-    }
-    // Keep the compiler from turning the loop into an early exit.
-    std::hint::black_box(diff) == 0
+    use sha2::{Digest as _, Sha256};
+    use subtle::ConstantTimeEq as _;
+    Sha256::digest(given).ct_eq(&Sha256::digest(expected)).into()
 }
 
 /// Drops expired entries and applies purges other processes made, forever (a deployment
