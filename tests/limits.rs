@@ -95,3 +95,77 @@ fn raw_response_head(v: &Verge, path: &str) -> String {
         .unwrap_or_default()
         .replace("\r\n", "\n")
 }
+
+/// Reads one request head from `s`.
+fn read_head(s: &mut std::net::TcpStream) {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            s.read(&mut byte).unwrap(),
+            1,
+            "the origin's client went away"
+        );
+        head.push(byte[0]);
+    }
+}
+
+fn answer(s: &mut std::net::TcpStream, body: &str) {
+    use std::io::Write as _;
+    let r = format!(
+        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(r.as_bytes()).unwrap();
+}
+
+#[test]
+fn js_after_an_awaited_fetch_is_charged_to_its_own_request_not_a_later_one() {
+    // One isolate thread: both requests share an isolate. The hog is started first; the
+    // victim, started second, is the most recent invocation when the hog's fetch completes
+    // and its endless loop runs. That loop must end the hog (1102), never the victim.
+    let v = Verge::start(&fixture("limits-cpu"), &["--no-reload", "--threads", "1"]);
+    let origin = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let o = format!("http://{}", origin.local_addr().unwrap());
+    let (hog_done_tx, hog_done_rx) = std::sync::mpsc::channel::<()>();
+    let origin_thread = std::thread::spawn(move || {
+        let (mut hog, _) = origin.accept().unwrap();
+        read_head(&mut hog);
+        let (mut victim, _) = origin.accept().unwrap();
+        read_head(&mut victim);
+        // Both requests are waiting on their fetch: release the hog's.
+        answer(&mut hog, "hog");
+        // The victim's answer waits until the hog has been answered by verge.
+        hog_done_rx.recv().unwrap();
+        answer(&mut victim, "victim's body");
+    });
+    let c = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let hog_url = v.url(&format!("/after-fetch-hog?o={o}/hog"));
+    let c2 = c.clone();
+    let hog = std::thread::spawn(move || {
+        let r = c2
+            .get(hog_url)
+            .send()
+            .expect("the hog's request ends within 20 s");
+        (r.status().as_u16(), r.text().unwrap())
+    });
+    // The victim starts once the hog's fetch has reached the origin (the origin accepts the
+    // victim's connection only after reading the hog's request).
+    let victim_url = v.url(&format!("/after-fetch?o={o}/victim"));
+    let c3 = c.clone();
+    let victim = std::thread::spawn(move || {
+        let r = c3.get(victim_url).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    });
+    let (status, body) = hog.join().unwrap();
+    hog_done_tx.send(()).unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("error code: 1102"), "{body}");
+    let (status, body) = victim.join().unwrap();
+    assert_eq!((status, body.as_str()), (200, "victim's body"));
+    origin_thread.join().unwrap();
+}

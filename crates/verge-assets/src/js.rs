@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use rquickjs::class::Trace;
-use rquickjs::prelude::{Async, Func};
+use rquickjs::prelude::Func;
 use rquickjs::{Array, Class, Ctx, Function, JsLifetime, Object, Result, Value};
 use verge_js::Extension;
 
@@ -109,7 +109,21 @@ impl Extension for AssetsExtension {
 
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         let ops = Object::new(ctx.clone())?;
-        ops.set("fetch", Func::from(Async(fetch)))?;
+        ops.set(
+            "fetch",
+            Func::from(
+                |ctx: Ctx<'js>,
+                 handle: Class<'js, AssetsHandle>,
+                 method: String,
+                 url: String,
+                 headers: Vec<String>| {
+                    verge_js::promise::wrap_future(
+                        &ctx,
+                        fetch(ctx.clone(), handle, method, url, headers),
+                    )
+                },
+            ),
+        )?;
         internal.set("assetsOps", ops)?;
         verge_web::eval_platform_js(
             ctx,

@@ -355,7 +355,7 @@ impl CacheHost {
         };
         let cache = self.cache.clone();
         let ctx2 = ctx.clone();
-        Promise::wrap_future(&ctx, async move {
+        verge_js::promise::wrap_future(&ctx, async move {
             let stream = stream.unwrap_or_else(|| verge_web::fetch::once(Bytes::new()));
             let now = cache.now_ms();
             let meta = match policy::storable(status, &headers, now, false, None) {

@@ -91,7 +91,9 @@ pub fn failure(code: u32, message: &str) -> String {
 pub fn token_matches(given: &[u8], expected: &[u8]) -> bool {
     use sha2::{Digest as _, Sha256};
     use subtle::ConstantTimeEq as _;
-    Sha256::digest(given).ct_eq(&Sha256::digest(expected)).into()
+    Sha256::digest(given)
+        .ct_eq(&Sha256::digest(expected))
+        .into()
 }
 
 /// Drops expired entries and applies purges other processes made, forever (a deployment

@@ -183,7 +183,7 @@ pub fn cached_fetch<'js>(
             Err(e) => return verge_web::fetch::rejected(&ctx, e),
         };
     let ctx2 = ctx.clone();
-    Promise::wrap_future(&ctx, async move {
+    verge_js::promise::wrap_future(&ctx, async move {
         let r = match options {
             Some(o) if out.method == reqwest_get() => {
                 through_cache(cache, out, invocation, o).await

@@ -765,8 +765,41 @@ impl verge_js::Extension for DurableExtension {
             "blockConcurrencyLimitMs",
             crate::limits::BLOCK_CONCURRENCY_LIMIT.as_millis() as f64,
         )?;
-        ops.set("rpc", Func::from(Async(rpc)))?;
-        ops.set("fetch", Func::from(Async(fetch)))?;
+        // Through wrap_future: what a stub call's settling runs is the caller's work.
+        ops.set(
+            "rpc",
+            Func::from(
+                |ctx: Ctx<'js>,
+                 rt: Class<'js, RuntimeHandle>,
+                 ns: usize,
+                 id: String,
+                 name: Option<String>,
+                 method: String,
+                 args: String| {
+                    verge_js::promise::wrap_future(
+                        &ctx,
+                        rpc(ctx.clone(), rt, ns, id, name, method, args),
+                    )
+                },
+            ),
+        )?;
+        ops.set(
+            "fetch",
+            Func::from(
+                |ctx: Ctx<'js>,
+                 rt: Class<'js, RuntimeHandle>,
+                 ns: usize,
+                 id: String,
+                 name: Option<String>,
+                 head: Array<'js>,
+                 body: Value<'js>| {
+                    verge_js::promise::wrap_future(
+                        &ctx,
+                        fetch(ctx.clone(), rt, ns, id, name, head, body),
+                    )
+                },
+            ),
+        )?;
         ops.set("commit", Func::from(commit))?;
         internal.set("durableOps", ops)?;
         verge_web::eval_platform_js(

@@ -8,7 +8,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use rquickjs::function::This;
-use rquickjs::{Ctx, FromJs, Function, Object, Promise, Value};
+use rquickjs::{
+    CatchResultExt as _, CaughtError, Ctx, FromJs, Function, IntoJs, Object, Promise, Value,
+};
 
 use crate::error::{JsClass, throw_as};
 
@@ -33,7 +35,7 @@ where
         ))
     };
     match prepared {
-        Ok(fut) => Promise::wrap_future(ctx, fut),
+        Ok(fut) => wrap_future(ctx, fut),
         Err(err) => {
             let reason = if err.is_exception() {
                 ctx.catch()
@@ -46,6 +48,43 @@ where
             Ok(promise)
         }
     }
+}
+
+/// The promise of host work (`future`), like rquickjs's `Promise::wrap_future`, except that what
+/// its settling runs — the continuation after an `await` of it, the `then` reactions — is the
+/// work of the invocation that started it: it runs as soon as the host work completes, charged
+/// to that invocation's CPU budget and stopped by it ([`crate::meter::run_metered`]). Left to
+/// the isolate's driver it would be charged to whichever invocation is newest, and an endless
+/// loop after `await fetch(…)` would end another request instead of its own.
+pub fn wrap_future<'js, F, R>(ctx: &Ctx<'js>, future: F) -> rquickjs::Result<Promise<'js>>
+where
+    F: Future<Output = R> + 'js,
+    R: IntoJs<'js> + 'js,
+{
+    let (promise, resolve, reject) = ctx.promise()?;
+    let owner = crate::meter::current_invocation();
+    let ctx2 = ctx.clone();
+    ctx.spawn(async move {
+        let out = future.await;
+        let settle = || {
+            let res = out.into_js(&ctx2).catch(&ctx2);
+            let _: rquickjs::Result<()> = match res {
+                Ok(v) => resolve.call((v,)),
+                Err(CaughtError::Exception(e)) => reject.call((e,)),
+                Err(CaughtError::Value(e)) => reject.call((e,)),
+                Err(CaughtError::Error(e)) => {
+                    let _ = throw_as(&ctx2, JsClass::TypeError, &e.to_string());
+                    reject.call((ctx2.catch(),))
+                }
+            };
+            while ctx2.execute_pending_job() {}
+        };
+        match owner {
+            Some(meter) if !meter.ended() => crate::meter::run_metered(&meter, settle),
+            _ => settle(),
+        }
+    });
+    Ok(promise)
 }
 
 /// Waits for `promise` to settle, like rquickjs's `Promise::into_future`, but registers its

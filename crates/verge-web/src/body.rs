@@ -144,7 +144,12 @@ async fn read_body<'js>(ctx: Ctx<'js>, reader: Class<'js, BodyReader>) -> Result
 /// Installs `BodyReader` (hidden) and `internal.readBody` / `internal.cancelBody`.
 pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     let _ = ctx;
-    internal.set("readBody", Func::from(Async(read_body)))?;
+    internal.set(
+        "readBody",
+        Func::from(|ctx: Ctx<'js>, reader: Class<'js, BodyReader>| {
+            verge_js::promise::wrap_future(&ctx, read_body(ctx.clone(), reader))
+        }),
+    )?;
     internal.set(
         "cancelBody",
         Func::from(|reader: Class<'js, BodyReader>| {

@@ -167,7 +167,7 @@ fn op_fetch<'js>(
     match prepare(&ctx, &method, url, headers, body, manual_redirect) {
         Ok((out, invocation)) => {
             let ctx2 = ctx.clone();
-            Promise::wrap_future(&ctx, async move {
+            verge_js::promise::wrap_future(&ctx, async move {
                 let r = send(out, invocation).await.map_err(|e| e.throw(&ctx2))?;
                 response_object(&ctx2, r)
             })

@@ -110,9 +110,11 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>, worker: String) -> R
     // Resolves once the current job queue has drained (the next turn of the event loop).
     internal.set(
         "nextTurn",
-        Func::from(Async(|| async {
-            tokio::task::yield_now().await;
-        })),
+        Func::from(|ctx: Ctx<'js>| {
+            verge_js::promise::wrap_future(&ctx, async {
+                tokio::task::yield_now().await;
+            })
+        }),
     )?;
     internal.set(
         "log",

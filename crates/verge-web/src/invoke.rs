@@ -335,9 +335,16 @@ pub async fn invoke(
                 }
             }),
     );
-    let result = match tokio::time::timeout(wall, run).await {
-        Ok(r) => r,
-        Err(_) => Err(InvokeError::Hung(wall)),
+    // JS the event's own work runs outside this future (a continuation after an awaited fetch
+    // or timer, run as soon as the host work completes, see verge_js::promise::wrap_future)
+    // can spend the budget: the interrupt then ends that job, and the handler's promise never
+    // settles. So the event ends as soon as its budget is spent, not at the wall-clock limit.
+    let result = tokio::select! {
+        r = tokio::time::timeout(wall, run) => match r {
+            Ok(r) => r,
+            Err(_) => Err(InvokeError::Hung(wall)),
+        },
+        _ = meter.until_exceeded() => Err(InvokeError::CpuExceeded),
     };
     let result = match result {
         // Native work (Web Crypto) that ran out of budget ends the event even when the guest

@@ -342,7 +342,14 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     ops.set("detach", Func::from(detach))?;
     ops.set("handOver", Func::from(hand_over))?;
     ops.set("port", Func::from(port))?;
-    ops.set("connect", Func::from(Async(connect)))?;
+    ops.set(
+        "connect",
+        Func::from(
+            |ctx: Ctx<'js>, url: String, protocols: Vec<String>, headers: Vec<String>| {
+                verge_js::promise::wrap_future(&ctx, connect(ctx.clone(), url, protocols, headers))
+            },
+        ),
+    )?;
     internal.set("wsOps", ops)?;
     Ok(())
 }
