@@ -1,4 +1,4 @@
-// console, timers, structuredClone, crypto (random parts), navigator, reportError, scheduler.
+// self, console, timers, structuredClone, crypto (random parts), navigator, reportError, scheduler.
 // Built-ins come from `primordials` (crates/verge-js/js/primordials.js); this file runs when the
 // isolate is made, but its functions run after guest code, which may have replaced any global
 // or prototype method.
@@ -325,6 +325,8 @@ ObjectDefineProperty(crypto, $Symbol.toStringTag, { value: "Crypto" });
 const navigator = { userAgent: "Cloudflare-Workers", language: "en", languages: ["en"], hardwareConcurrency: 1 };
 
 const define = internal.defineGlobal;
+// The global object under its Worker name (ServiceWorkerGlobalScope's `self`), as in Workers.
+define("self", globalThis);
 define("console", console);
 define("setTimeout", setTimeout);
 define("setInterval", setInterval);
