@@ -1,0 +1,65 @@
+//! Web platform behaviours the Web Platform Tests and real projects showed verge getting wrong
+//! (issue 13), checked through the real binary: each path of `tests/fixtures/conformance`
+//! answers a JSON object of named results; a thrown error reads `throws <name>: <message>`.
+
+mod common;
+
+use serde_json::{Value, json};
+
+use common::{Verge, client, fixture};
+
+fn results(v: &Verge, path: &str) -> Value {
+    let resp = client().get(v.url(path)).send().expect("request");
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.json().expect("json")
+}
+
+fn start() -> Verge {
+    Verge::start(&fixture("conformance"), &["--no-reload"])
+}
+
+fn throws(r: &Value, key: &str, class: &str) {
+    let got = r[key].as_str().unwrap_or_default();
+    assert!(
+        got.starts_with(&format!("throws {class}")),
+        "{key}: expected {class}, got {}",
+        r[key]
+    );
+}
+
+#[test]
+fn text_decoder_strips_only_ascii_whitespace_from_labels() {
+    let v = start();
+    let r = results(&v, "/text-decoder-labels");
+    assert_eq!(r["ascii_space_trimmed"], "windows-1252");
+    for key in [
+        "vertical_tab",
+        "nbsp",
+        "line_separator",
+        "nul",
+        "replacement",
+    ] {
+        throws(&r, key, "RangeError");
+    }
+}
+
+#[test]
+fn lone_surrogates_cross_into_rust_as_replacement_characters() {
+    let v = start();
+    let r = results(&v, "/usv-strings");
+    assert_eq!(
+        r,
+        json!({
+            "encode": "61 ef bf bd 62",
+            "encode_swapped_pair": "ef bf bd ef bf bd",
+            "url_path": "/%EF%BF%BD",
+            "url_base": "/%EF%BF%BD/x",
+            "search_params": "q=%EF%BF%BD",
+            "header_value": "\u{FFFD}",
+            "console_log": "logged",
+            // "hé" fits in the 4 bytes at offset 2; the replacement character would not.
+            "encode_into_shared": "2 3 00 00 68 c3 a9 00 00 00",
+            "decode_shared": "hé!",
+        })
+    );
+}
