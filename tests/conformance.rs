@@ -63,3 +63,36 @@ fn lone_surrogates_cross_into_rust_as_replacement_characters() {
         })
     );
 }
+
+#[test]
+fn request_and_response_init_must_be_a_dictionary() {
+    let v = start();
+    let r = results(&v, "/init-dictionaries");
+    for key in [
+        "response_string_init",
+        "response_number_init",
+        "request_string_init",
+    ] {
+        throws(&r, key, "TypeError");
+    }
+    assert_eq!(r["response_null_init"], 200);
+    assert_eq!(r["request_undefined_init"], "GET");
+    assert_eq!(r["response_function_init"], 201);
+}
+
+#[test]
+fn dates_and_error_stacks_read_as_on_v8() {
+    let v = start();
+    let r = results(&v, "/error-strings");
+    assert_eq!(
+        r,
+        json!({
+            "date": "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+            "time": "00:00:00 GMT+0000 (Coordinated Universal Time)",
+            "dom_exception": "DataError: bad key",
+            "type_error": "TypeError: cannot read property 'x' of null",
+            "platform_error": "TypeError: Invalid header name: \"a b\"",
+            "frames_follow": true,
+        })
+    );
+}

@@ -187,6 +187,9 @@ class Request {
       return;
     }
     if (arguments.length === 0) throw new $TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
+    // RequestInit is a dictionary: undefined, null or an object (WebIDL §3.2.17).
+    if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function")
+      throw new $TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
     init = init === undefined || init === null ? {} : init;
     let src = null, from = null;
     const st = this.#s = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
@@ -282,6 +285,9 @@ class Response {
     // converted as it is read; then the body is extracted; then the checks (the standard's
     // order). No init, the common case, reads nothing.
     let status = 200, statusIn, statusText = "", ws = null, cf, headers;
+    // ResponseInit is a dictionary: undefined, null or an object (WebIDL §3.2.17).
+    if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function")
+      throw new $TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
     if (init !== undefined && init !== null) {
       cf = init.cf;
       const h = init.headers;

@@ -59,7 +59,11 @@ function inspect(v, depth = 2, seen = new $Set()) {
   if (v === null) return "null";
   if (v instanceof $Error) {
     const head = ($toString(v.name) + ": " + $toString(v.message));
-    return v.stack ? call(StringPrototype.trimEnd, ($toString(head) + "\n" + $toString(v.stack))) : head;
+    const stack = v.stack;
+    if (!stack) return head;
+    // A stack that starts with its header (see prepareStackTrace below) is printed alone.
+    const s = $toString(stack);
+    return call(StringPrototype.trimEnd, call(StringPrototype.startsWith, s, "    at ") ? head + "\n" + s : s);
   }
   if (call(SetPrototype.has, seen, v)) return "[Circular]";
   if (depth < 0) return ArrayIsArray(v) ? "[Array]" : "[Object]";
@@ -323,6 +327,53 @@ const crypto = {
 ObjectDefineProperty(crypto, $Symbol.toStringTag, { value: "Crypto" });
 
 const navigator = { userAgent: "Cloudflare-Workers", language: "en", languages: ["en"], hardwareConcurrency: 1 };
+
+// Date's string forms end with the zone's name, as V8 (so workerd) prints them:
+// "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)". QuickJS stops at the
+// offset. Workers run in UTC; another offset is left as QuickJS prints it.
+{
+  const DateProto = $Date.prototype;
+  for (const name of ["toString", "toTimeString"]) {
+    const original = DateProto[name];
+    const named = {
+      [name]() {
+        const s = call(original, this);
+        const n = s.length;
+        return n >= 8 && call(StringPrototype.slice, s, n - 8) === "GMT+0000" ? s + " (Coordinated Universal Time)" : s;
+      },
+    }[name];
+    ObjectDefineProperty(DateProto, name, { value: named, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+// An error's `stack` starts with `Name: message`, as V8 (so workerd) writes it; QuickJS writes
+// only the frames. QuickJS calls `Error.prepareStackTrace(error, callSites)` when it is a
+// function: this one writes the header (Error.prototype.toString, as V8's ErrorUtils::ToString)
+// and then the frames as QuickJS does. A guest may replace it, as on V8.
+{
+  const ErrorToString = $Error.prototype.toString;
+  const frame = (cs) => {
+    let fn = null, file = null, line = 0, col = 0, native = false;
+    try {
+      fn = cs.getFunctionName();
+      file = cs.getFileName();
+      line = cs.getLineNumber();
+      col = cs.getColumnNumber();
+      native = cs.isNative();
+    } catch {}
+    const where = native ? "native" : ($toString(file === null || file === undefined ? "<anonymous>" : file) +
+      ":" + $toString(line) + ":" + $toString(col));
+    return "    at " + $toString(fn ? fn : "<anonymous>") + " (" + where + ")";
+  };
+  const prepareStackTrace = function prepareStackTrace(error, callSites) {
+    let out;
+    try { out = $toString(call(ErrorToString, error)); } catch { out = "Error"; }
+    for (let i = 0; i < callSites.length; i++) out += "\n" + frame(callSites[i]);
+    return out;
+  };
+  // An assignment: QuickJS keeps the hook behind an accessor on Error.
+  $Error.prepareStackTrace = prepareStackTrace;
+}
 
 const define = internal.defineGlobal;
 // The global object under its Worker name (ServiceWorkerGlobalScope's `self`), as in Workers.
