@@ -55,6 +55,9 @@ fn lone_surrogates_cross_into_rust_as_replacement_characters() {
             "url_path": "/%EF%BF%BD",
             "url_base": "/%EF%BF%BD/x",
             "search_params": "q=%EF%BF%BD",
+            "search_params_record": "k\u{FFFD} v\u{FFFD}",
+            // Iteration walks the live list: "b", deleted on the way, is not seen.
+            "search_params_live": "a,c",
             "header_value": "\u{FFFD}",
             "console_log": "logged",
             // "hé" fits in the 4 bytes at offset 2; the replacement character would not.

@@ -98,6 +98,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         Func::from(|href: String, which: String, value: Usv| set(&href, &which, &value)),
     )?;
     ops.set("formParse", Func::from(|input: Usv| form_parse(&input)))?;
+    ops.set("usv", Func::from(|s: Usv| s.into_inner()))?;
     ops.set(
         "formSerialize",
         Func::from(|flat: Vec<Usv>| {
