@@ -99,3 +99,32 @@ fn dates_and_error_stacks_read_as_on_v8() {
         })
     );
 }
+
+#[test]
+fn structured_clone_keeps_blobs_errors_and_identity() {
+    let v = start();
+    let r = results(&v, "/structured-clone");
+    assert_eq!(
+        r,
+        json!({
+            "blob": [true, "text/plain", "hé"],
+            "file": [true, "a.txt", 42, "text/x", "x"],
+            "error_without_message": false,
+            "cause": ["TypeError", "m", "RangeError", "c"],
+            "identity": true,
+            "sparse": "0,2",
+            "function": r["function"].clone(),
+            // The transferred buffer is detached; the clone's view sees the bytes.
+            "transfer": [0, "2,3"],
+            "transfer_blob": "throws DataCloneError",
+        })
+    );
+    assert!(
+        r["function"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("throws DataCloneError"),
+        "{}",
+        r["function"]
+    );
+}

@@ -274,9 +274,17 @@ function cloneLeaf(v, memo) {
     const buf = clone(call(TypedArrayPrototypeGetters.buffer, v), memo);
     return new TYPED_ARRAYS[ta](buf, call(TypedArrayPrototypeGetters.byteOffset, v), call(TypedArrayPrototypeGetters.length, v));
   }
+  // Blob and File live in form.js, loaded on first use (so there is none before it is).
+  const cloneBlob = internal.cloneBlob;
+  if (cloneBlob !== undefined) {
+    const b = cloneBlob(v);
+    if (b !== undefined) return b;
+  }
   if (v instanceof $Error) {
     const C = ERRORS[v.name] || $Error;
-    const out = new C(v.message);
+    // An error without an own message gets none (HTML "StructuredSerializeInternal" step 17).
+    const desc = ObjectStatics.getOwnPropertyDescriptor(v, "message");
+    const out = desc !== undefined ? new C(v.message) : new C();
     if (v.stack !== undefined) ObjectDefineProperty(out, "stack", { value: v.stack, writable: true, configurable: true });
     if ("cause" in v) out.cause = clone(v.cause, memo);
     return out;
@@ -301,9 +309,29 @@ function cloneLeaf(v, memo) {
   }
   throw dataClone(call(StringPrototype.slice, tag, 8, -1) + " object");
 }
+// `options.transfer`: only ArrayBuffers are transferable here (no MessagePort, no
+// transferable streams); each is cloned as the value refers to it, then detached (HTML
+// "StructuredSerializeWithTransfer": a non-transferable, duplicate or detached entry is a
+// DataCloneError, checked before anything is cloned).
 function structuredClone(value, options = undefined) {
   if (arguments.length === 0) throw new $TypeError("structuredClone: 1 argument required, but only 0 present.");
-  return clone(value, new $Map());
+  const memo = new $Map();
+  const transfer = [];
+  const list = options !== undefined && options !== null ? options.transfer : undefined;
+  if (list !== undefined) {
+    if (list === null || typeof list !== "object" || typeof list[$Symbol.iterator] !== "function")
+      throw new $TypeError("structuredClone: transfer must be a sequence of objects");
+    for (const t of list) {
+      if (!isArrayBuffer(t)) throw dataClone("Value not transferable:");
+      if (call(ArrayBufferPrototypeGetters.detached, t)) throw dataClone("A detached ArrayBuffer");
+      if (call(MapPrototype.has, memo, t)) throw dataClone("An ArrayBuffer listed twice in transfer");
+      call(MapPrototype.set, memo, t, call(ArrayBufferPrototype.slice, t, 0));
+      transfer[transfer.length] = t;
+    }
+  }
+  const out = clone(value, memo);
+  for (let i = 0; i < transfer.length; i++) call(ArrayBufferPrototype.transfer, transfer[i]);
+  return out;
 }
 internal.structuredClone = structuredClone;
 primordials.structuredClone = structuredClone;
