@@ -365,9 +365,24 @@ pub(crate) fn export(format: KeyFormat, key: &Key) -> Result<ExportedKey> {
     }
 }
 
+/// The digest of `data` as the curve's ECDSA takes it. A digest shorter than the field is the
+/// same integer left-padded with zeros (FIPS 186-5 §6.4.1: the leftmost bits of a shorter hash
+/// are all of it); RustCrypto's `ecdsa` refuses prehashes shorter than half the field (SHA-1 on
+/// P-384, SHA-256 on P-521), which Web Crypto allows.
+fn prehash(key: &Key, hash: Hash, data: &[u8]) -> Vec<u8> {
+    let digest = hash.digest(data);
+    let field = curve_of(&key.material).map_or(0, NamedCurve::field_len);
+    if digest.len() >= field {
+        return digest;
+    }
+    let mut padded = vec![0u8; field - digest.len()];
+    padded.extend_from_slice(&digest);
+    padded
+}
+
 pub(crate) fn sign(key: &Key, hash: Hash, data: &[u8]) -> Result<Vec<u8>> {
     let m = &*key.material;
-    let prehash = hash.digest(data);
+    let prehash = prehash(key, hash, data);
     p256_impl::sign(m, &prehash)
         .or_else(|| p384_impl::sign(m, &prehash))
         .or_else(|| p521_impl::sign(m, &prehash))
@@ -376,7 +391,7 @@ pub(crate) fn sign(key: &Key, hash: Hash, data: &[u8]) -> Result<Vec<u8>> {
 
 pub(crate) fn verify(key: &Key, hash: Hash, signature: &[u8], data: &[u8]) -> Result<bool> {
     let m = &*key.material;
-    let prehash = hash.digest(data);
+    let prehash = prehash(key, hash, data);
     p256_impl::verify(m, &prehash, signature)
         .or_else(|| p384_impl::verify(m, &prehash, signature))
         .or_else(|| p521_impl::verify(m, &prehash, signature))

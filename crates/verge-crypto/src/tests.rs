@@ -674,12 +674,20 @@ fn ec_keys_round_trip_through_raw_spki_pkcs8_and_jwk() {
             "P-384" => "SHA-384",
             _ => "SHA-512",
         };
-        let sig_alg = params(json!({"name": "ECDSA", "hash": hash}));
-        for sk in &privs {
-            let sig = sign(&sig_alg, sk, b"data").unwrap();
-            assert_eq!(sig.len(), 2 * len);
-            for pk in &pubs {
-                assert!(verify(&sig_alg, pk, &sig, b"data").unwrap());
+        // Every hash on every curve: a digest shorter than half the field (SHA-1 on P-384,
+        // SHA-1 and SHA-256 on P-521) too.
+        for hash in [hash, "SHA-1", "SHA-256"] {
+            let sig_alg = params(json!({"name": "ECDSA", "hash": hash}));
+            for sk in &privs {
+                let sig = sign(&sig_alg, sk, b"data").unwrap();
+                assert_eq!(sig.len(), 2 * len);
+                for pk in &pubs {
+                    assert!(
+                        verify(&sig_alg, pk, &sig, b"data").unwrap(),
+                        "{curve} {hash}"
+                    );
+                    assert!(!verify(&sig_alg, pk, &sig, b"date").unwrap());
+                }
             }
         }
     }
