@@ -32,6 +32,8 @@ fn text_decoder_strips_only_ascii_whitespace_from_labels() {
     let v = start();
     let r = results(&v, "/text-decoder-labels");
     assert_eq!(r["ascii_space_trimmed"], "windows-1252");
+    assert_eq!(r["undefined_options"], "");
+    assert_eq!(r["null_options"], "a");
     for key in [
         "vertical_tab",
         "nbsp",

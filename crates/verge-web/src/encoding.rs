@@ -34,7 +34,7 @@ impl TextDecoder {
 #[rquickjs::methods(rename_all = "camelCase")]
 impl TextDecoder {
     #[qjs(constructor)]
-    fn new<'js>(ctx: Ctx<'js>, label: Opt<Usv>, options: Opt<Object<'js>>) -> Result<Self> {
+    fn new<'js>(ctx: Ctx<'js>, label: Opt<Usv>, options: Opt<Option<Object<'js>>>) -> Result<Self> {
         let label = label
             .0
             .map(Usv::into_inner)
@@ -49,7 +49,7 @@ impl TextDecoder {
                     &format!("The encoding label provided ('{label}') is invalid."),
                 )
             })?;
-        let (fatal, ignore_bom) = match options.0 {
+        let (fatal, ignore_bom) = match options.0.flatten() {
             Some(o) => (
                 o.get::<_, Option<bool>>("fatal")?.unwrap_or(false),
                 o.get::<_, Option<bool>>("ignoreBOM")?.unwrap_or(false),
@@ -83,9 +83,10 @@ impl TextDecoder {
         &mut self,
         ctx: Ctx<'js>,
         input: Opt<Value<'js>>,
-        options: Opt<Object<'js>>,
+        options: Opt<Option<Object<'js>>>,
     ) -> Result<String> {
-        let stream = match options.0 {
+        // A dictionary argument: undefined and null are the empty dictionary.
+        let stream = match options.0.flatten() {
             Some(o) => o.get::<_, Option<bool>>("stream")?.unwrap_or(false),
             None => false,
         };
