@@ -70,19 +70,24 @@ fn lone_surrogates_cross_into_rust_as_replacement_characters() {
 }
 
 #[test]
-fn request_and_response_init_must_be_a_dictionary() {
+fn init_arguments_are_checked_as_webidl_says() {
     let v = start();
     let r = results(&v, "/init-dictionaries");
     for key in [
         "response_string_init",
         "response_number_init",
         "request_string_init",
+        "headers_null",
+        "listener_null_signal",
     ] {
         throws(&r, key, "TypeError");
     }
     assert_eq!(r["response_null_init"], 200);
     assert_eq!(r["request_undefined_init"], "GET");
     assert_eq!(r["response_function_init"], 201);
+    assert_eq!(r["headers_undefined"], 0);
+    assert_eq!(r["json_keeps_content_type"], "foo/bar");
+    assert_eq!(r["json_content_type"], "application/json");
 }
 
 #[test]

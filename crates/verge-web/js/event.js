@@ -69,7 +69,10 @@ function normalizeOptions(options, forAdd) {
   const capture = !!options.capture;
   if (forAdd && capture) throw new $TypeError("addEventListener(): useCapture must be false.");
   if (forAdd && options.passive) throw new $TypeError("addEventListener(): options.passive must be false.");
-  return { capture, once: !!options.once, passive: false, signal: options.signal };
+  const signal = options.signal;
+  // AddEventListenerOptions.signal is an AbortSignal, not nullable (DOM §2.7).
+  if (forAdd && signal === null) throw new $TypeError("addEventListener(): options.signal must be an AbortSignal.");
+  return { capture, once: !!options.once, passive: false, signal };
 }
 function indexOfListener(list, callback, capture) {
   for (let i = 0; i < list.length; i++) if (list[i].callback === callback && list[i].capture === capture) return i;

@@ -315,8 +315,11 @@ class Response {
   static json(data, init = undefined) {
     const text = JSONStringify(data);
     if (text === undefined) throw new $TypeError("Response.json: the data is not JSON-serializable.");
-    const r = new Response(text, init);
-    call(HeadersPrototype.set, r.#s[RS_HEADERS], "content-type", "application/json");
+    // The body as bytes (a string would bring text/plain): "initialize a response" sets the
+    // body's type only when init's headers have none.
+    const r = new Response(encode(text), init);
+    if (HeadersGet(r.#s[RS_HEADERS], "content-type") === null)
+      call(HeadersPrototype.set, r.#s[RS_HEADERS], "content-type", "application/json");
     return r;
   }
   static redirect(url, status = 302) {

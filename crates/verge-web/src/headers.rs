@@ -403,6 +403,13 @@ impl Headers {
     #[qjs(constructor)]
     fn new<'js>(ctx: Ctx<'js>, init: Opt<Value<'js>>) -> Result<Self> {
         let mut h = Headers::default();
+        // HeadersInit is a sequence or a record: null is neither (undefined is no init).
+        if init.0.as_ref().is_some_and(Value::is_null) {
+            return Err(Exception::throw_type(
+                &ctx,
+                "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.",
+            ));
+        }
         if let Some(init) = init.0 {
             h.fill(&ctx, init)?;
         }
