@@ -135,3 +135,12 @@ fn structured_clone_keeps_blobs_errors_and_identity() {
         r["function"]
     );
 }
+
+#[test]
+fn consuming_a_null_body_leaves_it_unused() {
+    let v = start();
+    assert_eq!(
+        results(&v, "/null-body"),
+        json!({"text": "", "again": 0, "body_used": false, "string_body_used": true})
+    );
+}

@@ -113,8 +113,9 @@ function consume(state) {
   if (bodyUsed(state)) return PromiseReject(new $TypeError(USED));
   const s = state.src;
   if (s !== null && s.stream && S().isLocked(s.stream)) return PromiseReject(new $TypeError("This ReadableStream is currently locked to a reader."));
-  state.used = true;
+  // A null body is never disturbed: bodyUsed stays false (Fetch "consume body" reads empty bytes).
   if (s === null) return PromiseResolve(new $Uint8Array(0));
+  state.used = true;
   if (s.text !== undefined) return PromiseResolve(s.text);
   if (s.bytes) return PromiseResolve(s.bytes);
   if (s.reader) return readHostBody(s.reader);
