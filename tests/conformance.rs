@@ -144,3 +144,19 @@ fn consuming_a_null_body_leaves_it_unused() {
         json!({"text": "", "again": 0, "body_used": false, "string_body_used": true})
     );
 }
+
+#[test]
+fn headers_get_is_null_for_a_missing_name_on_every_kind_of_headers() {
+    let v = start();
+    assert_eq!(
+        results(&v, "/headers-null"),
+        json!({
+            "incoming": [null, "object"],
+            "fetched": [null, "string"],
+            "empty_request": [null, null],
+            "empty_post": [null, null],
+            "empty_response": [null, null],
+            "immutable": [null, null],
+        })
+    );
+}
