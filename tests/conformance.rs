@@ -160,3 +160,17 @@ fn headers_get_is_null_for_a_missing_name_on_every_kind_of_headers() {
         })
     );
 }
+
+#[test]
+fn abort_events_fire_on_the_source_then_its_dependents_in_order() {
+    let v = start();
+    assert_eq!(
+        results(&v, "/abort-order"),
+        json!({
+            // any() of a dependent depends on that dependent's source (DOM §3.2).
+            "order": "01234",
+            "seen": [true, true, "abort"],
+            "reasons": ["why", "why", "why", "why", "why"],
+        })
+    );
+}
