@@ -1,14 +1,15 @@
 //! AES-GCM, AES-CBC, AES-CTR and AES-KW (<https://w3c.github.io/webcrypto/#aes-gcm> and
 //! following sections).
 
+use aes::cipher::consts::U16;
+use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockCipher, BlockEncrypt, BlockSizeUser, KeyInit};
 use aes::{Aes128, Aes192, Aes256};
-use aes_gcm::AesGcm;
-use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
-use aes_gcm::aead::generic_array::{ArrayLength, GenericArray};
-use aes_gcm::aead::{Aead, Payload};
+use ghash::GHash;
+use ghash::universal_hash::UniversalHash;
 use rand_core::{OsRng, RngCore};
 use serde_json::json;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::algorithm::AesMode;
@@ -163,72 +164,79 @@ fn secret(key: &Key) -> Result<&[u8]> {
 
 // ---- AES-GCM ----
 
-fn gcm_run<C, N, T>(
+/// GCM (NIST SP 800-38D §7) over the block cipher `C`, for IVs of any length and tags of
+/// `tag_bytes` (4 to 16) bytes, written out over `ghash` because the `aes-gcm` crate fixes
+/// both lengths at compile time (12 or 16-byte IVs, tags of 12 to 16 bytes). Encryption returns
+/// ciphertext || tag; decryption checks the tag (in constant time) before returning anything.
+fn gcm_with<C>(
     key: &[u8],
     iv: &[u8],
     aad: &[u8],
     data: &[u8],
+    tag_bytes: usize,
     encrypt: bool,
 ) -> Result<Vec<u8>>
 where
     C: BlockCipher + BlockSizeUser<BlockSize = U16> + BlockEncrypt + KeyInit,
-    N: ArrayLength<u8>,
-    T: aes_gcm::TagSize,
 {
-    let cipher = AesGcm::<C, N, T>::new_from_slice(key)
-        .map_err(|_| operation("AES-GCM: invalid key length"))?;
-    let nonce = GenericArray::from_slice(iv);
-    let payload = Payload { msg: data, aad };
-    if encrypt {
-        cipher
-            .encrypt(nonce, payload)
-            .map_err(|_| operation("AES-GCM encryption failed: input too long"))
+    let cipher = C::new_from_slice(key).map_err(|_| operation("AES-GCM: invalid key length"))?;
+    let mut h = GenericArray::default();
+    cipher.encrypt_block(&mut h);
+    let lengths = |a: usize, b: usize| {
+        let mut block = GenericArray::<u8, U16>::default();
+        block[..8].copy_from_slice(&((a as u64) * 8).to_be_bytes());
+        block[8..].copy_from_slice(&((b as u64) * 8).to_be_bytes());
+        block
+    };
+    // The pre-counter block J0 (§7.1 step 2).
+    let j0: GenericArray<u8, U16> = if iv.len() == 12 {
+        let mut j = GenericArray::default();
+        j[..12].copy_from_slice(iv);
+        j[15] = 1;
+        j
     } else {
-        cipher.decrypt(nonce, payload).map_err(|_| {
-            operation("AES-GCM decryption failed: the data, key, iv, additionalData or tag did not authenticate")
-        })
+        let mut g = GHash::new(&h);
+        g.update_padded(iv);
+        g.update(&[lengths(0, iv.len())]);
+        g.finalize()
+    };
+    let (input, given_tag) = if encrypt {
+        (data, &[][..])
+    } else {
+        data.split_at(data.len() - tag_bytes)
+    };
+    // GCTR from inc32(J0) (§6.5): the counter is the block's last 32 bits, wrapping.
+    let mut out = input.to_vec();
+    let mut counter = u32::from_be_bytes([j0[12], j0[13], j0[14], j0[15]]);
+    for chunk in out.chunks_mut(16) {
+        counter = counter.wrapping_add(1);
+        let mut block = j0;
+        block[12..].copy_from_slice(&counter.to_be_bytes());
+        cipher.encrypt_block(&mut block);
+        chunk
+            .iter_mut()
+            .zip(block.iter())
+            .for_each(|(d, k)| *d ^= k);
     }
-}
-
-fn gcm_tag<C, N>(
-    key: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    data: &[u8],
-    tag_bytes: u32,
-    encrypt: bool,
-) -> Result<Vec<u8>>
-where
-    C: BlockCipher + BlockSizeUser<BlockSize = U16> + BlockEncrypt + KeyInit,
-    N: ArrayLength<u8>,
-{
-    match tag_bytes {
-        12 => gcm_run::<C, N, U12>(key, iv, aad, data, encrypt),
-        13 => gcm_run::<C, N, U13>(key, iv, aad, data, encrypt),
-        14 => gcm_run::<C, N, U14>(key, iv, aad, data, encrypt),
-        15 => gcm_run::<C, N, U15>(key, iv, aad, data, encrypt),
-        _ => gcm_run::<C, N, U16>(key, iv, aad, data, encrypt),
-    }
-}
-
-fn gcm_iv<C>(
-    key: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    data: &[u8],
-    tag_bytes: u32,
-    encrypt: bool,
-) -> Result<Vec<u8>>
-where
-    C: BlockCipher + BlockSizeUser<BlockSize = U16> + BlockEncrypt + KeyInit,
-{
-    match iv.len() {
-        12 => gcm_tag::<C, U12>(key, iv, aad, data, tag_bytes, encrypt),
-        16 => gcm_tag::<C, U16>(key, iv, aad, data, tag_bytes, encrypt),
-        0 => Err(operation("AES-GCM iv must not be empty")),
-        n => Err(not_supported(format!(
-            "AES-GCM iv of {n} bytes is not supported; use 12 (recommended) or 16 bytes"
-        ))),
+    let ciphertext = if encrypt { &out[..] } else { input };
+    let mut g = GHash::new(&h);
+    g.update_padded(aad);
+    g.update_padded(ciphertext);
+    g.update(&[lengths(aad.len(), ciphertext.len())]);
+    let mut tag = j0;
+    cipher.encrypt_block(&mut tag);
+    tag.iter_mut()
+        .zip(g.finalize().iter())
+        .for_each(|(t, s)| *t ^= s);
+    if encrypt {
+        out.extend_from_slice(&tag[..tag_bytes]);
+        Ok(out)
+    } else if bool::from(tag[..tag_bytes].ct_eq(given_tag)) {
+        Ok(out)
+    } else {
+        Err(operation(
+            "AES-GCM decryption failed: the data, key, iv, additionalData or tag did not authenticate",
+        ))
     }
 }
 
@@ -242,31 +250,27 @@ pub(crate) fn gcm(
     encrypt: bool,
 ) -> Result<Vec<u8>> {
     let k = secret(key)?;
-    match tag_length {
-        96 | 104 | 112 | 120 | 128 => {}
-        32 | 64 => {
-            return Err(not_supported(format!(
-                "AES-GCM tagLength {tag_length} is not supported; use 96 to 128"
-            )));
-        }
-        other => {
-            return Err(operation(format!(
-                "AES-GCM tagLength must be one of 32, 64, 96, 104, 112, 120, 128; got {other}"
-            )));
-        }
+    // §"AES-GCM" encrypt step 4: tagLength is one of 32, 64, 96, 104, 112, 120 or 128.
+    if !matches!(tag_length, 32 | 64 | 96 | 104 | 112 | 120 | 128) {
+        return Err(operation(format!(
+            "AES-GCM tagLength must be one of 32, 64, 96, 104, 112, 120, 128; got {tag_length}"
+        )));
+    }
+    if iv.is_empty() {
+        return Err(operation("AES-GCM iv must not be empty"));
     }
     let aad = additional_data.unwrap_or(&[]);
-    let tag_bytes = tag_length / 8;
-    if !encrypt && data.len() < tag_bytes as usize {
+    let tag_bytes = (tag_length / 8) as usize;
+    if !encrypt && data.len() < tag_bytes {
         return Err(operation(format!(
             "AES-GCM ciphertext of {} bytes is shorter than the {tag_bytes}-byte tag",
             data.len()
         )));
     }
     match k.len() {
-        16 => gcm_iv::<Aes128>(k, iv, aad, data, tag_bytes, encrypt),
-        24 => gcm_iv::<Aes192>(k, iv, aad, data, tag_bytes, encrypt),
-        _ => gcm_iv::<Aes256>(k, iv, aad, data, tag_bytes, encrypt),
+        16 => gcm_with::<Aes128>(k, iv, aad, data, tag_bytes, encrypt),
+        24 => gcm_with::<Aes192>(k, iv, aad, data, tag_bytes, encrypt),
+        _ => gcm_with::<Aes256>(k, iv, aad, data, tag_bytes, encrypt),
     }
 }
 

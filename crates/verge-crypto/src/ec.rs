@@ -1,4 +1,4 @@
-//! ECDSA and ECDH over P-256 and P-384 (<https://w3c.github.io/webcrypto/#ecdsa>,
+//! ECDSA and ECDH over P-256, P-384 and P-521 (<https://w3c.github.io/webcrypto/#ecdsa>,
 //! <https://w3c.github.io/webcrypto/#ecdh>). Signatures are IEEE P1363 `r || s`, not DER.
 
 use rand_core::OsRng;
@@ -12,7 +12,7 @@ use crate::key::{
 };
 use crate::names::{AlgorithmName, Hash, NamedCurve};
 
-/// Per-curve code, written once and instantiated for p256 and p384.
+/// Per-curve code, written once and instantiated for p256, p384 and p521.
 macro_rules! curve {
     ($m:ident, $c:ident, $Pub:ident, $Priv:ident, $curve:expr) => {
         mod $m {
@@ -115,7 +115,9 @@ macro_rules! curve {
             pub(super) fn sign(m: &KeyMaterial, prehash: &[u8]) -> Option<Result<Vec<u8>>> {
                 match m {
                     KeyMaterial::$Priv(sk) => {
-                        let signer = SigningKey::from(sk);
+                        let Ok(signer) = SigningKey::from_slice(&sk.to_bytes()) else {
+                            return Some(Err(operation("ECDSA signing failed: invalid private key")));
+                        };
                         Some(
                             PrehashSigner::<Signature>::sign_prehash(&signer, prehash)
                                 .map(|s| s.to_bytes().to_vec())
@@ -131,7 +133,10 @@ macro_rules! curve {
                         let Ok(sig) = Signature::from_slice(sig) else {
                             return Some(false);
                         };
-                        Some(VerifyingKey::from(pk).verify_prehash(prehash, &sig).is_ok())
+                        let Ok(vk) = VerifyingKey::from_affine(*pk.as_affine()) else {
+                            return Some(false);
+                        };
+                        Some(vk.verify_prehash(prehash, &sig).is_ok())
                     }
                     _ => None,
                 }
@@ -151,6 +156,7 @@ macro_rules! curve {
 
 curve!(p256_impl, p256, P256Public, P256Private, NamedCurve::P256);
 curve!(p384_impl, p384, P384Public, P384Private, NamedCurve::P384);
+curve!(p521_impl, p521, P521Public, P521Private, NamedCurve::P521);
 
 /// Whether this is ECDSA (`false`) or ECDH (`true`).
 fn name(ecdh: bool) -> AlgorithmName {
@@ -177,13 +183,16 @@ fn curve_of(m: &KeyMaterial) -> Option<NamedCurve> {
     match m {
         KeyMaterial::P256Public(_) | KeyMaterial::P256Private(_) => Some(NamedCurve::P256),
         KeyMaterial::P384Public(_) | KeyMaterial::P384Private(_) => Some(NamedCurve::P384),
+        KeyMaterial::P521Public(_) | KeyMaterial::P521Private(_) => Some(NamedCurve::P521),
         _ => None,
     }
 }
 
 fn make(ecdh: bool, curve: NamedCurve, extractable: bool, usages: &[Usage], m: KeyMaterial) -> Key {
     let kind = match m {
-        KeyMaterial::P256Private(_) | KeyMaterial::P384Private(_) => KeyType::Private,
+        KeyMaterial::P256Private(_) | KeyMaterial::P384Private(_) | KeyMaterial::P521Private(_) => {
+            KeyType::Private
+        }
         _ => KeyType::Public,
     };
     let algorithm = KeyAlgorithm {
@@ -204,6 +213,7 @@ pub(crate) fn generate(
     let (public, private) = match curve {
         NamedCurve::P256 => p256_impl::generate(),
         NamedCurve::P384 => p384_impl::generate(),
+        NamedCurve::P521 => p521_impl::generate(),
     };
     Ok((
         make(
@@ -227,6 +237,7 @@ fn jwk_alg(curve: NamedCurve) -> &'static str {
     match curve {
         NamedCurve::P256 => "ES256",
         NamedCurve::P384 => "ES384",
+        NamedCurve::P521 => "ES512",
     }
 }
 
@@ -249,6 +260,7 @@ pub(crate) fn import(
             match curve {
                 NamedCurve::P256 => p256_impl::from_sec1(b)?,
                 NamedCurve::P384 => p384_impl::from_sec1(b)?,
+                NamedCurve::P521 => p521_impl::from_sec1(b)?,
             }
         }
         (KeyFormat::Spki, KeyData::Bytes(b)) => {
@@ -256,6 +268,7 @@ pub(crate) fn import(
             match curve {
                 NamedCurve::P256 => p256_impl::from_spki(b)?,
                 NamedCurve::P384 => p384_impl::from_spki(b)?,
+                NamedCurve::P521 => p521_impl::from_spki(b)?,
             }
         }
         (KeyFormat::Pkcs8, KeyData::Bytes(b)) => {
@@ -263,6 +276,7 @@ pub(crate) fn import(
             match curve {
                 NamedCurve::P256 => p256_impl::from_pkcs8(b)?,
                 NamedCurve::P384 => p384_impl::from_pkcs8(b)?,
+                NamedCurve::P521 => p521_impl::from_pkcs8(b)?,
             }
         }
         (KeyFormat::Jwk, KeyData::Jwk(v)) => {
@@ -292,6 +306,7 @@ pub(crate) fn import(
             match curve {
                 NamedCurve::P256 => p256_impl::from_jwk(&x, &y, d.as_deref())?,
                 NamedCurve::P384 => p384_impl::from_jwk(&x, &y, d.as_deref())?,
+                NamedCurve::P521 => p521_impl::from_jwk(&x, &y, d.as_deref())?,
             }
         }
         (KeyFormat::Jwk, _) | (_, KeyData::Jwk(_)) => {
@@ -316,20 +331,24 @@ pub(crate) fn export(format: KeyFormat, key: &Key) -> Result<ExportedKey> {
     match format {
         KeyFormat::Raw => p256_impl::raw(m)
             .or_else(|| p384_impl::raw(m))
+            .or_else(|| p521_impl::raw(m))
             .map(ExportedKey::Bytes)
             .ok_or_else(wrong_kind),
         KeyFormat::Spki => p256_impl::spki(m)
             .or_else(|| p384_impl::spki(m))
+            .or_else(|| p521_impl::spki(m))
             .ok_or_else(wrong_kind)?
             .map(ExportedKey::Bytes),
         KeyFormat::Pkcs8 => p256_impl::pkcs8(m)
             .or_else(|| p384_impl::pkcs8(m))
+            .or_else(|| p521_impl::pkcs8(m))
             .ok_or_else(wrong_kind)?
             .map(ExportedKey::Bytes),
         KeyFormat::Jwk => {
             let curve = curve_of(m).ok_or_else(|| operation("EC key holds no EC material"))?;
             let (x, y, d) = p256_impl::coords(m)
                 .or_else(|| p384_impl::coords(m))
+                .or_else(|| p521_impl::coords(m))
                 .ok_or_else(|| operation("EC key holds no EC material"))?;
             let mut j = jwk::export_start("EC");
             j.insert("crv".into(), json!(curve.as_str()));
@@ -346,19 +365,36 @@ pub(crate) fn export(format: KeyFormat, key: &Key) -> Result<ExportedKey> {
     }
 }
 
+/// The digest of `data` as the curve's ECDSA takes it. A digest shorter than the field is the
+/// same integer left-padded with zeros (FIPS 186-5 §6.4.1: the leftmost bits of a shorter hash
+/// are all of it); RustCrypto's `ecdsa` refuses prehashes shorter than half the field (SHA-1 on
+/// P-384, SHA-256 on P-521), which Web Crypto allows.
+fn prehash(key: &Key, hash: Hash, data: &[u8]) -> Vec<u8> {
+    let digest = hash.digest(data);
+    let field = curve_of(&key.material).map_or(0, NamedCurve::field_len);
+    if digest.len() >= field {
+        return digest;
+    }
+    let mut padded = vec![0u8; field - digest.len()];
+    padded.extend_from_slice(&digest);
+    padded
+}
+
 pub(crate) fn sign(key: &Key, hash: Hash, data: &[u8]) -> Result<Vec<u8>> {
     let m = &*key.material;
-    let prehash = hash.digest(data);
+    let prehash = prehash(key, hash, data);
     p256_impl::sign(m, &prehash)
         .or_else(|| p384_impl::sign(m, &prehash))
+        .or_else(|| p521_impl::sign(m, &prehash))
         .ok_or_else(|| invalid_access("ECDSA sign requires a private key"))?
 }
 
 pub(crate) fn verify(key: &Key, hash: Hash, signature: &[u8], data: &[u8]) -> Result<bool> {
     let m = &*key.material;
-    let prehash = hash.digest(data);
+    let prehash = prehash(key, hash, data);
     p256_impl::verify(m, &prehash, signature)
         .or_else(|| p384_impl::verify(m, &prehash, signature))
+        .or_else(|| p521_impl::verify(m, &prehash, signature))
         .ok_or_else(|| invalid_access("ECDSA verify requires a public key"))
 }
 
@@ -384,6 +420,7 @@ pub(crate) fn derive_bits(key: &Key, public: &Key, length: Option<u32>) -> Resul
     }
     let secret = p256_impl::ecdh(&key.material, &public.material)
         .or_else(|| p384_impl::ecdh(&key.material, &public.material))
+        .or_else(|| p521_impl::ecdh(&key.material, &public.material))
         .ok_or_else(|| invalid_access("ECDH deriveBits requires a private base key"))?;
     crate::truncate_bits(secret, length)
 }

@@ -22,6 +22,7 @@ use rquickjs::atom::PredefinedAtom;
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
 use rquickjs::{Class, Coerced, Ctx, JsLifetime, Object, Result, Value};
+use verge_js::string::Usv;
 use verge_js::{JsClass, ToJsClass};
 
 use crate::{
@@ -220,7 +221,7 @@ fn unsigned_long(ctx: &Ctx<'_>, value: &Value<'_>, what: &str) -> Result<Option<
 /// Reads an `AlgorithmIdentifier` (a name, or a dictionary with WebCrypto member names).
 fn algorithm<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Result<AlgorithmParams> {
     if let Some(s) = value.as_string() {
-        return Ok(AlgorithmParams::named(s.to_string()?));
+        return Ok(AlgorithmParams::named(verge_js::string::to_usv(s)?));
     }
     let Some(obj) = value.as_object() else {
         return Err(type_error(
@@ -235,14 +236,14 @@ fn algorithm<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Result<AlgorithmParams>
     if is_nullish(&name) {
         return Err(type_error(ctx, "Algorithm: name member is required"));
     }
-    let name = name.get::<Coerced<String>>()?.0;
+    let name = name.get::<Usv>()?.0;
     let member = |key: &str| -> Result<Value<'js>> { obj.get(key) };
     let string = |key: &str| -> Result<Option<String>> {
         let v = member(key)?;
         if is_nullish(&v) {
             Ok(None)
         } else {
-            Ok(Some(v.get::<Coerced<String>>()?.0))
+            Ok(Some(v.get::<Usv>()?.0))
         }
     };
     let number = |key: &str| -> Result<Option<u32>> {
@@ -260,13 +261,13 @@ fn algorithm<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Result<AlgorithmParams>
     let hash = if is_nullish(&hash_value) {
         None
     } else if let Some(s) = hash_value.as_string() {
-        Some(s.to_string()?)
+        Some(verge_js::string::to_usv(s)?)
     } else if let Some(h) = hash_value.as_object() {
         let n: Value = h.get("name")?;
         if is_nullish(&n) {
             return Err(type_error(ctx, &format!("{name}: hash.name is required")));
         }
-        Some(n.get::<Coerced<String>>()?.0)
+        Some(n.get::<Usv>()?.0)
     } else {
         return Err(type_error(
             ctx,
@@ -300,7 +301,7 @@ fn algorithm<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Result<AlgorithmParams>
 }
 
 fn key_format(ctx: &Ctx<'_>, value: &Value<'_>) -> Result<KeyFormat> {
-    let s = value.get::<Coerced<String>>()?.0;
+    let s = value.get::<Usv>()?.0;
     KeyFormat::parse(&s).map_err(|e| throw(ctx, &e))
 }
 

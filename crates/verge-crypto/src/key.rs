@@ -188,6 +188,10 @@ pub(crate) enum KeyMaterial {
     P256Private(p256::SecretKey),
     P384Public(p384::PublicKey),
     P384Private(p384::SecretKey),
+    /// A P-521 public key.
+    P521Public(p521::PublicKey),
+    /// A P-521 private key.
+    P521Private(p521::SecretKey),
     Ed25519Public([u8; 32]),
     Ed25519Private(ed25519_dalek::SigningKey),
     X25519Public([u8; 32]),

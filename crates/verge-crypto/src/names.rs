@@ -171,16 +171,19 @@ pub enum NamedCurve {
     P256,
     /// `P-384`
     P384,
+    /// `P-521`
+    P521,
 }
 
 impl NamedCurve {
-    /// Parses `P-256`/`P-384`; anything else (including `P-521`) is `NotSupportedError`.
+    /// Parses `P-256`/`P-384`/`P-521`; anything else is `NotSupportedError`.
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "P-256" => Ok(NamedCurve::P256),
             "P-384" => Ok(NamedCurve::P384),
+            "P-521" => Ok(NamedCurve::P521),
             other => Err(not_supported(format!(
-                "Unsupported namedCurve \"{other}\"; expected \"P-256\" or \"P-384\""
+                "Unsupported namedCurve \"{other}\"; expected \"P-256\", \"P-384\" or \"P-521\""
             ))),
         }
     }
@@ -190,6 +193,7 @@ impl NamedCurve {
         match self {
             NamedCurve::P256 => "P-256",
             NamedCurve::P384 => "P-384",
+            NamedCurve::P521 => "P-521",
         }
     }
 
@@ -198,6 +202,7 @@ impl NamedCurve {
         match self {
             NamedCurve::P256 => 32,
             NamedCurve::P384 => 48,
+            NamedCurve::P521 => 66,
         }
     }
 }

@@ -635,7 +635,7 @@ fn es256_jws_of_rfc_7515_a3_verifies_from_its_jwk() {
 
 #[test]
 fn ec_keys_round_trip_through_raw_spki_pkcs8_and_jwk() {
-    for (curve, len) in [("P-256", 32usize), ("P-384", 48)] {
+    for (curve, len) in [("P-256", 32usize), ("P-384", 48), ("P-521", 66)] {
         let alg = params(json!({"name": "ECDSA", "namedCurve": curve}));
         let (public, private) =
             pair(generate_key(&alg, true, &[Usage::Sign, Usage::Verify]).unwrap());
@@ -669,17 +669,25 @@ fn ec_keys_round_trip_through_raw_spki_pkcs8_and_jwk() {
             )
             .unwrap(),
         ];
-        let hash = if curve == "P-256" {
-            "SHA-256"
-        } else {
-            "SHA-384"
+        let hash = match curve {
+            "P-256" => "SHA-256",
+            "P-384" => "SHA-384",
+            _ => "SHA-512",
         };
-        let sig_alg = params(json!({"name": "ECDSA", "hash": hash}));
-        for sk in &privs {
-            let sig = sign(&sig_alg, sk, b"data").unwrap();
-            assert_eq!(sig.len(), 2 * len);
-            for pk in &pubs {
-                assert!(verify(&sig_alg, pk, &sig, b"data").unwrap());
+        // Every hash on every curve: a digest shorter than half the field (SHA-1 on P-384,
+        // SHA-1 and SHA-256 on P-521) too.
+        for hash in [hash, "SHA-1", "SHA-256"] {
+            let sig_alg = params(json!({"name": "ECDSA", "hash": hash}));
+            for sk in &privs {
+                let sig = sign(&sig_alg, sk, b"data").unwrap();
+                assert_eq!(sig.len(), 2 * len);
+                for pk in &pubs {
+                    assert!(
+                        verify(&sig_alg, pk, &sig, b"data").unwrap(),
+                        "{curve} {hash}"
+                    );
+                    assert!(!verify(&sig_alg, pk, &sig, b"date").unwrap());
+                }
             }
         }
     }
@@ -727,7 +735,7 @@ fn ec_import_rejects_wrong_curve_and_bad_points() {
 #[test]
 fn unknown_or_missing_named_curve_is_reported() {
     let err = generate_key(
-        &params(json!({"name": "ECDSA", "namedCurve": "P-521"})),
+        &params(json!({"name": "ECDSA", "namedCurve": "P-512"})),
         true,
         &[Usage::Sign],
     )
@@ -766,6 +774,21 @@ fn ecdh_both_sides_derive_the_same_bits() {
     );
     let err = derive_bits(&"ECDH".into(), &a_priv, None).unwrap_err();
     assert_eq!(dom(err), None, "public is required");
+}
+
+#[test]
+fn ecdh_over_p521_agrees_on_66_bytes() {
+    let alg = params(json!({"name": "ECDH", "namedCurve": "P-521"}));
+    let (a_pub, a_priv) = pair(generate_key(&alg, true, &[Usage::DeriveBits]).unwrap());
+    let (b_pub, b_priv) = pair(generate_key(&alg, true, &[Usage::DeriveBits]).unwrap());
+    let with = |k: &Key| AlgorithmParams {
+        public: Some(k.clone()),
+        ..AlgorithmParams::named("ECDH")
+    };
+    let ab = derive_bits(&with(&b_pub), &a_priv, Some(528)).unwrap();
+    let ba = derive_bits(&with(&a_pub), &b_priv, None).unwrap();
+    assert_eq!(ab.len(), 66);
+    assert_eq!(ab, ba);
 }
 
 #[test]
@@ -1069,18 +1092,69 @@ fn aes_gcm_truncated_tag_round_trips_and_tampering_fails() {
 }
 
 #[test]
-fn aes_gcm_unusual_iv_and_tag_are_not_supported() {
-    let key = aes("AES-GCM", &[1u8; 16], &["encrypt"]);
-    assert_eq!(
-        dom(encrypt(&gcm(&[0u8; 8], None, None), &key, b"x").unwrap_err()),
-        Some("NotSupportedError")
+fn aes_gcm_takes_ivs_of_any_length_gcm_spec_test_cases_5_and_6() {
+    let key = aes(
+        "AES-GCM",
+        &hex("feffe9928665731c6d6a8f9467308308"),
+        &["encrypt", "decrypt"],
+    );
+    let p = hex(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+    );
+    let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    let iv8 = hex("cafebabefacedbad");
+    let c5 = hex(
+        "61353b4c2806934a777ff51fa22a4755699b2a714fcdc6f83766e5f97b6c742373806900e49f24b22b097544d4896b424989b5e1ebac0f07c23f4598 3612d2e79e3b0785561be14aaca2fccb",
+    );
+    assert_eq!(encrypt(&gcm(&iv8, Some(&aad), None), &key, &p).unwrap(), c5);
+    assert_eq!(decrypt(&gcm(&iv8, Some(&aad), None), &key, &c5).unwrap(), p);
+    let iv60 = hex(
+        "9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b",
+    );
+    let c6 = hex(
+        "8ce24998625615b603a033aca13fb894be9112a5c3a211a8ba262a3cca7e2ca701e4a9a4fba43c90ccdcb281d48c7c6fd62875d2aca417034c34aee5 619cc5aefffe0bfa462af43c1699d050",
     );
     assert_eq!(
-        dom(encrypt(&gcm(&[0u8; 12], None, Some(64)), &key, b"x").unwrap_err()),
-        Some("NotSupportedError")
+        encrypt(&gcm(&iv60, Some(&aad), None), &key, &p).unwrap(),
+        c6
     );
     assert_eq!(
-        dom(encrypt(&gcm(&[0u8; 12], None, Some(100)), &key, b"x").unwrap_err()),
+        decrypt(&gcm(&iv60, Some(&aad), None), &key, &c6).unwrap(),
+        p
+    );
+    // A 1-byte IV, against the aes-gcm crate (which fixes the length at compile time).
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let reference = aes_gcm::AesGcm::<::aes::Aes128, aes_gcm::aead::consts::U1>::new_from_slice(
+        &hex("feffe9928665731c6d6a8f9467308308"),
+    )
+    .unwrap()
+    .encrypt(
+        aes_gcm::aead::generic_array::GenericArray::from_slice(&[7u8]),
+        Payload { msg: &p, aad: &aad },
+    )
+    .unwrap();
+    assert_eq!(
+        encrypt(&gcm(&[7u8], Some(&aad), None), &key, &p).unwrap(),
+        reference
+    );
+}
+
+#[test]
+fn aes_gcm_short_tags_are_prefixes_of_the_full_tag() {
+    let key = aes("AES-GCM", &[1u8; 16], &["encrypt", "decrypt"]);
+    let full = encrypt(&gcm(&[0u8; 12], None, None), &key, b"xyz").unwrap();
+    for bits in [32u32, 64] {
+        let alg = gcm(&[0u8; 12], None, Some(bits));
+        let ct = encrypt(&alg, &key, b"xyz").unwrap();
+        assert_eq!(ct, full[..3 + bits as usize / 8]);
+        assert_eq!(decrypt(&alg, &key, &ct).unwrap(), b"xyz");
+    }
+    assert_eq!(
+        dom(encrypt(&gcm(&[0u8; 12], None, Some(48)), &key, b"x").unwrap_err()),
+        Some("OperationError")
+    );
+    assert_eq!(
+        dom(encrypt(&gcm(&[], None, None), &key, b"x").unwrap_err()),
         Some("OperationError")
     );
     let no_iv = encrypt(&"AES-GCM".into(), &key, b"x").unwrap_err();

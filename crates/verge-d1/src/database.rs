@@ -687,6 +687,18 @@ mod tests {
     }
 
     #[test]
+    fn prepare_of_several_statements_fails_with_d1s_message() {
+        let (_dir, db) = fixture();
+        let err = db
+            .all(&db.prepare("SELECT 1; SELECT 2"))
+            .expect_err("two statements");
+        assert_eq!(
+            err.to_string(),
+            "D1_ERROR: A prepared SQL statement must contain only one statement.: SQLITE_ERROR"
+        );
+    }
+
+    #[test]
     fn exec_runs_lines_one_by_one_and_is_not_atomic() {
         let (_dir, db) = fixture();
         let done = db

@@ -15,9 +15,8 @@ use std::sync::Arc;
 
 use rquickjs::class::Trace;
 use rquickjs::function::{Opt, Rest};
-use rquickjs::{
-    Array, ArrayBuffer, Class, Coerced, Ctx, JsLifetime, Object, Promise, Result, Type, Value,
-};
+use rquickjs::{Array, ArrayBuffer, Class, Ctx, JsLifetime, Object, Promise, Result, Type, Value};
+use verge_js::string::Usv;
 use verge_js::{Extension, JsClass, ToJsClass, throw, throw_as};
 
 use crate::database::{D1Database, D1PreparedStatement, D1Result, D1Session, D1Value};
@@ -109,7 +108,7 @@ impl JsD1Database {
     pub fn prepare<'js>(
         &self,
         ctx: Ctx<'js>,
-        sql: Coerced<String>,
+        sql: Usv,
     ) -> Result<Class<'js, JsD1PreparedStatement>> {
         statement(
             &ctx,
@@ -124,7 +123,7 @@ impl JsD1Database {
     }
 
     /// `exec(sql)` → `{count, duration}`.
-    pub fn exec<'js>(&self, ctx: Ctx<'js>, sql: Coerced<String>) -> Result<Promise<'js>> {
+    pub fn exec<'js>(&self, ctx: Ctx<'js>, sql: Usv) -> Result<Promise<'js>> {
         let db = self.db.clone();
         let sql = sql.0;
         blocking(&ctx, Ok(move || db.exec(&sql)), |ctx, out| {
@@ -152,7 +151,7 @@ impl JsD1Database {
         let arg = match constraint.0 {
             None => None,
             Some(v) if v.is_undefined() => None,
-            Some(v) => Some(v.get::<Coerced<String>>()?.0),
+            Some(v) => Some(v.get::<Usv>()?.0),
         };
         let session = self
             .db
@@ -187,7 +186,7 @@ impl JsD1DatabaseSession {
     pub fn prepare<'js>(
         &self,
         ctx: Ctx<'js>,
-        sql: Coerced<String>,
+        sql: Usv,
     ) -> Result<Class<'js, JsD1PreparedStatement>> {
         statement(
             &ctx,
@@ -246,7 +245,7 @@ impl JsD1PreparedStatement {
         let column = match column.0 {
             None => Ok(None),
             Some(v) if v.is_undefined() => Ok(None),
-            Some(v) => v.get::<Coerced<String>>().map(|c| Some(c.0)),
+            Some(v) => v.get::<Usv>().map(|c| Some(c.0)),
         };
         let target = self.target.clone();
         let stmt = self.stmt.clone();
@@ -471,7 +470,7 @@ fn to_d1_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Result<D1Value> {
         Err(crate::value::Unsupported(type_name)) => {
             let shown = match v.type_of() {
                 Type::Symbol => "Symbol()".to_owned(),
-                _ => v.get::<Coerced<String>>().map(|c| c.0).unwrap_or_else(|_| {
+                _ => v.get::<Usv>().map(|c| c.0).unwrap_or_else(|_| {
                     let _ = ctx.catch();
                     "[object Object]".to_owned()
                 }),

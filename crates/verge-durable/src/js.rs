@@ -14,6 +14,7 @@ use rquickjs::{
     Value,
 };
 use verge_d1::value::{BlobStyle, Unsupported};
+use verge_js::string::Usv;
 use verge_js::{Isolate, WorkerSpec, throw};
 use verge_store::SqlValue;
 use verge_store::durable::ObjectListQuery;
@@ -99,16 +100,16 @@ fn from_js(ctx: &Ctx<'_>, v: Value<'_>) -> Result<SqlValue> {
 
 #[rquickjs::methods(rename_all = "camelCase")]
 impl StorageHandle {
-    fn get(&self, ctx: Ctx<'_>, key: String) -> Result<Option<String>> {
+    fn get(&self, ctx: Ctx<'_>, key: Usv) -> Result<Option<String>> {
         let v = self.core.get(&key).map_err(|e| store_err(&ctx, e))?;
         Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
-    fn put(&self, key: String, value: String) {
+    fn put(&self, key: Usv, value: String) {
         self.core.put(&key, value.into_bytes());
     }
 
-    fn delete(&self, ctx: Ctx<'_>, key: String) -> Result<bool> {
+    fn delete(&self, ctx: Ctx<'_>, key: Usv) -> Result<bool> {
         self.core.delete(&key).map_err(|e| store_err(&ctx, e))
     }
 
@@ -154,12 +155,7 @@ impl StorageHandle {
         self.core.dirty()
     }
 
-    fn sql_exec<'js>(
-        &self,
-        ctx: Ctx<'js>,
-        query: String,
-        params: Array<'js>,
-    ) -> Result<Object<'js>> {
+    fn sql_exec<'js>(&self, ctx: Ctx<'js>, query: Usv, params: Array<'js>) -> Result<Object<'js>> {
         let mut bound = Vec::with_capacity(params.len());
         for v in params.iter::<Value>() {
             bound.push(from_js(&ctx, v?)?);
@@ -227,7 +223,7 @@ impl StorageHandle {
         self.core.txn_begin()
     }
 
-    fn txn_get(&self, ctx: Ctx<'_>, id: usize, key: String) -> Result<Option<String>> {
+    fn txn_get(&self, ctx: Ctx<'_>, id: usize, key: Usv) -> Result<Option<String>> {
         let v = self
             .core
             .txn_get(id, &key)
@@ -235,11 +231,11 @@ impl StorageHandle {
         Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
-    fn txn_put(&self, id: usize, key: String, value: String) {
+    fn txn_put(&self, id: usize, key: Usv, value: String) {
         self.core.txn_put(id, &key, value.into_bytes());
     }
 
-    fn txn_delete(&self, ctx: Ctx<'_>, id: usize, key: String) -> Result<bool> {
+    fn txn_delete(&self, ctx: Ctx<'_>, id: usize, key: Usv) -> Result<bool> {
         self.core
             .txn_delete(id, &key)
             .map_err(|e| store_err(&ctx, e))
@@ -340,7 +336,7 @@ impl StorageHandle {
 
     fn ws_send<'js>(&self, ctx: Ctx<'js>, sock: f64, data: Value<'js>) -> Result<bool> {
         let msg = if let Some(s) = data.as_string() {
-            verge_web::websocket::WsMsg::Text(s.to_string()?)
+            verge_web::websocket::WsMsg::Text(verge_js::string::to_usv(s)?)
         } else {
             verge_web::websocket::WsMsg::Binary(
                 verge_js::bytes::copy_bytes(&data)

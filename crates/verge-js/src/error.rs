@@ -58,12 +58,15 @@ pub struct JsException {
 
 impl std::fmt::Display for JsException {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stack = self.stack.as_deref().map(str::trim_end).unwrap_or("");
+        // A stack that starts with `Name: message` (as V8 writes it, and verge-web's
+        // `Error.prepareStackTrace`) is the whole report; QuickJS's own has only the frames.
+        if !stack.is_empty() && !stack.trim_start().starts_with("at ") {
+            return write!(f, "{stack}");
+        }
         write!(f, "{}: {}", self.name, self.message)?;
-        if let Some(stack) = &self.stack {
-            let stack = stack.trim_end();
-            if !stack.is_empty() {
-                write!(f, "\n{stack}")?;
-            }
+        if !stack.is_empty() {
+            write!(f, "\n{stack}")?;
         }
         Ok(())
     }

@@ -6,7 +6,34 @@
 //! `TextEncoder` do. Everything else is copied as is, and a string without lone surrogates
 //! (nearly all) takes the engine's fast path unchanged.
 
-use rquickjs::{Error, Result};
+use rquickjs::{Ctx, Error, FromJs, Result, Value};
+
+/// A JS value converted as WebIDL converts to `USVString`: `String(value)` (a Symbol throws a
+/// `TypeError`), lone surrogates becoming U+FFFD. Take it instead of `String` or
+/// `Coerced<String>` in a function JS calls: those throw `Conversion from string failed:
+/// invalid utf-8` on a lone surrogate, and `String` refuses numbers and objects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Usv(pub String);
+
+impl<'js> FromJs<'js> for Usv {
+    fn from_js(_ctx: &Ctx<'js>, value: Value<'js>) -> Result<Self> {
+        value_to_usv(&value).map(Usv)
+    }
+}
+
+impl Usv {
+    /// The converted string.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Usv {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
 
 /// The string as a USVString: lone surrogates become U+FFFD.
 pub fn to_usv(s: &rquickjs::String<'_>) -> Result<String> {
@@ -76,6 +103,24 @@ mod tests {
         assert_eq!(usv(r#""\uDFFF""#), "\u{FFFD}");
         assert_eq!(usv(r#""\uDC00\uD800""#), "\u{FFFD}\u{FFFD}");
         assert_eq!(usv(r#""x\uD800""#), "x\u{FFFD}");
+    }
+
+    #[test]
+    fn usv_parameters_convert_like_webidl() {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        ctx.with(|ctx| {
+            let f = rquickjs::Function::new(ctx.clone(), |s: Usv| s.0).unwrap();
+            ctx.globals().set("f", f).unwrap();
+            let got: Vec<String> = ctx
+                .eval(r#"[f("a\uD800"), f(12), f({ toString() { return "\uDC00x"; } }), f(null)]"#)
+                .unwrap();
+            assert_eq!(got, ["a\u{FFFD}", "12", "\u{FFFD}x", "null"]);
+            let err: String = ctx
+                .eval(r#"try { f(Symbol()); "no" } catch (e) { e.constructor.name }"#)
+                .unwrap();
+            assert_eq!(err, "TypeError");
+        });
     }
 
     #[test]

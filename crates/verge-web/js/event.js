@@ -69,7 +69,10 @@ function normalizeOptions(options, forAdd) {
   const capture = !!options.capture;
   if (forAdd && capture) throw new $TypeError("addEventListener(): useCapture must be false.");
   if (forAdd && options.passive) throw new $TypeError("addEventListener(): options.passive must be false.");
-  return { capture, once: !!options.once, passive: false, signal: options.signal };
+  const signal = options.signal;
+  // AddEventListenerOptions.signal is an AbortSignal, not nullable (DOM §2.7).
+  if (forAdd && signal === null) throw new $TypeError("addEventListener(): options.signal must be an AbortSignal.");
+  return { capture, once: !!options.once, passive: false, signal };
 }
 function indexOfListener(list, callback, capture) {
   for (let i = 0; i < list.length; i++) if (list[i].callback === callback && list[i].capture === capture) return i;
@@ -175,6 +178,8 @@ class CloseEvent extends Event {
 }
 
 const kAborted = $Symbol("aborted"), kReason = $Symbol("reason");
+// A dependent signal's sources (AbortSignal.any), and a source's dependents.
+const kSources = $Symbol("sources"), kDependents = $Symbol("dependents");
 let constructingSignal = false;
 // A signal's state: ours are read directly, anything else through its public members.
 const signalAborted = (s) => (kAborted in s ? s[kAborted] : s.aborted);
@@ -204,16 +209,33 @@ class AbortSignal extends EventTarget {
     $setTimeout($Number(ms), () => signalAbort(s, new $DOMException("The operation was aborted due to timeout", "TimeoutError")));
     return s;
   }
+  // DOM §3.2 "create a dependent abort signal": the new signal depends on the sources of
+  // dependent signals, never on a dependent itself, so that abort events fire source first,
+  // then each dependent in the order they were made.
   static any(signals) {
     const s = newSignal();
     // The sequence is converted (iterated) once, as WebIDL does; the rest works on the copy.
     const list = [];
     for (const x of signals) list[list.length] = x;
     for (let i = 0; i < list.length; i++) if (signalAborted(list[i])) { signalAbort(s, signalReason(list[i])); return s; }
+    s[kSources] = [];
+    const link = (source) => {
+      const sources = s[kSources];
+      for (let j = 0; j < sources.length; j++) if (sources[j] === source) return;
+      sources[sources.length] = source;
+      const deps = source[kDependents] || (source[kDependents] = []);
+      deps[deps.length] = s;
+    };
+    let foreign = false;
     for (let i = 0; i < list.length; i++) {
       const x = list[i];
-      onAbort(x, () => signalAbort(s, signalReason(x)));
+      if (!(kAborted in x)) { foreign = true; onAbort(x, () => signalAbort(s, signalReason(x))); continue; }
+      const sources = x[kSources];
+      if (sources === undefined) link(x);
+      else for (let j = 0; j < sources.length; j++) link(sources[j]);
     }
+    // Following a signal-like object that is not ours, `s` is a source for later any() calls.
+    if (foreign) s[kSources] = undefined;
     return s;
   }
   get [SymbolToStringTag]() { return "AbortSignal"; }
@@ -223,8 +245,32 @@ function signalAbort(signal, reason) {
   if (signal[kAborted]) return;
   signal[kAborted] = true;
   signal[kReason] = reason === undefined ? new $DOMException("This operation was aborted", "AbortError") : reason;
+  // DOM "signal abort": dependents are aborted with the same reason at once, and their events
+  // fire after the source's, in the order they were made.
+  const deps = signal[kDependents], aborting = [];
+  if (deps !== undefined) {
+    for (let i = 0; i < deps.length; i++) {
+      const d = deps[i];
+      if (d[kAborted]) continue;
+      d[kAborted] = true; d[kReason] = signal[kReason];
+      aborting[aborting.length] = d;
+    }
+  }
+  fireAbort(signal);
+  for (let i = 0; i < aborting.length; i++) {
+    const d = aborting[i];
+    fireAbort(d);
+    // A dependent that is also a source (see any()) passes the abort on.
+    const further = d[kDependents];
+    if (further !== undefined) for (let j = 0; j < further.length; j++) signalAbort(further[j], d[kReason]);
+  }
+}
+function fireAbort(signal) {
   const ev = new Event("abort");
+  ev[kTrusted] = true;
   const onabort = signal.onabort;
+  // The handler sees the event as a listener would: target and currentTarget are the signal.
+  ev[kTarget] = signal; ev[kCurrent] = signal; ev[kPhase] = 2;
   if (typeof onabort === "function") { try { call(onabort, signal, ev); } catch (e) { internal.reportError(e); } }
   dispatch(signal, ev);
 }

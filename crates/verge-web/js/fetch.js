@@ -140,8 +140,9 @@ function consume(state) {
   if (bodyUsed(state)) return PromiseReject(new $TypeError(USED));
   const s = state.src;
   if (s !== null && s.stream && S().isLocked(s.stream)) return PromiseReject(new $TypeError("This ReadableStream is currently locked to a reader."));
-  state.used = true;
+  // A null body is never disturbed: bodyUsed stays false (Fetch "consume body" reads empty bytes).
   if (s === null) return PromiseResolve(new $Uint8Array(0));
+  state.used = true;
   if (s.text !== undefined) return PromiseResolve(s.text);
   if (s.bytes) return PromiseResolve(s.bytes);
   if (s.reader) return readHostBody(s);
@@ -214,6 +215,9 @@ class Request {
       return;
     }
     if (arguments.length === 0) throw new $TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
+    // RequestInit is a dictionary: undefined, null or an object (WebIDL §3.2.17).
+    if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function")
+      throw new $TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
     init = init === undefined || init === null ? {} : init;
     let src = null, from = null;
     const st = this.#s = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
@@ -309,6 +313,9 @@ class Response {
     // converted as it is read; then the body is extracted; then the checks (the standard's
     // order). No init, the common case, reads nothing.
     let status = 200, statusIn, statusText = "", ws = null, cf, headers;
+    // ResponseInit is a dictionary: undefined, null or an object (WebIDL §3.2.17).
+    if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function")
+      throw new $TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
     if (init !== undefined && init !== null) {
       cf = init.cf;
       const h = init.headers;
@@ -336,8 +343,11 @@ class Response {
   static json(data, init = undefined) {
     const text = JSONStringify(data);
     if (text === undefined) throw new $TypeError("Response.json: the data is not JSON-serializable.");
-    const r = new Response(text, init);
-    call(HeadersPrototype.set, r.#s[RS_HEADERS], "content-type", "application/json");
+    // The body as bytes (a string would bring text/plain): "initialize a response" sets the
+    // body's type only when init's headers have none.
+    const r = new Response(encode(text), init);
+    if (HeadersGet(r.#s[RS_HEADERS], "content-type") === null)
+      call(HeadersPrototype.set, r.#s[RS_HEADERS], "content-type", "application/json");
     return r;
   }
   static redirect(url, status = 302) {

@@ -45,7 +45,7 @@ function splitOn(s, sep) {
 // ---- Blob / File ----
 const kBytes = $Symbol("bytes");
 const PRINTABLE = /^[\x20-\x7e]*$/;
-let isBlob, blobType, isFile, fileName;
+let isBlob, blobType, isFile, fileName, fileLastModified;
 class Blob {
   #type;
   constructor(parts = [], options = undefined) {
@@ -101,6 +101,7 @@ class File extends Blob {
   static {
     isFile = (f) => f !== null && typeof f === "object" && #name in f;
     fileName = (f) => f.#name;
+    fileLastModified = (f, t) => { if (t !== undefined) f.#lastModified = t; return f.#lastModified; };
   }
   get [SymbolToStringTag]() { return "File"; }
 }
@@ -110,6 +111,17 @@ function fileFromBytes(bytes, name, type) {
   f[kBytes] = bytes;
   return f;
 }
+// structuredClone of a Blob or File (global.js asks through `internal.cloneBlob`): a new
+// object of the same class over the same bytes (never written after construction), or
+// undefined for anything else. A subclass instance comes back as the Blob or File it extends.
+internal.cloneBlob = (v) => {
+  if (isFile(v)) {
+    const f = fileFromBytes(v[kBytes], fileName(v), blobType(v));
+    fileLastModified(f, fileLastModified(v));
+    return f;
+  }
+  return isBlob(v) ? blobFromBytes(v[kBytes], blobType(v)) : undefined;
+};
 
 // ---- FormData ----
 // An entry is [name, value]; the list is only touched through index reads and writes.

@@ -1,4 +1,4 @@
-// console, timers, structuredClone, crypto (random parts), navigator, reportError, scheduler.
+// self, console, timers, structuredClone, crypto (random parts), navigator, reportError, scheduler.
 // Built-ins come from `primordials` (crates/verge-js/js/primordials.js); this file runs when the
 // isolate is made, but its functions run after guest code, which may have replaced any global
 // or prototype method.
@@ -59,7 +59,11 @@ function inspect(v, depth = 2, seen = new $Set()) {
   if (v === null) return "null";
   if (v instanceof $Error) {
     const head = ($toString(v.name) + ": " + $toString(v.message));
-    return v.stack ? call(StringPrototype.trimEnd, ($toString(head) + "\n" + $toString(v.stack))) : head;
+    const stack = v.stack;
+    if (!stack) return head;
+    // A stack that starts with its header (see prepareStackTrace below) is printed alone.
+    const s = $toString(stack);
+    return call(StringPrototype.trimEnd, call(StringPrototype.startsWith, s, "    at ") ? head + "\n" + s : s);
   }
   if (call(SetPrototype.has, seen, v)) return "[Circular]";
   if (depth < 0) return ArrayIsArray(v) ? "[Array]" : "[Object]";
@@ -270,9 +274,17 @@ function cloneLeaf(v, memo) {
     const buf = clone(call(TypedArrayPrototypeGetters.buffer, v), memo);
     return new TYPED_ARRAYS[ta](buf, call(TypedArrayPrototypeGetters.byteOffset, v), call(TypedArrayPrototypeGetters.length, v));
   }
+  // Blob and File live in form.js, loaded on first use (so there is none before it is).
+  const cloneBlob = internal.cloneBlob;
+  if (cloneBlob !== undefined) {
+    const b = cloneBlob(v);
+    if (b !== undefined) return b;
+  }
   if (v instanceof $Error) {
     const C = ERRORS[v.name] || $Error;
-    const out = new C(v.message);
+    // An error without an own message gets none (HTML "StructuredSerializeInternal" step 17).
+    const desc = ObjectStatics.getOwnPropertyDescriptor(v, "message");
+    const out = desc !== undefined ? new C(v.message) : new C();
     if (v.stack !== undefined) ObjectDefineProperty(out, "stack", { value: v.stack, writable: true, configurable: true });
     if ("cause" in v) out.cause = clone(v.cause, memo);
     return out;
@@ -297,9 +309,29 @@ function cloneLeaf(v, memo) {
   }
   throw dataClone(call(StringPrototype.slice, tag, 8, -1) + " object");
 }
+// `options.transfer`: only ArrayBuffers are transferable here (no MessagePort, no
+// transferable streams); each is cloned as the value refers to it, then detached (HTML
+// "StructuredSerializeWithTransfer": a non-transferable, duplicate or detached entry is a
+// DataCloneError, checked before anything is cloned).
 function structuredClone(value, options = undefined) {
   if (arguments.length === 0) throw new $TypeError("structuredClone: 1 argument required, but only 0 present.");
-  return clone(value, new $Map());
+  const memo = new $Map();
+  const transfer = [];
+  const list = options !== undefined && options !== null ? options.transfer : undefined;
+  if (list !== undefined) {
+    if (list === null || typeof list !== "object" || typeof list[$Symbol.iterator] !== "function")
+      throw new $TypeError("structuredClone: transfer must be a sequence of objects");
+    for (const t of list) {
+      if (!isArrayBuffer(t)) throw dataClone("Value not transferable:");
+      if (call(ArrayBufferPrototypeGetters.detached, t)) throw dataClone("A detached ArrayBuffer");
+      if (call(MapPrototype.has, memo, t)) throw dataClone("An ArrayBuffer listed twice in transfer");
+      call(MapPrototype.set, memo, t, call(ArrayBufferPrototype.slice, t, 0));
+      transfer[transfer.length] = t;
+    }
+  }
+  const out = clone(value, memo);
+  for (let i = 0; i < transfer.length; i++) call(ArrayBufferPrototype.transfer, transfer[i]);
+  return out;
 }
 internal.structuredClone = structuredClone;
 primordials.structuredClone = structuredClone;
@@ -324,7 +356,56 @@ ObjectDefineProperty(crypto, $Symbol.toStringTag, { value: "Crypto" });
 
 const navigator = { userAgent: "Cloudflare-Workers", language: "en", languages: ["en"], hardwareConcurrency: 1 };
 
+// Date's string forms end with the zone's name, as V8 (so workerd) prints them:
+// "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)". QuickJS stops at the
+// offset. Workers run in UTC; another offset is left as QuickJS prints it.
+{
+  const DateProto = $Date.prototype;
+  for (const name of ["toString", "toTimeString"]) {
+    const original = DateProto[name];
+    const named = {
+      [name]() {
+        const s = call(original, this);
+        const n = s.length;
+        return n >= 8 && call(StringPrototype.slice, s, n - 8) === "GMT+0000" ? s + " (Coordinated Universal Time)" : s;
+      },
+    }[name];
+    ObjectDefineProperty(DateProto, name, { value: named, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+// An error's `stack` starts with `Name: message`, as V8 (so workerd) writes it; QuickJS writes
+// only the frames. QuickJS calls `Error.prepareStackTrace(error, callSites)` when it is a
+// function: this one writes the header (Error.prototype.toString, as V8's ErrorUtils::ToString)
+// and then the frames as QuickJS does. A guest may replace it, as on V8.
+{
+  const ErrorToString = $Error.prototype.toString;
+  const frame = (cs) => {
+    let fn = null, file = null, line = 0, col = 0, native = false;
+    try {
+      fn = cs.getFunctionName();
+      file = cs.getFileName();
+      line = cs.getLineNumber();
+      col = cs.getColumnNumber();
+      native = cs.isNative();
+    } catch {}
+    const where = native ? "native" : ($toString(file === null || file === undefined ? "<anonymous>" : file) +
+      ":" + $toString(line) + ":" + $toString(col));
+    return "    at " + $toString(fn ? fn : "<anonymous>") + " (" + where + ")";
+  };
+  const prepareStackTrace = function prepareStackTrace(error, callSites) {
+    let out;
+    try { out = $toString(call(ErrorToString, error)); } catch { out = "Error"; }
+    for (let i = 0; i < callSites.length; i++) out += "\n" + frame(callSites[i]);
+    return out;
+  };
+  // An assignment: QuickJS keeps the hook behind an accessor on Error.
+  $Error.prepareStackTrace = prepareStackTrace;
+}
+
 const define = internal.defineGlobal;
+// The global object under its Worker name (ServiceWorkerGlobalScope's `self`), as in Workers.
+define("self", globalThis);
 define("console", console);
 define("setTimeout", setTimeout);
 define("setInterval", setInterval);

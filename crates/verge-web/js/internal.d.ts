@@ -125,6 +125,8 @@ declare namespace internal {
   const streams: Record<string, Function>;
   /** Blob/File/FormData internals (kBytes, multipartEncode, ...). js/form.js; js/fetch.js. */
   const form: Record<string, unknown>;
+  /** structuredClone of a Blob or File, undefined for anything else; set once js/form.js has loaded (read without loading it). js/form.js; js/global.js. */
+  const cloneBlob: ((v: unknown) => unknown) | undefined;
   /** WebSocket internals (handOver, fromTicket, hibernation hooks, ...). js/websocket.js; js/fetch.js, verge-durable js/durable.js. */
   const ws: Record<string, Function>;
 

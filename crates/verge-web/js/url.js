@@ -27,6 +27,9 @@ const serialize = (list) => {
   return ops.formSerialize(flat);
 };
 
+// Names and values are USVStrings: lone surrogates become U+FFFD (verge_js::string::Usv).
+const usv = ops.usv;
+
 // Reached from URL through these (not through methods or statics a guest could replace).
 let attachParams, paramsList, setURLSearch;
 class URLSearchParams {
@@ -42,43 +45,43 @@ class URLSearchParams {
           const p = [];
           for (const x of pair) p[p.length] = x;
           if (p.length !== 2) throw new $TypeError("Failed to construct 'URLSearchParams': Each query pair must be an iterable [name, value] tuple");
-          list[list.length] = [$String(p[0]), $String(p[1])];
+          list[list.length] = [usv(p[0]), usv(p[1])];
         }
       } else {
         const keys = ObjectKeys(init);
-        for (let i = 0; i < keys.length; i++) list[list.length] = [keys[i], $String(init[keys[i]])];
+        for (let i = 0; i < keys.length; i++) list[list.length] = [usv(keys[i]), usv(init[keys[i]])];
       }
     } else {
-      this.#list = ops.formParse($String(init));
+      this.#list = ops.formParse(usv(init));
     }
   }
   #changed() {
     if (this.#url) setURLSearch(this.#url, serialize(this.#list));
   }
   get size() { return this.#list.length; }
-  append(name, value) { const l = this.#list; l[l.length] = [$String(name), $String(value)]; this.#changed(); }
+  append(name, value) { const l = this.#list; l[l.length] = [usv(name), usv(value)]; this.#changed(); }
   delete(name, value = undefined) {
-    name = $String(name);
-    const v = value === undefined ? undefined : $String(value);
+    name = usv(name);
+    const v = value === undefined ? undefined : usv(value);
     this.#list = kept(this.#list, (e) => e[0] !== name || (v !== undefined && e[1] !== v));
     this.#changed();
   }
-  get(name) { const i = firstIndex(this.#list, $String(name)); return i < 0 ? null : this.#list[i][1]; }
+  get(name) { const i = firstIndex(this.#list, usv(name)); return i < 0 ? null : this.#list[i][1]; }
   getAll(name) {
-    name = $String(name);
+    name = usv(name);
     const out = [], l = this.#list;
     for (let i = 0; i < l.length; i++) if (l[i][0] === name) out[out.length] = l[i][1];
     return out;
   }
   has(name, value = undefined) {
-    name = $String(name);
-    const v = value === undefined ? undefined : $String(value);
+    name = usv(name);
+    const v = value === undefined ? undefined : usv(value);
     const l = this.#list;
     for (let i = 0; i < l.length; i++) if (l[i][0] === name && (v === undefined || l[i][1] === v)) return true;
     return false;
   }
   set(name, value) {
-    name = $String(name); value = $String(value);
+    name = usv(name); value = usv(value);
     const i = firstIndex(this.#list, name);
     if (i < 0) { const l = this.#list; l[l.length] = [name, value]; }
     else { this.#list[i][1] = value; this.#list = kept(this.#list, (e, j) => j <= i || e[0] !== name); }
@@ -98,13 +101,17 @@ class URLSearchParams {
     this.#list = out;
     this.#changed();
   }
+  // Iteration walks the live list by index (WebIDL's pair iterators): entries appended,
+  // deleted or sorted meanwhile are seen as the index reaches them.
   forEach(callback, thisArg = undefined) {
-    const l = kept(this.#list, () => true);
-    for (let i = 0; i < l.length; i++) call(callback, thisArg, l[i][1], l[i][0], this);
+    for (let i = 0; i < this.#list.length; i++) {
+      const e = this.#list[i];
+      call(callback, thisArg, e[1], e[0], this);
+    }
   }
-  *entries() { const l = this.#list; for (let i = 0; i < l.length; i++) yield [l[i][0], l[i][1]]; }
-  *keys() { const l = this.#list; for (let i = 0; i < l.length; i++) yield l[i][0]; }
-  *values() { const l = this.#list; for (let i = 0; i < l.length; i++) yield l[i][1]; }
+  *entries() { for (let i = 0; i < this.#list.length; i++) yield [this.#list[i][0], this.#list[i][1]]; }
+  *keys() { for (let i = 0; i < this.#list.length; i++) yield this.#list[i][0]; }
+  *values() { for (let i = 0; i < this.#list.length; i++) yield this.#list[i][1]; }
   [SymbolIterator]() { return this.entries(); }
   toString() { return serialize(this.#list); }
   static {

@@ -95,17 +95,25 @@ impl StreamCodec {
         StreamCodec { state }
     }
 
-    /// Feeds `input`; returns the output produced so far (possibly empty).
+    /// Feeds `input`; returns the output produced so far (possibly empty). A decompressor
+    /// returns everything `input` decodes to: flate2's writers keep the output of a write
+    /// buffered until the next one, so a reader waiting for the data of a stream whose writer
+    /// is not closed yet (WPT `decompression-correct-input`) would wait forever; `flush` hands
+    /// it over. Compressors are not flushed (that would add a sync marker to every chunk).
     pub fn push(&mut self, input: &[u8]) -> std::result::Result<Vec<u8>, CodecError> {
-        let r = match &mut self.state {
-            State::GzipEncode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
-            State::DeflateEncode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
-            State::RawEncode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
-            State::GzipDecode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
-            State::DeflateDecode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
-            State::RawDecode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
-            State::Done => return Err(CodecError::Finished),
-        };
+        let r =
+            match &mut self.state {
+                State::GzipEncode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
+                State::DeflateEncode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
+                State::RawEncode(w) => w.write_all(input).map(|()| std::mem::take(w.get_mut())),
+                State::GzipDecode(w) => (w.write_all(input).and_then(|()| w.flush()))
+                    .map(|()| std::mem::take(w.get_mut())),
+                State::DeflateDecode(w) => (w.write_all(input).and_then(|()| w.flush()))
+                    .map(|()| std::mem::take(w.get_mut())),
+                State::RawDecode(w) => (w.write_all(input).and_then(|()| w.flush()))
+                    .map(|()| std::mem::take(w.get_mut())),
+                State::Done => return Err(CodecError::Finished),
+            };
         r.map_err(|e| {
             self.state = State::Done;
             corrupt(e)
@@ -217,6 +225,18 @@ mod tests {
         for f in [Format::Gzip, Format::Deflate, Format::DeflateRaw] {
             assert_eq!(round_trip(f, &data, 1000), data, "{f:?}");
             assert_eq!(round_trip(f, b"", 1), b"", "{f:?} empty");
+        }
+    }
+
+    #[test]
+    fn a_decompressor_hands_over_each_chunk_s_output_at_once() {
+        for format in [Format::Gzip, Format::Deflate, Format::DeflateRaw] {
+            let mut c = StreamCodec::new(format, false);
+            let mut packed = c.push(b"hello, verge").unwrap();
+            packed.extend(c.finish().unwrap());
+            let mut d = StreamCodec::new(format, true);
+            assert_eq!(d.push(&packed).unwrap(), b"hello, verge", "{format:?}");
+            assert_eq!(d.finish().unwrap(), b"");
         }
     }
 

@@ -5,6 +5,7 @@ use encoding_rs::{Decoder, Encoding, UTF_8};
 use rquickjs::class::Trace;
 use rquickjs::prelude::*;
 use rquickjs::{Ctx, Exception, JsLifetime, Object, Result, Value};
+use verge_js::string::Usv;
 
 /// The `TextDecoder` class.
 #[derive(Trace, JsLifetime)]
@@ -33,13 +34,14 @@ impl TextDecoder {
 #[rquickjs::methods(rename_all = "camelCase")]
 impl TextDecoder {
     #[qjs(constructor)]
-    fn new<'js>(
-        ctx: Ctx<'js>,
-        label: Opt<Coerced<String>>,
-        options: Opt<Object<'js>>,
-    ) -> Result<Self> {
-        let label = label.0.map(|l| l.0).unwrap_or_else(|| "utf-8".into());
-        let encoding = Encoding::for_label(label.trim().as_bytes())
+    fn new<'js>(ctx: Ctx<'js>, label: Opt<Usv>, options: Opt<Option<Object<'js>>>) -> Result<Self> {
+        let label = label
+            .0
+            .map(Usv::into_inner)
+            .unwrap_or_else(|| "utf-8".into());
+        // `for_label` strips ASCII whitespace only, as the spec's "get an encoding" does: a
+        // label with any other space around it (U+000B, U+00A0, U+2028) is invalid.
+        let encoding = Encoding::for_label(label.as_bytes())
             .filter(|e| *e != encoding_rs::REPLACEMENT)
             .ok_or_else(|| {
                 Exception::throw_range(
@@ -47,7 +49,7 @@ impl TextDecoder {
                     &format!("The encoding label provided ('{label}') is invalid."),
                 )
             })?;
-        let (fatal, ignore_bom) = match options.0 {
+        let (fatal, ignore_bom) = match options.0.flatten() {
             Some(o) => (
                 o.get::<_, Option<bool>>("fatal")?.unwrap_or(false),
                 o.get::<_, Option<bool>>("ignoreBOM")?.unwrap_or(false),
@@ -81,9 +83,10 @@ impl TextDecoder {
         &mut self,
         ctx: Ctx<'js>,
         input: Opt<Value<'js>>,
-        options: Opt<Object<'js>>,
+        options: Opt<Option<Object<'js>>>,
     ) -> Result<String> {
-        let stream = match options.0 {
+        // A dictionary argument: undefined and null are the empty dictionary.
+        let stream = match options.0.flatten() {
             Some(o) => o.get::<_, Option<bool>>("stream")?.unwrap_or(false),
             None => false,
         };
@@ -133,7 +136,7 @@ impl TextDecoder {
 
 /// Encodes a JS string as UTF-8, replacing lone surrogates with U+FFFD.
 pub fn encode_utf8(s: &rquickjs::String<'_>) -> Result<Vec<u8>> {
-    Ok(s.to_string()?.into_bytes())
+    Ok(verge_js::string::to_usv(s)?.into_bytes())
 }
 
 /// Installs `TextDecoder` and `internal.encoding` (`encode`, `decodeUtf8`).
@@ -142,8 +145,8 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     let ops = Object::new(ctx.clone())?;
     ops.set(
         "encode",
-        Func::from(|ctx: Ctx<'js>, s: Coerced<String>| {
-            verge_js::bytes::new_u8_array(&ctx, s.0.into_bytes())
+        Func::from(|ctx: Ctx<'js>, s: Usv| {
+            verge_js::bytes::new_u8_array(&ctx, s.into_inner().into_bytes())
         }),
     )?;
     ops.set(

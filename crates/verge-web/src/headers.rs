@@ -16,6 +16,7 @@ use rquickjs::prelude::*;
 use rquickjs::{Class, Ctx, Exception, Function, Iterable, JsLifetime, Object, Result, Value};
 
 use crate::limits::{MAX_RESPONSE_HEADER_BYTES, MAX_RESPONSE_HEADERS};
+use verge_js::string::Usv;
 
 /// Whether a `Headers` may be changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -342,7 +343,7 @@ impl Headers {
                 None => collect_iterable(obj, iter_fn)?,
             };
             for pair in array {
-                let items: Vec<rquickjs::Coerced<String>> = match pair.as_object() {
+                let items: Vec<Usv> = match pair.as_object() {
                     Some(p) if p.as_array().is_some() => pair.get()?,
                     Some(p) => {
                         let f: Value = p.get(PredefinedAtom::SymbolIterator)?;
@@ -374,7 +375,7 @@ impl Headers {
             }
             return Ok(());
         }
-        for prop in obj.props::<String, rquickjs::Coerced<String>>() {
+        for prop in obj.props::<String, Usv>() {
             let (k, v) = prop?;
             self.try_append_owned(k, v.0).map_err(|e| throw(ctx, e))?;
         }
@@ -402,6 +403,13 @@ impl Headers {
     #[qjs(constructor)]
     fn new<'js>(ctx: Ctx<'js>, init: Opt<Value<'js>>) -> Result<Self> {
         let mut h = Headers::default();
+        // HeadersInit is a sequence or a record: null is neither (undefined is no init).
+        if init.0.as_ref().is_some_and(Value::is_null) {
+            return Err(Exception::throw_type(
+                &ctx,
+                "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.",
+            ));
+        }
         if let Some(init) = init.0 {
             h.fill(&ctx, init)?;
         }
@@ -409,7 +417,7 @@ impl Headers {
     }
 
     /// The combined value, or `null` (not `undefined`) when the header is absent.
-    fn get<'js>(&self, ctx: Ctx<'js>, name: Coerced<String>) -> Result<Value<'js>> {
+    fn get<'js>(&self, ctx: Ctx<'js>, name: Usv) -> Result<Value<'js>> {
         check_name(&name.0).map_err(|e| throw(&ctx, e))?;
         match self.combined_value(&name.0) {
             Some(v) => Ok(rquickjs::String::from_str(ctx, &v)?.into_value()),
@@ -424,7 +432,7 @@ impl Headers {
             .unwrap_or_default()
     }
 
-    fn get_all(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<Vec<String>> {
+    fn get_all(&self, ctx: Ctx<'_>, name: Usv) -> Result<Vec<String>> {
         let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
         if n != "set-cookie" {
             return Err(Exception::throw_type(
@@ -435,12 +443,12 @@ impl Headers {
         Ok(self.get_set_cookie())
     }
 
-    fn has(&self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<bool> {
+    fn has(&self, ctx: Ctx<'_>, name: Usv) -> Result<bool> {
         check_name(&name.0).map_err(|e| throw(&ctx, e))?;
         Ok(self.lookup(&name.0).is_some())
     }
 
-    fn set(&mut self, ctx: Ctx<'_>, name: Coerced<String>, value: Coerced<String>) -> Result<()> {
+    fn set(&mut self, ctx: Ctx<'_>, name: Usv, value: Usv) -> Result<()> {
         self.check_mutable().map_err(|e| throw(&ctx, e))?;
         let (n, v) = normalize_pair(name.0, value.0).map_err(|e| throw(&ctx, e))?;
         // The spec replaces the first value and drops the others; as iteration is by name,
@@ -449,17 +457,12 @@ impl Headers {
         Ok(())
     }
 
-    fn append(
-        &mut self,
-        ctx: Ctx<'_>,
-        name: Coerced<String>,
-        value: Coerced<String>,
-    ) -> Result<()> {
+    fn append(&mut self, ctx: Ctx<'_>, name: Usv, value: Usv) -> Result<()> {
         self.try_append_owned(name.0, value.0)
             .map_err(|e| throw(&ctx, e))
     }
 
-    fn delete(&mut self, ctx: Ctx<'_>, name: Coerced<String>) -> Result<()> {
+    fn delete(&mut self, ctx: Ctx<'_>, name: Usv) -> Result<()> {
         self.check_mutable().map_err(|e| throw(&ctx, e))?;
         let n = normalize_name(&name.0).map_err(|e| throw(&ctx, e))?;
         self.map_mut().remove(&n);

@@ -118,7 +118,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>, worker: String) -> R
     )?;
     internal.set(
         "log",
-        Func::from(move |level: i32, message: String| {
+        Func::from(move |level: i32, message: verge_js::string::Usv| {
             log(&worker, Level::from_i32(level), &message)
         }),
     )?;

@@ -6,6 +6,7 @@
 use rquickjs::prelude::*;
 use rquickjs::{Ctx, Object, Result};
 use url::{Url, quirks};
+use verge_js::string::Usv;
 
 /// `[href, origin, protocol, username, password, host, hostname, port, pathname, search, hash]`
 pub type UrlParts = Vec<String>;
@@ -90,19 +91,25 @@ pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     let ops = Object::new(ctx.clone())?;
     ops.set(
         "parse",
-        Func::from(|input: String, base: Option<String>| parse(&input, base.as_deref())),
+        Func::from(|input: Usv, base: Option<Usv>| parse(&input, base.as_deref())),
     )?;
     ops.set(
         "set",
-        Func::from(|href: String, which: String, value: String| set(&href, &which, &value)),
+        Func::from(|href: String, which: String, value: Usv| set(&href, &which, &value)),
     )?;
-    ops.set("formParse", Func::from(|input: String| form_parse(&input)))?;
+    ops.set("formParse", Func::from(|input: Usv| form_parse(&input)))?;
+    ops.set("usv", Func::from(|s: Usv| s.into_inner()))?;
     ops.set(
         "formSerialize",
-        Func::from(|flat: Vec<String>| {
+        Func::from(|flat: Vec<Usv>| {
             let pairs: Vec<(String, String)> = flat
                 .chunks(2)
-                .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+                .map(|c| {
+                    (
+                        c[0].0.clone(),
+                        c.get(1).map(|v| v.0.clone()).unwrap_or_default(),
+                    )
+                })
                 .collect();
             form_serialize(&pairs)
         }),

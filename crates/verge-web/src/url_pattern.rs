@@ -131,7 +131,7 @@ pub fn match_input(
 /// or `null`s (js/url_pattern.js flattens the init dictionary).
 fn input_from_js(v: &Value<'_>) -> Result<Input> {
     if let Some(s) = v.as_string() {
-        return Ok(Input::Str(s.to_string()?));
+        return Ok(Input::Str(verge_js::string::to_usv(s)?));
     }
     let arr = Array::from_value(v.clone())?;
     let mut f: Vec<Option<String>> = Vec::with_capacity(9);

@@ -124,7 +124,7 @@ pub fn file_ticket(ep: WsEndpoint) -> u64 {
 
 fn send<'js>(ctx: Ctx<'js>, port: Class<'js, WsPort>, data: Value<'js>) -> Result<()> {
     let msg = if let Some(s) = data.as_string() {
-        WsMsg::Text(s.to_string()?)
+        WsMsg::Text(verge_js::string::to_usv(s)?)
     } else if let Some(b) = verge_js::bytes::copy_bytes(&data) {
         WsMsg::Binary(b)
     } else {
@@ -137,7 +137,8 @@ fn send<'js>(ctx: Ctx<'js>, port: Class<'js, WsPort>, data: Value<'js>) -> Resul
     Ok(())
 }
 
-fn close(port: Class<'_, WsPort>, code: u16, reason: String) {
+fn close(port: Class<'_, WsPort>, code: u16, reason: verge_js::string::Usv) {
+    let reason = reason.into_inner();
     let _ = port.borrow().tx.send(WsMsg::Close(code, reason));
 }
 
