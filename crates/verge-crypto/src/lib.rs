@@ -31,9 +31,6 @@
 //! (`decrypt_blinded`, `sign_with_rng`), which narrows but does not remove it.
 //!
 //! # Deviations (each pinned by a test in `tests`)
-//! - AES-GCM: `iv` must be 12 or 16 bytes (others `NotSupportedError`) and `tagLength`
-//!   32/64 are `NotSupportedError` (`aes-gcm` is generic over both; we instantiate the
-//!   common sizes). Test: `aes_gcm_unusual_iv_and_tag_are_not_supported`.
 //! - RSA-OAEP `label` must be UTF-8 (`rsa` 0.9 stores it as a `String`):
 //!   `oaep_non_utf8_label_is_not_supported`.
 //! - RSA keys above 4096 bits are rejected at import (`rsa` 0.9 limit) and generation only
