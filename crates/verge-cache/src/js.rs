@@ -124,7 +124,7 @@ fn settled<'js>(ctx: &Ctx<'js>, r: Result<Value<'js>>) -> Result<Promise<'js>> {
             resolve.call::<_, ()>((v,))?;
             Ok(promise)
         }
-        Err(e) => verge_web::fetch::rejected(ctx, e),
+        Err(e) => verge_js::promise::rejected(ctx, e),
     }
 }
 
@@ -351,7 +351,7 @@ impl CacheHost {
         })();
         let (stream, request_headers, headers) = match prepared {
             Ok(p) => p,
-            Err(e) => return verge_web::fetch::rejected(&ctx, e),
+            Err(e) => return verge_js::promise::rejected(&ctx, e),
         };
         let cache = self.cache.clone();
         let ctx2 = ctx.clone();

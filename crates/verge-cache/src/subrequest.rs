@@ -175,12 +175,12 @@ pub fn cached_fetch<'js>(
 ) -> Result<Promise<'js>> {
     let options = match CfCacheOptions::from_cf(&cf) {
         Ok(o) => o,
-        Err(e) => return verge_web::fetch::rejected(&ctx, e),
+        Err(e) => return verge_js::promise::rejected(&ctx, e),
     };
     let (out, invocation) =
         match verge_web::fetch::prepare(&ctx, &method, url, headers, body, manual) {
             Ok(p) => p,
-            Err(e) => return verge_web::fetch::rejected(&ctx, e),
+            Err(e) => return verge_js::promise::rejected(&ctx, e),
         };
     let ctx2 = ctx.clone();
     verge_js::promise::wrap_future(&ctx, async move {

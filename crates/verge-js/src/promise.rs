@@ -36,18 +36,21 @@ where
     };
     match prepared {
         Ok(fut) => wrap_future(ctx, fut),
-        Err(err) => {
-            let reason = if err.is_exception() {
-                ctx.catch()
-            } else {
-                let _ = throw_as(ctx, JsClass::TypeError, &err.to_string());
-                ctx.catch()
-            };
-            let (promise, _resolve, reject) = ctx.promise()?;
-            reject.call::<_, ()>((reason,))?;
-            Ok(promise)
-        }
+        Err(err) => rejected(ctx, err),
     }
+}
+
+/// A promise rejected with the exception `err` stands for (or a `TypeError` with its text).
+pub fn rejected<'js>(ctx: &Ctx<'js>, err: rquickjs::Error) -> rquickjs::Result<Promise<'js>> {
+    let reason = if err.is_exception() {
+        ctx.catch()
+    } else {
+        let _ = throw_as(ctx, JsClass::TypeError, &err.to_string());
+        ctx.catch()
+    };
+    let (promise, _resolve, reject) = ctx.promise()?;
+    reject.call::<_, ()>((reason,))?;
+    Ok(promise)
 }
 
 /// The promise of host work (`future`), like rquickjs's `Promise::wrap_future`, except that what

@@ -140,19 +140,6 @@ pub fn prepare<'js>(
     ))
 }
 
-/// A promise rejected with the exception `err` stands for (or a `TypeError` with its text).
-pub fn rejected<'js>(ctx: &Ctx<'js>, err: rquickjs::Error) -> Result<Promise<'js>> {
-    let reason = if err.is_exception() {
-        ctx.catch()
-    } else {
-        let _ = throw_as(ctx, JsClass::TypeError, &err.to_string());
-        ctx.catch()
-    };
-    let (promise, _resolve, reject) = ctx.promise()?;
-    reject.call::<_, ()>((reason,))?;
-    Ok(promise)
-}
-
 /// `internal.fetch(method, url, flatHeaders, bodyBytes|null, manualRedirect)`: counts the
 /// subrequest against the invocation calling it (now, while its JS runs) and returns the
 /// promise of the response parts.
@@ -172,7 +159,7 @@ fn op_fetch<'js>(
                 response_object(&ctx2, r)
             })
         }
-        Err(err) => rejected(&ctx, err),
+        Err(err) => verge_js::promise::rejected(&ctx, err),
     }
 }
 
