@@ -98,6 +98,15 @@ fn a_handler_spinning_past_the_cpu_limit_ends_the_request() {
     let read = r.take(1 << 20).read_to_end(&mut body);
     // The handler's CPU is the request's: it is interrupted (no hang), the body fails.
     assert!(read.is_err(), "{}", String::from_utf8_lossy(&body));
+    // Interrupted as the request's own JS (the body pump runs under the request's meter).
+    assert!(
+        v.wait_for_log(
+            "response body stream failed: InternalError: interrupted",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        v.log()
+    );
     // And the worker serves on.
     let (_, _, body) = text(&v, "/async");
     assert_eq!(body, "<ul><li>ONE</li><li>TWO</li></ul>");

@@ -292,3 +292,30 @@ fn platform_code_survives_a_poisoned_array_push_and_promise_then() {
     "#);
     assert_eq!(out, r#""<p x=\"1\">a</p>.""#);
 }
+
+#[test]
+fn cancelling_the_body_inside_an_async_handler_unwinds_the_rewriter() {
+    let out = js(r#"
+        let entered;
+        const inside = new Promise((r) => { entered = r; });
+        let release;
+        const gate = new Promise((r) => { release = r; });
+        let after = "not run";
+        const r = new HTMLRewriter().on("p", {
+          async element(el) {
+            entered();
+            await gate;
+            try { el.setAttribute("x", "1"); after = "usable"; } catch (e) { after = e.constructor.name; }
+          },
+        }).transform(new Response("<p>a</p><p>b</p>"));
+        const reader = r.body.getReader();
+        const pending = reader.read();
+        await inside;
+        await reader.cancel("gone");
+        release();
+        await new Promise((r) => setTimeout(r, 5));
+        const done = await pending;
+        return [done.done, after];
+    "#);
+    assert_eq!(out, r#"[true,"TypeError"]"#);
+}
