@@ -33,7 +33,8 @@ fn element_methods_rewrite_the_document() {
         const rw = new HTMLRewriter().on("a[href]", {
           element(el) {
             seen.push(el.tagName, el.getAttribute("href"), el.hasAttribute("x"), el.namespaceURI,
-                      el.selfClosing, el.canHaveContent, [...el.attributes].join("|"));
+                      el.selfClosing, el.canHaveContent, [...el.attributes].join("|"),
+                      typeof el.attributes.next);
             el.setAttribute("href", "/new").removeAttribute("class");
             el.tagName = "b";
             el.before("<i>", { html: true }).after("<&>").prepend("[").append("]");
@@ -47,7 +48,7 @@ fn element_methods_rewrite_the_document() {
     "#);
     assert_eq!(
         out,
-        r#"["<i><b href=\"/new\">[t]</b>&lt;&amp;&gt;s<div><u>x</u></div>E",["a","/old",false,"http://www.w3.org/1999/xhtml",false,true,"href,/old|class,c",true]]"#
+        r#"["<i><b href=\"/new\">[t]</b>&lt;&amp;&gt;s<div><u>x</u></div>E",["a","/old",false,"http://www.w3.org/1999/xhtml",false,true,"href,/old|class,c","function",true]]"#
     );
 }
 
