@@ -541,7 +541,8 @@ internal.hostBody = (r) => {
   return () => internal.readChunk(reader);
 };
 // What the Cache API (verge-cache js/cache.js) reads of a Request and a Response, or null for
-// anything else: [method, url, headers] and [status, headers, type, hasWebSocket].
+// anything else: [method, url, headers] and [status, headers, type, hasWebSocket, statusText]
+// (HTMLRewriter, verge-htmlrewriter js/htmlrewriter.js, reads the last).
 internal.requestHead = (r) => {
   if (!isRequest(r)) return null;
   const st = requestState(r);
@@ -550,7 +551,7 @@ internal.requestHead = (r) => {
 internal.responseHead = (r) => {
   if (!isResponse(r)) return null;
   const p = responseState(r);
-  return [p[RS_STATUS], p[RS_HEADERS], p[RS_TYPE], p[RS_WEBSOCKET] !== null && p[RS_WEBSOCKET] !== undefined];
+  return [p[RS_STATUS], p[RS_HEADERS], p[RS_TYPE], p[RS_WEBSOCKET] !== null && p[RS_WEBSOCKET] !== undefined, p[RS_STATUS_TEXT]];
 };
 // A Response made by the host (a Durable Object stub's result): its body complete bytes, a
 // host stream, or null.

@@ -106,7 +106,7 @@ declare namespace internal {
   /** [method, url, headers] of a Request, or null. verge-cache js/cache.js. */
   function requestHead(r: unknown): [string, string, Headers] | null;
   /** [status, headers, type, hasWebSocket] of a Response, or null. verge-cache js/cache.js. */
-  function responseHead(r: unknown): [number, Headers, string, boolean] | null;
+  function responseHead(r: unknown): [number, Headers, string, boolean, string] | null;
   /** A Response over a host stream (a Durable Object stub's result, a cache match). verge-durable js/durable.js, verge-cache js/cache.js. */
   function hostResponse(status: number, headers: Headers, reader: Host | null): Response;
   /** Body byte helpers {toBytes, concat}. js/form.js, js/streams.js. */
@@ -135,6 +135,10 @@ declare namespace internal {
   const cacheOps: object;
   /** `ctx.cache` ({purge}) (lazy: loads js/cache.js). verge-cache js/cache.js; js/fetch.js. */
   const executionCache: { purge(options: object): Promise<object> } | undefined;
+
+  // ---- verge-htmlrewriter ----
+  /** HTMLRewriter's host operations (checkSelector, start). verge-htmlrewriter js.rs; js/htmlrewriter.js. */
+  const htmlRewriterOps: object;
 
   // ---- verge-crypto ----
   /** Loads Web Crypto on first use. Host op, verge-crypto js.rs; js/subtle_lazy.js. */

@@ -26,6 +26,7 @@ pub static PARTS: &[&dyn Part] = &[
     &Web,
     &Crypto,
     &Cache,
+    &HtmlRewriter,
     &Vars,
     &VersionMetadata,
     &Kv,
@@ -159,6 +160,17 @@ impl Part for Cache {
             }],
             ..Configured::default()
         })
+    }
+}
+
+/// `HTMLRewriter` (lol_html): a global of every worker, as on Workers.
+struct HtmlRewriter;
+impl Part for HtmlRewriter {
+    fn name(&self) -> &'static str {
+        "htmlrewriter"
+    }
+    fn configure(&self, _cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        installed(verge_htmlrewriter::HtmlRewriterExtension)
     }
 }
 
