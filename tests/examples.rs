@@ -243,7 +243,10 @@ fn rate_limiter_window_slides() {
         std::thread::park_timeout(Duration::from_millis(100));
     };
     assert_eq!(r.status(), StatusCode::OK, "the window moved on");
-    assert_eq!(header_num(&r, "x-ratelimit-remaining"), 1);
+    // This request counts itself: 1 left when both earlier ones have left the window, 0 when
+    // only the first has (on a slow machine the two can be more than one poll apart).
+    let remaining = header_num(&r, "x-ratelimit-remaining");
+    assert!((0..=1).contains(&remaining), "remaining {remaining}");
 }
 
 // ---------------------------------------------------------------------------------------------
