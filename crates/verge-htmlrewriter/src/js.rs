@@ -421,6 +421,37 @@ impl Handle {
     }
 }
 
+/// The token classes below each reach their token through a [`Handle`].
+trait Token {
+    fn handle(&self) -> &Handle;
+}
+
+/// `before`/`after`/`prepend`/`append`/`replace`/`setInnerContent` of any token class: inserts
+/// `content` and returns the token, for chaining.
+fn insert_chained<'js, T: rquickjs::class::JsClass<'js> + Token>(
+    this: This<Class<'js, T>>,
+    ctx: &Ctx<'js>,
+    place: Place,
+    content: Value<'js>,
+    options: Opt<Value<'js>>,
+) -> Result<Class<'js, T>> {
+    this.0
+        .borrow()
+        .handle()
+        .insert(ctx, place, content, options)?;
+    Ok(this.0)
+}
+
+/// `remove`/`removeAndKeepContent` of any token class: applies `op` and returns the token.
+fn op_chained<'js, T: rquickjs::class::JsClass<'js> + Token>(
+    this: This<Class<'js, T>>,
+    ctx: &Ctx<'js>,
+    op: Op,
+) -> Result<Class<'js, T>> {
+    this.0.borrow().handle().op(ctx, op)?;
+    Ok(this.0)
+}
+
 /// Content for `before`/`after`/…: a string (anything else is converted to one), but not a
 /// stream or a Response (workerd's message).
 fn content_string<'js>(ctx: &Ctx<'js>, content: Value<'js>) -> Result<String> {
@@ -522,11 +553,7 @@ impl<'js> JsElement<'js> {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Before, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Before, content, options)
     }
     pub fn after(
         this: This<Class<'js, Self>>,
@@ -534,11 +561,7 @@ impl<'js> JsElement<'js> {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::After, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::After, content, options)
     }
     pub fn prepend(
         this: This<Class<'js, Self>>,
@@ -546,11 +569,7 @@ impl<'js> JsElement<'js> {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Prepend, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Prepend, content, options)
     }
     pub fn append(
         this: This<Class<'js, Self>>,
@@ -558,11 +577,7 @@ impl<'js> JsElement<'js> {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Append, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Append, content, options)
     }
     pub fn replace(
         this: This<Class<'js, Self>>,
@@ -570,11 +585,7 @@ impl<'js> JsElement<'js> {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Replace, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Replace, content, options)
     }
     pub fn set_inner_content(
         this: This<Class<'js, Self>>,
@@ -582,22 +593,16 @@ impl<'js> JsElement<'js> {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::SetInner, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::SetInner, content, options)
     }
     pub fn remove(this: This<Class<'js, Self>>, ctx: Ctx<'js>) -> Result<Class<'js, Self>> {
-        this.0.borrow().handle.op(&ctx, Op::Remove)?;
-        Ok(this.0)
+        op_chained(this, &ctx, Op::Remove)
     }
     pub fn remove_and_keep_content(
         this: This<Class<'js, Self>>,
         ctx: Ctx<'js>,
     ) -> Result<Class<'js, Self>> {
-        this.0.borrow().handle.op(&ctx, Op::RemoveAndKeepContent)?;
-        Ok(this.0)
+        op_chained(this, &ctx, Op::RemoveAndKeepContent)
     }
     /// Runs `handler` with the element's `EndTag` (replacing an earlier one, as workerd).
     pub fn on_end_tag(&self, ctx: Ctx<'js>, handler: Value<'js>) -> Result<()> {
@@ -642,11 +647,7 @@ impl JsEndTag {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Before, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Before, content, options)
     }
     pub fn after<'js>(
         this: This<Class<'js, Self>>,
@@ -654,15 +655,10 @@ impl JsEndTag {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::After, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::After, content, options)
     }
     pub fn remove<'js>(this: This<Class<'js, Self>>, ctx: Ctx<'js>) -> Result<Class<'js, Self>> {
-        this.0.borrow().handle.op(&ctx, Op::Remove)?;
-        Ok(this.0)
+        op_chained(this, &ctx, Op::Remove)
     }
 }
 
@@ -694,11 +690,7 @@ impl JsText {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Before, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Before, content, options)
     }
     pub fn after<'js>(
         this: This<Class<'js, Self>>,
@@ -706,11 +698,7 @@ impl JsText {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::After, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::After, content, options)
     }
     pub fn replace<'js>(
         this: This<Class<'js, Self>>,
@@ -718,15 +706,10 @@ impl JsText {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Replace, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Replace, content, options)
     }
     pub fn remove<'js>(this: This<Class<'js, Self>>, ctx: Ctx<'js>) -> Result<Class<'js, Self>> {
-        this.0.borrow().handle.op(&ctx, Op::Remove)?;
-        Ok(this.0)
+        op_chained(this, &ctx, Op::Remove)
     }
 }
 
@@ -758,11 +741,7 @@ impl JsComment {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Before, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Before, content, options)
     }
     pub fn after<'js>(
         this: This<Class<'js, Self>>,
@@ -770,11 +749,7 @@ impl JsComment {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::After, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::After, content, options)
     }
     pub fn replace<'js>(
         this: This<Class<'js, Self>>,
@@ -782,15 +757,10 @@ impl JsComment {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Replace, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Replace, content, options)
     }
     pub fn remove<'js>(this: This<Class<'js, Self>>, ctx: Ctx<'js>) -> Result<Class<'js, Self>> {
-        this.0.borrow().handle.op(&ctx, Op::Remove)?;
-        Ok(this.0)
+        op_chained(this, &ctx, Op::Remove)
     }
 }
 
@@ -834,11 +804,43 @@ impl JsDocumentEnd {
         content: Value<'js>,
         options: Opt<Value<'js>>,
     ) -> Result<Class<'js, Self>> {
-        this.0
-            .borrow()
-            .handle
-            .insert(&ctx, Place::Append, content, options)?;
-        Ok(this.0)
+        insert_chained(this, &ctx, Place::Append, content, options)
+    }
+}
+
+impl Token for JsElement<'_> {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Token for JsEndTag {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Token for JsText {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Token for JsComment {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Token for JsDoctype {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Token for JsDocumentEnd {
+    fn handle(&self) -> &Handle {
+        &self.handle
     }
 }
 
