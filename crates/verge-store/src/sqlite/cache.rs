@@ -223,6 +223,24 @@ impl Shared {
         self.dir.join("bodies").join(bucket).join(name)
     }
 
+    /// Sets the counters from the rows, under the writer lock (every change to them in this
+    /// process is made holding it): after another process deleted entries.
+    fn recount(&self) -> Result<(), StoreError> {
+        let conn = self.writer()?;
+        let (entries, bytes): (i64, i64) = conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(weight), 0) FROM entries",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(StoreError::sqlite("cache usage"))?;
+        self.entries
+            .store(u64::try_from(entries).unwrap_or(0), Ordering::Relaxed);
+        self.bytes
+            .store(u64::try_from(bytes).unwrap_or(0), Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Forgets removed rows: their files go, the counters drop.
     fn removed(&self, rows: Vec<(Option<String>, i64)>) -> u64 {
         let n = rows.len() as u64;
@@ -597,7 +615,13 @@ impl CacheStore for SqliteCacheStore {
             .map_err(StoreError::sqlite("purge log"))?
             .filter_map(Result::ok)
             .filter_map(|t| serde_json::from_str(&t).ok())
-            .collect();
+            .collect::<Vec<Purge>>();
+        drop(stmt);
+        drop(conn);
+        if !purges.is_empty() {
+            // Another process deleted rows this one's counters still include.
+            self.shared.recount()?;
+        }
         Ok((last, purges))
     }
 }
@@ -917,5 +941,24 @@ mod tests {
             .expect("purge");
         let (_, theirs) = a.foreign_purges(seq).expect("log");
         assert_eq!(theirs, vec![Purge::Hosts(vec!["x.test".into()])]);
+    }
+
+    #[test]
+    fn another_process_purge_leaves_this_ones_usage_true() {
+        let (dir, a) = store();
+        let b = SqliteCacheStore::open(&dir.path().join("cache"), 1 << 30).expect("second");
+        let (seq, _) = a.foreign_purges(0).expect("log");
+        for url in ["https://x.test/1", "https://y.test/2"] {
+            a.insert(CacheKey::new("n", url, ""), meta(), &[7u8; 1000])
+                .expect("insert");
+        }
+        let before = a.usage().expect("usage");
+        assert_eq!(before.entries, 2);
+        b.purge(&Purge::Hosts(vec!["x.test".into()]))
+            .expect("purge");
+        a.foreign_purges(seq).expect("log");
+        let after = a.usage().expect("usage");
+        assert_eq!(after.entries, 1);
+        assert_eq!(after.bytes, before.bytes / 2);
     }
 }
