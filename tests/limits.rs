@@ -97,7 +97,7 @@ fn raw_response_head(v: &Verge, path: &str) -> String {
 }
 
 /// Reads one request head from `s`.
-fn read_head(s: &mut std::net::TcpStream) {
+fn read_head(s: &mut std::net::TcpStream) -> String {
     use std::io::Read as _;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -109,6 +109,7 @@ fn read_head(s: &mut std::net::TcpStream) {
         );
         head.push(byte[0]);
     }
+    String::from_utf8_lossy(&head).into_owned()
 }
 
 fn answer(s: &mut std::net::TcpStream, body: &str) {
@@ -129,11 +130,13 @@ fn js_after_an_awaited_fetch_is_charged_to_its_own_request_not_a_later_one() {
     let origin = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let o = format!("http://{}", origin.local_addr().unwrap());
     let (hog_done_tx, hog_done_rx) = std::sync::mpsc::channel::<()>();
+    let (hog_fetched_tx, hog_fetched_rx) = std::sync::mpsc::channel::<()>();
     let origin_thread = std::thread::spawn(move || {
         let (mut hog, _) = origin.accept().unwrap();
-        read_head(&mut hog);
+        assert!(read_head(&mut hog).starts_with("GET /hog "));
+        hog_fetched_tx.send(()).unwrap();
         let (mut victim, _) = origin.accept().unwrap();
-        read_head(&mut victim);
+        assert!(read_head(&mut victim).starts_with("GET /victim "));
         // Both requests are waiting on their fetch: release the hog's.
         answer(&mut hog, "hog");
         // The victim's answer waits until the hog has been answered by verge.
@@ -153,8 +156,8 @@ fn js_after_an_awaited_fetch_is_charged_to_its_own_request_not_a_later_one() {
             .expect("the hog's request ends within 20 s");
         (r.status().as_u16(), r.text().unwrap())
     });
-    // The victim starts once the hog's fetch has reached the origin (the origin accepts the
-    // victim's connection only after reading the hog's request).
+    // The victim starts once the hog's fetch has reached the origin.
+    hog_fetched_rx.recv().unwrap();
     let victim_url = v.url(&format!("/after-fetch?o={o}/victim"));
     let c3 = c.clone();
     let victim = std::thread::spawn(move || {
