@@ -266,16 +266,7 @@ pub fn parse_headers(input: &str) -> (Vec<HeaderRule>, Vec<Invalid>) {
     for (i, raw) in lines.iter().enumerate() {
         let n = i + 1;
         let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.len() > MAX_LINE_LENGTH {
-            problems.push(Invalid {
-                line: None,
-                message: format!(
-                    "Ignoring line {n} as it exceeds the maximum allowed length of {MAX_LINE_LENGTH}."
-                ),
-            });
+        if skipped(n, line, &mut problems) {
             continue;
         }
         let is_path = line.starts_with('/')
@@ -383,6 +374,24 @@ pub struct Redirects {
     pub dynamic: Vec<RedirectRule>,
 }
 
+/// Whether line `n` (trimmed) of a `_headers` or `_redirects` file is skipped: blank, a `#`
+/// comment, or longer than [`MAX_LINE_LENGTH`] (said in `problems`).
+fn skipped(n: usize, line: &str, problems: &mut Vec<Invalid>) -> bool {
+    if line.is_empty() || line.starts_with('#') {
+        return true;
+    }
+    if line.len() > MAX_LINE_LENGTH {
+        problems.push(Invalid {
+            line: None,
+            message: format!(
+                "Ignoring line {n} as it exceeds the maximum allowed length of {MAX_LINE_LENGTH}."
+            ),
+        });
+        return true;
+    }
+    false
+}
+
 /// Parses `_redirects` (wrangler's `parseRedirects` and `constructRedirects`), with
 /// `html_handling_none` telling whether `html_handling` is `none`.
 pub fn parse_redirects(input: &str, html_handling_none: bool) -> (Redirects, Vec<Invalid>) {
@@ -395,16 +404,7 @@ pub fn parse_redirects(input: &str, html_handling_none: bool) -> (Redirects, Vec
     for (i, raw) in lines.iter().enumerate() {
         let n = i + 1;
         let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.len() > MAX_LINE_LENGTH {
-            problems.push(Invalid {
-                line: None,
-                message: format!(
-                    "Ignoring line {n} as it exceeds the maximum allowed length of {MAX_LINE_LENGTH}."
-                ),
-            });
+        if skipped(n, line, &mut problems) {
             continue;
         }
         // A trailing comment (whitespace then `#`) is dropped.
