@@ -21,6 +21,9 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$scratch";
 trap cleanup EXIT
 cp -r bench/assets "$scratch/project"
 root="$scratch/project/public"
+# The 10 KB file is the assets test fixture's stylesheet (one copy in the repository).
+mkdir -p "$root"
+cp tests/fixtures/assets/public/style.css "$root/10k.css"
 mkdir -p "$scratch/nginx"
 cat >"$scratch/nginx/nginx.conf" <<CONF
 daemon off;
