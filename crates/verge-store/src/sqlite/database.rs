@@ -700,6 +700,27 @@ mod tests {
         });
     }
 
+    /// A database with table `t` holding one row.
+    fn db_with_t() -> (tempfile::TempDir, SqliteDatabase) {
+        let (dir, db) = db();
+        db.execute_script(
+            "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);",
+            true,
+            T,
+        )
+        .expect("setup");
+        (dir, db)
+    }
+
+    /// Runs `sql` on another thread with no practical time limit.
+    fn spawn_unbounded(
+        db: &std::sync::Arc<SqliteDatabase>,
+        sql: String,
+    ) -> std::thread::JoinHandle<Result<SqlOutput, SqlError>> {
+        let db = db.clone();
+        std::thread::spawn(move || run(&db, &sql, Duration::from_secs(3600)))
+    }
+
     /// Waits (bounded) until `cond` holds.
     fn wait_until(what: &str, cond: impl Fn() -> bool) {
         let start = Instant::now();
@@ -711,13 +732,7 @@ mod tests {
 
     #[test]
     fn a_statement_past_its_timeout_is_stopped_and_the_connection_reused() {
-        let (_dir, db) = db();
-        db.execute_script(
-            "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);",
-            true,
-            T,
-        )
-        .expect("setup");
+        let (_dir, db) = db_with_t();
         let short = Duration::from_millis(20);
         let count = format!("SELECT count(*) FROM ({FOREVER})");
         let insert = format!("INSERT INTO t {FOREVER}");
@@ -770,24 +785,9 @@ mod tests {
 
     #[test]
     fn a_long_read_holds_up_neither_reads_nor_writes() {
-        let (_dir, db) = db();
-        db.execute_script(
-            "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);",
-            true,
-            T,
-        )
-        .expect("setup");
+        let (_dir, db) = db_with_t();
         let db = std::sync::Arc::new(db);
-        let long = {
-            let db = db.clone();
-            std::thread::spawn(move || {
-                run(
-                    &db,
-                    &format!("SELECT count(*) FROM ({FOREVER})"),
-                    Duration::from_secs(3600),
-                )
-            })
-        };
+        let long = spawn_unbounded(&db, format!("SELECT count(*) FROM ({FOREVER})"));
         wait_until("the long read holds a reader", || readers_busy(&db) == 1);
         assert!(others_get_through(&db), "reads waited behind the long read");
         run(&db, "INSERT INTO t VALUES (2)", T).expect("a write meanwhile");
@@ -805,24 +805,9 @@ mod tests {
 
     #[test]
     fn a_long_write_holds_up_no_read() {
-        let (_dir, db) = db();
-        db.execute_script(
-            "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);",
-            true,
-            T,
-        )
-        .expect("setup");
+        let (_dir, db) = db_with_t();
         let db = std::sync::Arc::new(db);
-        let long = {
-            let db = db.clone();
-            std::thread::spawn(move || {
-                run(
-                    &db,
-                    &format!("INSERT INTO t {FOREVER}"),
-                    Duration::from_secs(3600),
-                )
-            })
-        };
+        let long = spawn_unbounded(&db, format!("INSERT INTO t {FOREVER}"));
         wait_until("the long write holds the writer", || {
             db.writer.try_lock().is_err()
         });
