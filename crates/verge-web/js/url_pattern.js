@@ -30,6 +30,20 @@ function isOptions(v) {
   return v !== null && typeof v === "object";
 }
 
+// `new RegExp(source, flags)`, or with `setFlags` when `flags` refuses the source; the error is
+// the first one's when both refuse it.
+function compileEither(source, flags, setFlags) {
+  try {
+    return new $RegExp(source, flags);
+  } catch (e) {
+    try {
+      return new $RegExp(source, setFlags);
+    } catch {
+      throw e;
+    }
+  }
+}
+
 class URLPattern {
   #components;
   #regexps;
@@ -45,12 +59,17 @@ class URLPattern {
     const ignoreCase = options !== undefined && options !== null && !!options.ignoreCase;
     const base = baseURL === undefined ? null : $toString(baseURL);
     const compiled = ops.compile(toOpInput(input), base, ignoreCase);
+    // The `urlpattern` crate generates sources for the `u` flag (it leaves `/` unescaped in
+    // classes, which `v` refuses); the spec now compiles with `v` (unicode sets), where a
+    // user's group may escape class punctuators such as `[^\:]`. A source `u` refuses is
+    // compiled with `v`, so both kinds are accepted.
     const flags = ignoreCase ? "ui" : "u";
+    const setFlags = ignoreCase ? "vi" : "v";
     const regexps = [];
     for (let i = 0; i < COMPONENTS.length; i++) {
       const c = compiled.components[i];
       try {
-        regexps[i] = new $RegExp(c.regexp, flags);
+        regexps[i] = compileEither(c.regexp, flags, setFlags);
       } catch (e) {
         throw new $TypeError(("Failed to construct 'URLPattern': invalid regular expression in the " + $toString(COMPONENTS[i]) + " component '" + $toString(c.pattern) + "': " + $toString(e && e.message)));
       }

@@ -95,6 +95,17 @@ fn regexp_groups_use_ecmascript_semantics() {
 }
 
 #[test]
+fn groups_written_for_unicode_sets_mode_compile() {
+    // `[^\:]` is an identity escape `u` refuses and `v` (the spec's flag) accepts.
+    let out = js(r#"
+        const p = new URLPattern({ port: "([^\\:]+?)" });
+        const i = new URLPattern({ port: "([^\\:]+?)" }, { ignoreCase: true });
+        return [p.test({ port: "8080" }), i.test({ port: "443" }), p.hasRegExpGroups];
+    "#);
+    assert_eq!(out, "[true,true,true]");
+}
+
+#[test]
 fn ignore_case_applies_to_every_component() {
     let out = js(r#"
         const p = new URLPattern({ pathname: "/Users/:id" }, { ignoreCase: true });

@@ -4,7 +4,7 @@
 //! The split follows Deno's: Rust parses the constructor string or init dictionary,
 //! canonicalizes each component and generates its pattern string, regular expression source
 //! and group names; JS compiles those sources with the engine's own `RegExp` (flags `u`, or
-//! `ui` with `ignoreCase`) and runs them. Matching therefore has ECMAScript regular-expression
+//! `ui` with `ignoreCase`; `v`/`vi` for a source only unicode-sets mode accepts) and runs them. Matching therefore has ECMAScript regular-expression
 //! semantics, including lookaround in custom groups such as `(\\d+(?=x))`, which a Rust regex
 //! engine would reject.
 
