@@ -16,8 +16,15 @@ const now = () => ($performance ? call(PerformanceNow, $performance) : 0);
 const kStop = $Symbol("stop"), kStopImmediate = $Symbol("stopImmediate"), kCanceled = $Symbol("canceled");
 const kTarget = $Symbol("target"), kCurrent = $Symbol("current"), kPhase = $Symbol("phase");
 const kDispatching = $Symbol("dispatching"), kTrusted = $Symbol("trusted");
+const kInPassive = $Symbol("inPassiveListener");
+// `isTrusted` is an own accessor of every event (WebIDL [LegacyUnforgeable]), with one getter.
+const isTrustedDescriptor = { get: function isTrusted() { return !!this[kTrusted]; }, enumerable: true, configurable: false };
 
 let isEvent, eventType;
+// DOM "set the canceled flag": ignored in a passive listener.
+function cancel(event, cancelable) {
+  if (cancelable && !event[kInPassive]) event[kCanceled] = true;
+}
 class Event {
   #type; #bubbles; #cancelable; #composed; #timeStamp;
   constructor(type, init = undefined) {
@@ -29,6 +36,8 @@ class Event {
     this.#timeStamp = now();
     this[kStop] = false; this[kStopImmediate] = false; this[kCanceled] = false;
     this[kTarget] = null; this[kCurrent] = null; this[kPhase] = 0; this[kDispatching] = false;
+    this[kInPassive] = false;
+    ObjectDefineProperty(this, "isTrusted", isTrustedDescriptor);
   }
   get type() { return this.#type; }
   get bubbles() { return this.#bubbles; }
@@ -40,12 +49,12 @@ class Event {
   get eventPhase() { return this[kPhase]; }
   get defaultPrevented() { return this[kCanceled]; }
   get returnValue() { return !this[kCanceled]; }
-  get isTrusted() { return !!this[kTrusted]; }
+  set returnValue(v) { if (!v) cancel(this, this.#cancelable); }
   get timeStamp() { return this.#timeStamp; }
   get cancelBubble() { return this[kStop]; }
   set cancelBubble(v) { if (v) this[kStop] = true; }
   composedPath() { return this[kCurrent] ? [this[kCurrent]] : []; }
-  preventDefault() { if (this.#cancelable) this[kCanceled] = true; }
+  preventDefault() { cancel(this, this.#cancelable); }
   stopPropagation() { this[kStop] = true; }
   stopImmediatePropagation() { this[kStop] = true; this[kStopImmediate] = true; }
   static {
@@ -63,16 +72,19 @@ class Event {
 }
 
 const kListeners = $Symbol("listeners");
+// DOM "flatten (more) options": members are read in WebIDL dictionary order (capture, then
+// once, passive, signal); removeEventListener reads only capture.
 function normalizeOptions(options, forAdd) {
   if (options === undefined || options === null) return { capture: false, once: false, passive: false, signal: undefined };
-  if (typeof options !== "object") return { capture: !!options, once: false, passive: false, signal: undefined };
+  if (typeof options !== "object" && typeof options !== "function") return { capture: !!options, once: false, passive: false, signal: undefined };
   const capture = !!options.capture;
-  if (forAdd && capture) throw new $TypeError("addEventListener(): useCapture must be false.");
-  if (forAdd && options.passive) throw new $TypeError("addEventListener(): options.passive must be false.");
+  if (!forAdd) return { capture, once: false, passive: false, signal: undefined };
+  const once = !!options.once;
+  const passive = !!options.passive;
   const signal = options.signal;
   // AddEventListenerOptions.signal is an AbortSignal, not nullable (DOM §2.7).
-  if (forAdd && signal === null) throw new $TypeError("addEventListener(): options.signal must be an AbortSignal.");
-  return { capture, once: !!options.once, passive: false, signal };
+  if (signal === null) throw new $TypeError("addEventListener(): options.signal must be an AbortSignal.");
+  return { capture, once, passive, signal };
 }
 function indexOfListener(list, callback, capture) {
   for (let i = 0; i < list.length; i++) if (list[i].callback === callback && list[i].capture === capture) return i;
@@ -92,8 +104,8 @@ function addListener(target, type, callback, options) {
   let list = call(MapPrototype.get, map, type);
   if (!list) call(MapPrototype.set, map, type, list = []);
   if (indexOfListener(list, callback, o.capture) >= 0) return;
-  list[list.length] = { callback, capture: o.capture, once: o.once, removed: false };
-  if (o.signal) onAbort(o.signal, () => removeListener(target, type, callback, options));
+  list[list.length] = { callback, capture: o.capture, once: o.once, passive: o.passive, removed: false };
+  if (o.signal) onAbort(o.signal, () => removeListener(target, type, callback, { capture: o.capture }));
 }
 function removeListener(target, type, callback, options) {
   const o = normalizeOptions(options, false);
@@ -111,27 +123,36 @@ function dispatch(target, event) {
   if (event[kDispatching]) throw new $DOMException("The event is already being dispatched.", "InvalidStateError");
   event[kDispatching] = true;
   event[kTarget] = target; event[kCurrent] = target; event[kPhase] = 2;
+  // A target has no parent here, so the path is the target alone: its capture listeners run,
+  // then the others, both at AT_TARGET (DOM "dispatch", "invoke").
+  invoke(target, event, true);
+  invoke(target, event, false);
+  event[kCurrent] = null; event[kPhase] = 0; event[kDispatching] = false;
+  return !event[kCanceled];
+}
+
+function invoke(target, event, capturing) {
+  if (event[kStop]) return;
   const type = eventType(event);
   const map = target[kListeners];
   const live = map && call(MapPrototype.get, map, type);
-  if (live) {
-    const list = [];
-    for (let i = 0; i < live.length; i++) list[i] = live[i];
-    for (let i = 0; i < list.length; i++) {
-      const l = list[i];
-      if (l.removed) continue;
-      if (l.once) removeListener(target, type, l.callback, { capture: l.capture });
-      try {
-        if (typeof l.callback === "function") call(l.callback, target, event);
-        else l.callback.handleEvent(event);
-      } catch (e) {
-        internal.reportError(e);
-      }
-      if (event[kStopImmediate]) break;
+  if (!live) return;
+  const list = [];
+  for (let i = 0; i < live.length; i++) list[i] = live[i];
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i];
+    if (l.removed || l.capture !== capturing) continue;
+    if (l.once) removeListener(target, type, l.callback, { capture: l.capture });
+    if (l.passive) event[kInPassive] = true;
+    try {
+      if (typeof l.callback === "function") call(l.callback, target, event);
+      else l.callback.handleEvent(event);
+    } catch (e) {
+      internal.reportError(e);
     }
+    event[kInPassive] = false;
+    if (event[kStopImmediate]) break;
   }
-  event[kCurrent] = null; event[kPhase] = 0; event[kDispatching] = false;
-  return !event[kCanceled];
 }
 
 class EventTarget {

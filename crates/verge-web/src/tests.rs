@@ -221,6 +221,40 @@ fn abort_signals_fire_events() {
 }
 
 #[test]
+fn capture_listeners_run_first_and_passive_ones_cannot_cancel() {
+    let out = js(r#"
+        const t = new EventTarget(); const log = [];
+        t.addEventListener("x", () => log.push("bubble"));
+        t.addEventListener("x", () => log.push("capture"), { capture: true });
+        t.addEventListener("x", () => log.push("capture-bool"), true);
+        t.dispatchEvent(new Event("x"));
+        // stopPropagation in a capture listener keeps the others from running.
+        const s = new EventTarget(); let ran = false;
+        s.addEventListener("y", () => { ran = true; });
+        s.addEventListener("y", (e) => e.stopPropagation(), { capture: true });
+        s.dispatchEvent(new Event("y"));
+        const p = new EventTarget();
+        p.addEventListener("z", (e) => { e.preventDefault(); e.returnValue = false; }, { passive: true });
+        const passiveKept = p.dispatchEvent(new Event("z", { cancelable: true }));
+        p.addEventListener("z", (e) => e.preventDefault());
+        const cancelled = !p.dispatchEvent(new Event("z", { cancelable: true }));
+        // removal matches on capture only
+        const r = new EventTarget(); let n = 0; const f = () => n++;
+        r.addEventListener("w", f, { capture: true });
+        r.removeEventListener("w", f);
+        r.dispatchEvent(new Event("w"));
+        r.removeEventListener("w", f, { capture: true });
+        r.dispatchEvent(new Event("w"));
+        const own = Object.getOwnPropertyDescriptor(new Event("a"), "isTrusted");
+        return [log, ran, passiveKept, cancelled, n, own.get === Object.getOwnPropertyDescriptor(new Event("b"), "isTrusted").get];
+    "#);
+    assert_eq!(
+        out,
+        r#"[["capture","capture-bool","bubble"],false,true,true,1,true]"#
+    );
+}
+
+#[test]
 fn random_values_and_uuids() {
     let out = js(r#"
         const a = crypto.getRandomValues(new Uint32Array(4));
