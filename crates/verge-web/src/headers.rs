@@ -43,6 +43,9 @@ pub struct Headers {
     raw: std::cell::RefCell<Option<Vec<(String, String)>>>,
     #[qjs(skip_trace)]
     guard: Guard,
+    /// Bumped by every change, so that a live iterator knows when to sort again.
+    #[qjs(skip_trace)]
+    generation: std::cell::Cell<u64>,
 }
 
 /// The values of one header name, in the order they were added. The first is held apart so
@@ -212,6 +215,7 @@ impl Headers {
             index: std::cell::OnceCell::new(),
             raw: std::cell::RefCell::new(Some(list)),
             guard,
+            generation: std::cell::Cell::new(0),
         }
     }
 
@@ -228,6 +232,7 @@ impl Headers {
 
     fn map_mut(&mut self) -> &mut BTreeMap<String, Values> {
         self.map();
+        self.generation.set(self.generation.get().wrapping_add(1));
         self.index.get_mut().expect("built by map()")
     }
 
@@ -322,7 +327,20 @@ impl Headers {
                 "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.",
             ));
         };
-        if let Some(other) = verge_js::class::class_of::<Headers>(obj) {
+        let iter_fn: Value = obj.get(PredefinedAtom::SymbolIterator)?;
+        // Another Headers is copied directly (as workerd does, whatever `Headers.prototype`
+        // holds, so a guest's patched prototype never runs inside the platform), unless that
+        // object was given its own iterator, which WebIDL's sequence conversion would call.
+        let other = match verge_js::class::class_of::<Headers>(obj) {
+            Some(other)
+                if ctx.userdata::<IteratorFn>().is_some_and(|f| f.0 == iter_fn)
+                    || !has_own_iterator(ctx, obj)? =>
+            {
+                Some(other)
+            }
+            _ => None,
+        };
+        if let Some(other) = other {
             if self.map().is_empty() {
                 let copy = other.borrow().map().clone();
                 *self.map_mut() = copy;
@@ -334,7 +352,6 @@ impl Headers {
             }
             return Ok(());
         }
-        let iter_fn: Value = obj.get(PredefinedAtom::SymbolIterator)?;
         if let Some(iter_fn) = iter_fn.as_function() {
             // The sequence is read with the iterator protocol, in Rust: no `Array.from` or other
             // global a guest may have replaced. An array is read by index.
@@ -381,6 +398,54 @@ impl Headers {
         }
         Ok(())
     }
+}
+
+/// A WebIDL pair iterator over `headers`: each step takes the entry at its index in the
+/// headers' current sorted and combined list, so changes made while iterating are seen as the
+/// Fetch spec says. The sorted list is kept while the headers are unchanged, so a loop that
+/// does not change them stays linear.
+fn live_iter<'js, T: 'js>(
+    headers: Class<'js, Headers>,
+    pick: fn((String, String)) -> T,
+) -> Iterable<impl rquickjs::IterableFn<Item = T> + 'js> {
+    let mut index = 0;
+    let mut sorted: Option<(u64, Vec<(String, String)>)> = None;
+    Iterable::from_fn(move || {
+        let h = headers.borrow();
+        let generation = h.generation.get();
+        if sorted.as_ref().is_none_or(|(g, _)| *g != generation) {
+            sorted = Some((generation, h.sorted()));
+        }
+        let entry = sorted.as_ref()?.1.get(index)?.clone();
+        index += 1;
+        Some(pick(entry))
+    })
+}
+
+/// Whether `obj` has an own `Symbol.iterator` property.
+fn has_own_iterator<'js>(ctx: &Ctx<'js>, obj: &Object<'js>) -> Result<bool> {
+    let iterator = rquickjs::Atom::from_predefined(ctx.clone(), PredefinedAtom::SymbolIterator);
+    for key in obj.own_keys::<rquickjs::Atom>(rquickjs::object::Filter::new().symbol()) {
+        if key? == iterator {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `Headers.prototype[Symbol.iterator]` as the platform defined it (see [`install`]).
+#[derive(JsLifetime)]
+struct IteratorFn<'js>(Value<'js>);
+
+/// Defines the `Headers` global and remembers its original iterator, so that `new Headers(h)`
+/// knows when `h`'s iteration was replaced.
+pub fn install(ctx: &Ctx<'_>) -> Result<()> {
+    Class::<Headers>::define(&ctx.globals())?;
+    let proto = Class::<Headers>::prototype(ctx)?
+        .ok_or_else(|| Exception::throw_internal(ctx, "Headers has no prototype"))?;
+    let f: Value = proto.get(PredefinedAtom::SymbolIterator)?;
+    let _ = ctx.store_userdata(IteratorFn(f));
+    Ok(())
 }
 
 /// The values an iterable yields (WebIDL sequence conversion: `iter_fn` is the object's
@@ -469,36 +534,29 @@ impl Headers {
         Ok(())
     }
 
-    fn entries(&self) -> Iterable<impl rquickjs::IterableFn<Item = Vec<String>> + use<>> {
-        Iterable::from(
-            self.sorted()
-                .into_iter()
-                .map(|(n, v)| vec![n, v])
-                .collect::<Vec<_>>(),
-        )
+    fn entries<'js>(
+        this: This<Class<'js, Self>>,
+    ) -> Iterable<impl rquickjs::IterableFn<Item = Vec<String>> + 'js> {
+        live_iter(this.0, |(n, v)| vec![n, v])
     }
 
-    fn keys(&self) -> Iterable<impl rquickjs::IterableFn<Item = String> + use<>> {
-        Iterable::from(
-            self.sorted()
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect::<Vec<_>>(),
-        )
+    fn keys<'js>(
+        this: This<Class<'js, Self>>,
+    ) -> Iterable<impl rquickjs::IterableFn<Item = String> + 'js> {
+        live_iter(this.0, |(n, _)| n)
     }
 
-    fn values(&self) -> Iterable<impl rquickjs::IterableFn<Item = String> + use<>> {
-        Iterable::from(
-            self.sorted()
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>(),
-        )
+    fn values<'js>(
+        this: This<Class<'js, Self>>,
+    ) -> Iterable<impl rquickjs::IterableFn<Item = String> + 'js> {
+        live_iter(this.0, |(_, v)| v)
     }
 
     #[qjs(rename = PredefinedAtom::SymbolIterator)]
-    fn iter(&self) -> Iterable<impl rquickjs::IterableFn<Item = Vec<String>> + use<>> {
-        self.entries()
+    fn iter<'js>(
+        this: This<Class<'js, Self>>,
+    ) -> Iterable<impl rquickjs::IterableFn<Item = Vec<String>> + 'js> {
+        live_iter(this.0, |(n, v)| vec![n, v])
     }
 
     fn for_each<'js>(

@@ -264,7 +264,7 @@ impl verge_js::Extension for WebExtension {
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         // Before the platform files run: they capture `JSON` methods at load.
         verge_js::json::install(ctx)?;
-        Class::<Headers>::define(&ctx.globals())?;
+        crate::headers::install(ctx)?;
         internal.set(
             "headersFromFlat",
             Func::from(

@@ -69,6 +69,22 @@ fn a_hundred_thousand_distinct_names_are_not_quadratic() {
 }
 
 #[test]
+fn headers_iteration_sees_changes_made_while_iterating() {
+    let out = js(r#"
+        const h = new Headers({ b: "1", c: "2" });
+        const seen = [];
+        for (const [k] of h) { seen.push(k); if (k === "b") { h.append("d", "3"); h.append("a", "0"); } }
+        const keys = h.keys(); keys.next(); h.delete("b");
+        const after = [...keys];
+        // A Headers init whose iterator was replaced is read through that iterator.
+        const custom = new Headers({ x: "1" });
+        custom[Symbol.iterator] = function* () { yield ["y", "2"]; };
+        return [seen, after, [...new Headers(custom)]];
+    "#);
+    assert_eq!(out, r#"[["b","b","c","d"],["c","d"],[["y","2"]]]"#);
+}
+
+#[test]
 fn invalid_header_names_throw_type_errors() {
     assert!(js_err(r#"new Headers().set("bad name", "x")"#).starts_with("TypeError"));
     assert!(js_err(r#"new Headers().set("a", "x\r\ny")"#).starts_with("TypeError"));
