@@ -259,18 +259,37 @@ function clone(v, memo) {
   call(MapPrototype.set, memo, v, out);
   return out;
 }
+const EMPTY = [];
+// A copy of an ArrayBuffer, resizable with the same maximum when it is.
+function cloneBuffer(b) {
+  if (!call(ArrayBufferPrototypeGetters.resizable, b)) return call(ArrayBufferPrototype.slice, b, 0);
+  const out = new $ArrayBuffer(call(ArrayBufferPrototypeGetters.byteLength, b),
+    { maxByteLength: call(ArrayBufferPrototypeGetters.maxByteLength, b) });
+  call(TypedArrayPrototype.set, new $Uint8Array(out), new $Uint8Array(b));
+  return out;
+}
 // Clones what holds no references to clone later (dates, buffers, errors, boxed primitives), or
 // a plain object (registered in `memo` before its members are cloned).
 function cloneLeaf(v, memo) {
   if (v instanceof $Date) return new $Date(call(DatePrototype.getTime, v));
   if (v instanceof $RegExp) return new $RegExp(call(RegExpPrototypeGetters.source, v), call(RegExpPrototypeGetters.flags, v));
-  if (isArrayBuffer(v)) return call(ArrayBufferPrototype.slice, v, 0);
+  if (isArrayBuffer(v)) return cloneBuffer(v);
   if (isView(v)) {
     const ta = tagOf(v);
     if (ta === undefined) {
+      // A DataView's getters throw when a resizable buffer shrank below its range.
+      let offset, length;
+      try {
+        offset = call(DataViewPrototypeGetters.byteOffset, v);
+        length = call(DataViewPrototypeGetters.byteLength, v);
+      } catch {
+        throw dataClone("An out-of-bounds DataView");
+      }
       const buf = clone(call(DataViewPrototypeGetters.buffer, v), memo);
-      return new $DataView(buf, call(DataViewPrototypeGetters.byteOffset, v), call(DataViewPrototypeGetters.byteLength, v));
+      return new $DataView(buf, offset, length);
     }
+    // A typed array out of its buffer's bounds reads as empty; `set` validates it (throws).
+    try { call(TypedArrayPrototype.set, v, EMPTY); } catch { throw dataClone("An out-of-bounds TypedArray"); }
     const buf = clone(call(TypedArrayPrototypeGetters.buffer, v), memo);
     return new TYPED_ARRAYS[ta](buf, call(TypedArrayPrototypeGetters.byteOffset, v), call(TypedArrayPrototypeGetters.length, v));
   }
@@ -325,7 +344,7 @@ function structuredClone(value, options = undefined) {
       if (!isArrayBuffer(t)) throw dataClone("Value not transferable:");
       if (call(ArrayBufferPrototypeGetters.detached, t)) throw dataClone("A detached ArrayBuffer");
       if (call(MapPrototype.has, memo, t)) throw dataClone("An ArrayBuffer listed twice in transfer");
-      call(MapPrototype.set, memo, t, call(ArrayBufferPrototype.slice, t, 0));
+      call(MapPrototype.set, memo, t, cloneBuffer(t));
       transfer[transfer.length] = t;
     }
   }

@@ -187,6 +187,28 @@ fn form_data_round_trips_through_multipart() {
 }
 
 #[test]
+fn structured_clone_keeps_resizable_buffers_and_refuses_out_of_bounds_views() {
+    let out = js(r#"
+        const ab = new ArrayBuffer(4, { maxByteLength: 64 });
+        new Uint8Array(ab).set([1, 2, 3, 4]);
+        const c = structuredClone(ab);
+        const moved = structuredClone(ab, { transfer: [ab] });
+        const shrink = new ArrayBuffer(16, { maxByteLength: 32 });
+        const ta = new Uint8Array(shrink, 8), dv = new DataView(shrink, 8);
+        shrink.resize(0);
+        const names = [];
+        for (const v of [ta, dv]) { try { structuredClone(v); } catch (e) { names.push(e.name); } }
+        const empty = structuredClone(new Uint8Array(new ArrayBuffer(0, { maxByteLength: 8 })));
+        return [c.resizable, c.maxByteLength, [...new Uint8Array(c)], moved.resizable, ab.detached,
+                structuredClone(new ArrayBuffer(2)).resizable, names, empty.length];
+    "#);
+    assert_eq!(
+        out,
+        r#"[true,64,[1,2,3,4],true,true,false,["DataCloneError","DataCloneError"],0]"#
+    );
+}
+
+#[test]
 fn structured_clone_copies_deeply_and_rejects_functions() {
     let out = js(r#"
         const o = {d: new Date(5), m: new Map([[1, {x: 1}]]), s: new Set([1]), b: new Uint8Array([1, 2]), n: null};
