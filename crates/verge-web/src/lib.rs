@@ -5,7 +5,7 @@
 //! State-holding classes whose data Rust reads on the hot path (`Headers`, `TextDecoder`) are
 //! Rust classes; APIs whose standards are written as JS algorithms (streams, events, bodies)
 //! are JS under `js/`, listed in load order in [`JS_FILES`]. `URL` is a JS class over Rust
-//! operations (`src/url.rs`, on the `url` crate): the live `searchParams` link is simplest in
+//! operations (`src/url.rs`, on Ada through the `ada-url` crate): the live `searchParams` link is simplest in
 //! JS, while all parsing stays in Rust. The JS files take every built-in they use from
 //! `primordials`, captured when the isolate is made (verge-js `js/primordials.js`), lazily
 //! loaded files included: a guest that patches a prototype or replaces a global cannot break
