@@ -128,6 +128,20 @@ fn statements_bind_and_map_types_as_d1_does() {
     );
     assert_eq!(out["update"], 2);
     assert_eq!(out["selectWriteResults"], json!([]));
+    // RETURNING lists rows in the order SQLite changes them (rowid order), not ORDER BY's.
+    assert_eq!(
+        out["limitedUpdate"],
+        json!([{"id": 2, "note": "top"}, {"id": 3, "note": "top"}])
+    );
+    assert_eq!(out["limitedDelete"], json!([{"id": 2}]));
+    assert_eq!(out["afterLimited"], json!([[1, null], [3, "top"]]));
+    assert!(
+        out["orderWithoutLimit"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("Error: D1_ERROR: ORDER BY without LIMIT on DELETE")),
+        "{}",
+        out["orderWithoutLimit"]
+    );
 }
 
 #[test]

@@ -40,6 +40,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, InterruptHandle, OpenFlags, Statement, StatementStatus, ToSql};
 
 use super::codes::to_sql_error;
+use super::limit::Rewrite;
 use super::sandbox::{Profile, SandboxedConnection};
 use super::{BUSY_TIMEOUT, open_connection, validate_database_id};
 use crate::StoreError;
@@ -316,10 +317,16 @@ fn prepare<'c>(
     statement: &SqlStatement,
 ) -> Result<Statement<'c>, SqlError> {
     conn.begin_user();
-    let mut stmt = conn
-        .user()
-        .prepare(&statement.sql)
-        .map_err(|e| conn.user_error(e))?;
+    let mut stmt = match conn.user().prepare(&statement.sql) {
+        Ok(stmt) => stmt,
+        // `DELETE`/`UPDATE … LIMIT`, which this SQLite's parser lacks: compiled as the
+        // rowid subquery SQLite itself would run (see `limit.rs`).
+        Err(e) => match super::limit::rewrite(&statement.sql) {
+            Some(Rewrite::Sql(sql)) => conn.user().prepare(&sql).map_err(|e| conn.user_error(e))?,
+            Some(Rewrite::Error(message)) => return Err(SqlError::new(message, "SQLITE_ERROR")),
+            None => return Err(conn.user_error(e)),
+        },
+    };
     if stmt.parameter_count() != statement.params.len() {
         return Err(SqlError::new(WRONG_BINDINGS, "SQLITE_RANGE"));
     }

@@ -26,6 +26,7 @@ mod codes;
 mod database;
 mod durable;
 mod kv;
+mod limit;
 mod sandbox;
 
 pub use alarms::SqliteAlarmIndex;
