@@ -10,6 +10,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
 use hyper_util::rt::TokioIo;
+use verge_web::content_coding::{self, Coding};
 use verge_web::invoke::{InvokeError, OutgoingBody, OutgoingResponse};
 
 /// Response body type of the edge.
@@ -117,6 +118,24 @@ pub(crate) fn from_worker(
     };
     let head = parts.method == http::Method::HEAD;
     let mut length = None;
+    let (decode, encode) = if head || out.encode_manually {
+        (None, None)
+    } else {
+        recoding(out.body_coding, Coding::of_headers(&out.headers))
+    };
+    let declared = if decode.is_some() || encode.is_some() {
+        // The bytes sent are not the ones the worker's Content-Length counted.
+        out.body = match out.body {
+            OutgoingBody::Full(b) => {
+                OutgoingBody::Stream(recode(verge_web::fetch::once(b), decode, encode))
+            }
+            OutgoingBody::Stream(s) => OutgoingBody::Stream(recode(s, decode, encode)),
+            other => other,
+        };
+        None
+    } else {
+        declared
+    };
     let body: EdgeBody = match out.body {
         OutgoingBody::Empty => empty(),
         OutgoingBody::Full(b) => Full::new(b)
@@ -159,6 +178,32 @@ pub(crate) fn from_worker(
         );
     }
     r
+}
+
+/// What to do to a body whose bytes are in `body` (a coding, or plain) for a response whose
+/// `Content-Encoding` names `header`: `(decode, encode)`. A `fetch()` body passed on with
+/// its coding unchanged is sent as the origin encoded it.
+fn recoding(body: Option<Coding>, header: Option<Coding>) -> (Option<Coding>, Option<Coding>) {
+    if body == header {
+        (None, None)
+    } else {
+        (body, header)
+    }
+}
+
+fn recode(
+    stream: verge_web::body::ByteStream,
+    decode: Option<Coding>,
+    encode: Option<Coding>,
+) -> verge_web::body::ByteStream {
+    let stream = match decode {
+        Some(c) => content_coding::decode(stream, c),
+        None => stream,
+    };
+    match encode {
+        Some(c) => content_coding::encode(stream, c),
+        None => stream,
+    }
 }
 
 /// Appends the worker's headers; an `Err` when the map is full (`append` would panic).

@@ -298,26 +298,33 @@ mixinBody(Request, (r) => requestState(r)[RQ_HEADERS]);
 // ---- Response ----
 // The host reads a Response through this (set in the class body; not a public static).
 let responseState, isResponse;
-const RS_STATUS = 0, RS_STATUS_TEXT = 1, RS_HEADERS = 2, RS_TYPE = 3, RS_URL = 4, RS_REDIRECTED = 5, RS_WEBSOCKET = 6, RS_CF = 7;
+const RS_STATUS = 0, RS_STATUS_TEXT = 1, RS_HEADERS = 2, RS_TYPE = 3, RS_URL = 4, RS_REDIRECTED = 5, RS_WEBSOCKET = 6, RS_CF = 7, RS_MANUAL = 8;
 class Response {
-  #s; // [status, statusText, headers, type, url, redirected, webSocket, cf]: see RS_*
+  #s; // [status, statusText, headers, type, url, redirected, webSocket, cf, encodeBody manual]: see RS_*
   constructor(body = null, init = undefined) {
     if (body === kInternal) {
       // init: [status, statusText, headers, reader, url, redirected].
       const reader = init[3];
-      this.#s = [init[0], init[1], init[2], "default", init[4], init[5], null, undefined];
+      this.#s = [init[0], init[1], init[2], "default", init[4], init[5], null, undefined, false];
       this[kState] = { src: reader ? { reader } : null, used: false };
       return;
     }
     // ResponseInit is read once per member, in the dictionary's (lexicographic) order, and
     // converted as it is read; then the body is extracted; then the checks (the standard's
     // order). No init, the common case, reads nothing.
-    let status = 200, statusIn, statusText = "", ws = null, cf, headers;
+    let status = 200, statusIn, statusText = "", ws = null, cf, headers, manual = false;
     // ResponseInit is a dictionary: undefined, null or an object (WebIDL §3.2.17).
     if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function")
       throw new $TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
     if (init !== undefined && init !== null) {
       cf = init.cf;
+      // Workers' `encodeBody`: "manual" when the body is already in its Content-Encoding.
+      const enc = init.encodeBody;
+      if (enc !== undefined) {
+        const e = $String(enc);
+        if (e === "manual") manual = true;
+        else if (e !== "automatic") throw new $TypeError(("encodeBody must be \"automatic\" or \"manual\", got \"" + e + "\"."));
+      }
       const h = init.headers;
       headers = h !== undefined ? new Headers(h) : new Headers();
       statusIn = init.status;
@@ -337,7 +344,7 @@ class Response {
     if (statusText !== "" && matches(CRLF, statusText)) throw new $TypeError("Invalid statusText");
     if (src !== null && isNullBodyStatus(status)) throw new $TypeError(("Response with null body status (" + $toString(status) + ") cannot have a body."));
     if (ctype !== null) defaultContentType(headers, ctype);
-    this.#s = [status, statusText, headers, "default", "", false, ws, cf];
+    this.#s = [status, statusText, headers, "default", "", false, ws, cf, manual];
     this[kState] = { src, used: false };
   }
   static json(data, init = undefined) {
@@ -375,7 +382,7 @@ class Response {
     const st = this.#s;
     if (st[RS_WEBSOCKET]) throw new $TypeError("Cannot clone a response to a WebSocket handshake.");
     const r = new Response(kInternal, [st[RS_STATUS], st[RS_STATUS_TEXT], copyHeaders(st[RS_HEADERS]), null, st[RS_URL], st[RS_REDIRECTED]]);
-    r.#s[RS_TYPE] = st[RS_TYPE]; r.#s[RS_CF] = st[RS_CF];
+    r.#s[RS_TYPE] = st[RS_TYPE]; r.#s[RS_CF] = st[RS_CF]; r.#s[RS_MANUAL] = st[RS_MANUAL];
     r[kState] = cloneState(this[kState]);
     return r;
   }
@@ -573,18 +580,18 @@ function responseParts(r) {
   const p = responseState(r), status = p[RS_STATUS], headers = p[RS_HEADERS], webSocket = p[RS_WEBSOCKET];
   if (p[RS_TYPE] === "error") throw new $TypeError("Return value from serve handler must not be an error response (like Response.error()).");
   if (webSocket) return [status, headers, 4, internal.ws.handOver(webSocket)];
-  const st = r[kState];
+  const st = r[kState], manual = p[RS_MANUAL];
   if (bodyUsed(st)) throw new $TypeError("The Response returned by the fetch handler has a body that was already used.");
   const s = st.src;
-  if (s === null) return [status, headers, 0, null];
+  if (s === null) return [status, headers, 0, null, manual];
   st.used = true;
-  if (s.text !== undefined) return [status, headers, 1, s.text];
-  if (s.bytes) return [status, headers, 2, s.bytes];
+  if (s.text !== undefined) return [status, headers, 1, s.text, manual];
+  if (s.bytes) return [status, headers, 2, s.bytes, manual];
   // A host stream the worker passes on untouched (a fetch() or Durable Object response body)
   // goes back to the host as it is: no JS runs per chunk.
-  if (s.reader && s.abort === undefined) return [status, headers, 5, s.reader];
+  if (s.reader && s.abort === undefined) return [status, headers, 5, s.reader, manual];
   const stream = bodyStream(st);
-  return [status, headers, 3, S().getReader(stream)];
+  return [status, headers, 3, S().getReader(stream), manual];
 }
 // Resolves to a chunk, `undefined` at the end, or `[error]`; never rejects (see internal.serve).
 internal.readChunk = (reader) => PromisePrototypeThen(S().read(reader), (result) => {

@@ -13,6 +13,8 @@ use rquickjs::prelude::*;
 use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Result, Value};
 use tokio::sync::mpsc;
 
+use crate::content_coding::Coding;
+
 /// A stream of body chunks. `Send`: a request body may cross to the isolate thread of the
 /// Durable Object it is for.
 pub type ByteStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, String>> + Send>>;
@@ -23,13 +25,24 @@ pub type ByteStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, Strin
 pub struct BodyReader {
     #[qjs(skip_trace)]
     inner: Rc<RefCell<Option<ByteStream>>>,
+    /// The content coding the stream's bytes are in, until JS reads them decoded (a `fetch()`
+    /// response body, see [`crate::content_coding`]).
+    #[qjs(skip_trace)]
+    coding: std::cell::Cell<Option<Coding>>,
 }
 
 impl BodyReader {
     /// Wraps a stream.
     pub fn new(stream: ByteStream) -> Self {
+        Self::with_coding(stream, None)
+    }
+
+    /// Wraps a stream whose bytes are in `coding`: JS and [`BodyReader::take`] get them
+    /// decoded, [`BodyReader::take_encoded`] as they are.
+    pub fn with_coding(stream: ByteStream, coding: Option<Coding>) -> Self {
         BodyReader {
             inner: Rc::new(RefCell::new(Some(stream))),
+            coding: std::cell::Cell::new(coding),
         }
     }
 
@@ -38,9 +51,21 @@ impl BodyReader {
         Self::new(channel_stream(rx))
     }
 
-    /// Takes the stream out (to hand it to another isolate thread); `None` once taken or read.
+    /// Takes the stream out, decoded (to hand it to another isolate thread, a cache, a
+    /// rewriter); `None` once taken or read.
     pub fn take(&self) -> Option<ByteStream> {
-        self.inner.borrow_mut().take()
+        let (stream, coding) = self.take_encoded()?;
+        Some(match coding {
+            Some(c) => crate::content_coding::decode(stream, c),
+            None => stream,
+        })
+    }
+
+    /// Takes the stream out as its bytes are, with the coding they are in (for the edge,
+    /// which can send them on without decoding and encoding again).
+    pub fn take_encoded(&self) -> Option<(ByteStream, Option<Coding>)> {
+        let stream = self.inner.borrow_mut().take()?;
+        Some((stream, self.coding.take()))
     }
 }
 
@@ -119,10 +144,16 @@ fn describe(v: &Value<'_>) -> String {
 impl BodyReader {}
 
 async fn read_body<'js>(ctx: Ctx<'js>, reader: Class<'js, BodyReader>) -> Result<Value<'js>> {
-    let inner = reader.borrow().inner.clone();
+    let (inner, coding) = {
+        let r = reader.borrow();
+        (r.inner.clone(), r.coding.take())
+    };
     let Some(mut stream) = inner.borrow_mut().take() else {
         return Ok(Value::new_undefined(ctx));
     };
+    if let Some(c) = coding {
+        stream = crate::content_coding::decode(stream, c);
+    }
     loop {
         match stream.next().await {
             Some(Ok(chunk)) if chunk.is_empty() => continue,

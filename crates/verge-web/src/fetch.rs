@@ -358,13 +358,15 @@ pub fn response_object<'js>(ctx: &Ctx<'js>, r: OriginResponse) -> Result<Object<
             .and_then(|s| s.canonical_reason())
             .unwrap_or(""),
     )?;
+    // The body reaches JS decoded; the headers stay as the origin sent them (as workerd).
+    let coding = crate::content_coding::Coding::of_headers(&r.headers);
     let flat: Vec<String> = r.headers.into_iter().flat_map(|(n, v)| [n, v]).collect();
     out.set("headers", flat)?;
     out.set("url", r.url)?;
     out.set("redirected", r.redirected)?;
     out.set(
         "body",
-        Class::instance(ctx.clone(), BodyReader::new(r.body))?,
+        Class::instance(ctx.clone(), BodyReader::with_coding(r.body, coding))?,
     )?;
     Ok(out)
 }

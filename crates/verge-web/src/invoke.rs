@@ -66,6 +66,12 @@ pub struct OutgoingResponse {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: OutgoingBody,
+    /// The content coding a [`OutgoingBody::Stream`]'s bytes are already in (a `fetch()`
+    /// body passed on untouched); `None` when they are not encoded.
+    pub body_coding: Option<crate::content_coding::Coding>,
+    /// `encodeBody: "manual"`: the body is already in the coding its `Content-Encoding`
+    /// names, so the edge sends it as it is.
+    pub encode_manually: bool,
 }
 
 /// A response body.
@@ -255,7 +261,8 @@ impl InvokeError {
 
 /// A result as JS produced it, before the host turns bodies into channels.
 enum Produced {
-    Response(u16, Vec<(String, String)>, BodyJs),
+    /// Status, headers, body, `encodeBody: "manual"`.
+    Response(u16, Vec<(String, String)>, BodyJs, bool),
     Value(String),
     Done,
 }
@@ -264,7 +271,7 @@ enum BodyJs {
     Empty,
     Full(Vec<u8>),
     Stream(Persistent<Object<'static>>),
-    Host(ByteStream),
+    Host(ByteStream, Option<crate::content_coding::Coding>),
     WebSocket(u64),
 }
 
@@ -369,28 +376,36 @@ pub async fn invoke(
         }
     };
     let out = match outcome {
-        Produced::Response(status, headers, body) => Outcome::Response(OutgoingResponse {
-            status,
-            headers,
-            body: match body {
-                BodyJs::Empty => OutgoingBody::Empty,
-                BodyJs::Full(b) => OutgoingBody::Full(Bytes::from(b)),
-                BodyJs::Stream(reader) => {
-                    let guard = work.as_ref().map(|_| meter.hold());
-                    OutgoingBody::Stream(crate::body::channel_stream(spawn_pump(
-                        iso.clone(),
-                        reader,
-                        meter,
-                        guard,
-                    )))
-                }
-                BodyJs::Host(stream) => OutgoingBody::Stream(stream),
-                BodyJs::WebSocket(ticket) => match crate::websocket::take_ticket(ticket) {
-                    Some(ep) => OutgoingBody::WebSocket(ep),
-                    None => OutgoingBody::Empty,
+        Produced::Response(status, headers, body, encode_manually) => {
+            let body_coding = match &body {
+                BodyJs::Host(_, coding) => *coding,
+                _ => None,
+            };
+            Outcome::Response(OutgoingResponse {
+                status,
+                headers,
+                body_coding,
+                encode_manually,
+                body: match body {
+                    BodyJs::Empty => OutgoingBody::Empty,
+                    BodyJs::Full(b) => OutgoingBody::Full(Bytes::from(b)),
+                    BodyJs::Stream(reader) => {
+                        let guard = work.as_ref().map(|_| meter.hold());
+                        OutgoingBody::Stream(crate::body::channel_stream(spawn_pump(
+                            iso.clone(),
+                            reader,
+                            meter,
+                            guard,
+                        )))
+                    }
+                    BodyJs::Host(stream, _) => OutgoingBody::Stream(stream),
+                    BodyJs::WebSocket(ticket) => match crate::websocket::take_ticket(ticket) {
+                        Some(ep) => OutgoingBody::WebSocket(ep),
+                        None => OutgoingBody::Empty,
+                    },
                 },
-            },
-        }),
+            })
+        }
         Produced::Value(v) => Outcome::Value(v),
         Produced::Done => Outcome::Done,
     };
@@ -572,13 +587,14 @@ fn decode<'js>(
                 2 => BodyJs::Full(verge_js::bytes::copy_bytes(&result.get(3)?).unwrap_or_default()),
                 3 => BodyJs::Stream(Persistent::save(ctx, result.get::<Object>(3)?)),
                 4 => BodyJs::WebSocket(result.get::<f64>(3)? as u64),
-                5 => match result.get::<Class<BodyReader>>(3)?.borrow().take() {
-                    Some(stream) => BodyJs::Host(stream),
+                5 => match result.get::<Class<BodyReader>>(3)?.borrow().take_encoded() {
+                    Some((stream, coding)) => BodyJs::Host(stream, coding),
                     None => BodyJs::Empty,
                 },
                 _ => BodyJs::Empty,
             };
-            Produced::Response(code as u16, headers, body)
+            let encode_manually = result.get::<Option<bool>>(4)?.unwrap_or(false);
+            Produced::Response(code as u16, headers, body, encode_manually)
         }
         "rpc" => Produced::Value(result.get(1)?),
         _ => Produced::Done,

@@ -19,6 +19,7 @@
 
 pub mod body;
 pub mod compression;
+pub mod content_coding;
 pub mod encoding;
 pub mod fetch;
 pub mod headers;
