@@ -121,3 +121,50 @@ fn fetch_bodies_are_decoded_for_the_worker_and_pass_through_encoded() {
     assert_eq!(h["content-encoding"], "deflate");
     assert_eq!(inflate(&body), text.as_bytes());
 }
+
+fn get_accepting(v: &Verge, path: &str, accept: &str) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let r = client()
+        .get(v.url(path))
+        .header("accept-encoding", accept)
+        .send()
+        .expect(path);
+    assert_eq!(r.status(), 200, "{path}");
+    let headers = r.headers().clone();
+    (headers, r.bytes().expect("body").to_vec())
+}
+
+#[test]
+fn compressible_responses_are_compressed_for_clients_that_accept_it() {
+    let v = Verge::start(&fixture("content-encoding"), ARGS);
+    let big = "x".repeat(5000);
+    let (h, body) = get_accepting(&v, "/plain?size=5000", "gzip, deflate");
+    assert_eq!(h["content-encoding"], "gzip");
+    assert_eq!(h["vary"], "Accept-Encoding");
+    assert_eq!(gunzip(&body), big.as_bytes());
+    let (h, body) = get_accepting(&v, "/plain?size=5000&type=application/json", "br, gzip");
+    assert_eq!(h["content-encoding"], "br");
+    assert!(body.len() < 100);
+    // Not compressed: no Accept-Encoding, a short body, a type Cloudflare leaves alone,
+    // no-transform, a refused coding.
+    let (h, body) = get(&v, "/plain?size=5000");
+    assert!(h.get("content-encoding").is_none());
+    assert_eq!(body, big.as_bytes());
+    for (path, accept) in [
+        ("/plain?size=100", "gzip"),
+        ("/plain?size=5000&type=image/png", "gzip"),
+        ("/plain?size=5000&cc=public,%20no-transform", "gzip"),
+        ("/plain?size=5000", "gzip;q=0, identity"),
+    ] {
+        let (h, body) = get_accepting(&v, path, accept);
+        assert!(h.get("content-encoding").is_none(), "{path} {accept}");
+        assert!(body.iter().all(|&b| b == b'x'), "{path}");
+    }
+    // --no-compress turns it off.
+    let plain = Verge::start(
+        &fixture("content-encoding"),
+        &["--threads", "1", "--no-reload", "--no-compress"],
+    );
+    let (h, body) = get_accepting(&plain, "/plain?size=5000", "gzip");
+    assert!(h.get("content-encoding").is_none());
+    assert_eq!(body, big.as_bytes());
+}

@@ -67,77 +67,11 @@ impl AssetResponse {
     }
 }
 
-/// A content coding verge compresses with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Coding {
-    /// Brotli.
-    Br,
-    /// gzip.
-    Gzip,
-}
-
-impl Coding {
-    fn name(self) -> &'static str {
-        match self {
-            Coding::Br => "br",
-            Coding::Gzip => "gzip",
-        }
-    }
-}
+pub use verge_web::content_coding::{Coding, compressible};
 
 /// The coding to use for `accept` (`Accept-Encoding`): br before gzip, none with `q=0`.
 pub fn choose_coding(accept: &str) -> Option<Coding> {
-    let mut br = None;
-    let mut gzip = None;
-    let mut star = None;
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
-            })
-            .unwrap_or(1.0);
-        match name.as_str() {
-            "br" => br = Some(q),
-            "gzip" | "x-gzip" => gzip = Some(q),
-            "*" => star = Some(q),
-            _ => {}
-        }
-    }
-    let ok = |q: Option<f32>| q.or(star).is_some_and(|q| q > 0.0);
-    if ok(br) {
-        Some(Coding::Br)
-    } else if ok(gzip) {
-        Some(Coding::Gzip)
-    } else {
-        None
-    }
-}
-
-/// Types Cloudflare compresses.
-pub fn compressible(content_type: Option<&str>) -> bool {
-    let Some(t) = content_type else { return false };
-    let t = t.split(';').next().unwrap_or("").trim();
-    t.starts_with("text/")
-        || t.ends_with("+json")
-        || t.ends_with("+xml")
-        || matches!(
-            t,
-            "application/javascript"
-                | "application/json"
-                | "application/xml"
-                | "application/wasm"
-                | "application/manifest+json"
-                | "application/vnd.ms-fontobject"
-                | "font/ttf"
-                | "font/otf"
-                | "image/x-icon"
-                | "image/vnd.microsoft.icon"
-                | "image/bmp"
-        )
+    Coding::negotiate(accept)
 }
 
 /// One byte range of a `size`-byte body, inclusive.
@@ -243,6 +177,11 @@ fn compress(data: &[u8], coding: Coding) -> Option<Bytes> {
     match coding {
         Coding::Gzip => {
             let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            e.write_all(data).ok()?;
+            e.finish().ok().map(Bytes::from)
+        }
+        Coding::Deflate => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
             e.write_all(data).ok()?;
             e.finish().ok().map(Bytes::from)
         }

@@ -32,6 +32,9 @@ pub struct EdgeConfig {
     pub cf: serde_json::Map<String, serde_json::Value>,
     /// Show exception messages in error responses (development).
     pub expose_errors: bool,
+    /// Compress compressible worker responses for clients that accept it (gzip, br), as
+    /// Cloudflare's edge does.
+    pub compress: bool,
     /// Connection limits.
     pub limits: crate::limits::ClientLimits,
 }
@@ -132,7 +135,7 @@ pub(crate) async fn handle(
                 return bad_request("the request body could not be read", &edge.ray);
             }
             match result {
-                Ok(out) => from_worker(out, &mut parts, &edge.ray),
+                Ok(out) => from_worker(out, &mut parts, &edge.ray, shared.config.compress),
                 Err(e) => error_response(&e, &edge.ray, shared.config.expose_errors),
             }
         }

@@ -108,6 +108,7 @@ pub(crate) fn from_worker(
     mut out: OutgoingResponse,
     parts: &mut Parts,
     ray: &str,
+    compress: bool,
 ) -> Response<EdgeBody> {
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let is_ws = matches!(out.body, OutgoingBody::WebSocket(_));
@@ -118,11 +119,34 @@ pub(crate) fn from_worker(
     };
     let head = parts.method == http::Method::HEAD;
     let mut length = None;
-    let (decode, encode) = if head || out.encode_manually {
+    let (decode, mut encode) = if head || out.encode_manually {
         (None, None)
     } else {
         recoding(out.body_coding, Coding::of_headers(&out.headers))
     };
+    if compress && !head && !out.encode_manually {
+        let accept = parts
+            .headers
+            .get(http::header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        if let Some(c) = accept
+            .and_then(Coding::negotiate)
+            .filter(|_| negotiable(&out))
+        {
+            encode = Some(c);
+            out.headers
+                .push(("content-encoding".into(), c.name().into()));
+            if !out.headers.iter().any(|(n, v)| {
+                n == "vary"
+                    && v.split(',').any(|t| {
+                        let t = t.trim();
+                        t == "*" || t.eq_ignore_ascii_case("accept-encoding")
+                    })
+            }) {
+                out.headers.push(("vary".into(), "Accept-Encoding".into()));
+            }
+        }
+    }
     let declared = if decode.is_some() || encode.is_some() {
         // The bytes sent are not the ones the worker's Content-Length counted.
         out.body = match out.body {
@@ -178,6 +202,36 @@ pub(crate) fn from_worker(
         );
     }
     r
+}
+
+/// Bodies shorter than this are not worth compressing (when their length is known).
+const MIN_COMPRESS: usize = 1024;
+
+/// Whether the edge may compress `out` for a client that accepts it: a body with no
+/// `Content-Encoding`, of a type Cloudflare compresses, not `no-transform`, not a partial
+/// or bodiless status, and not a short complete body.
+fn negotiable(out: &OutgoingResponse) -> bool {
+    let body_ok = match &out.body {
+        OutgoingBody::Full(b) => b.len() >= MIN_COMPRESS,
+        OutgoingBody::Stream(_) => true,
+        OutgoingBody::Empty | OutgoingBody::WebSocket(_) => false,
+    };
+    fn header<'a>(out: &'a OutgoingResponse, name: &'static str) -> impl Iterator<Item = &'a str> {
+        out.headers
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    body_ok
+        && (200..300).contains(&out.status)
+        && out.status != 204
+        && out.status != 206
+        && header(out, "content-encoding").next().is_none()
+        && content_coding::compressible(header(out, "content-type").next())
+        && !header(out, "cache-control").any(|v| {
+            v.split(',')
+                .any(|d| d.trim().eq_ignore_ascii_case("no-transform"))
+        })
 }
 
 /// What to do to a body whose bytes are in `body` (a coding, or plain) for a response whose

@@ -15,7 +15,7 @@ use tokio_util::io::{ReaderStream, StreamReader};
 use crate::body::ByteStream;
 
 /// A content coding verge encodes and decodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Coding {
     /// `gzip` (and its alias `x-gzip`): RFC 1952.
     Gzip,
@@ -40,6 +40,48 @@ impl Coding {
         }
     }
 
+    /// The coding's name in `Content-Encoding`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Coding::Gzip => "gzip",
+            Coding::Deflate => "deflate",
+            Coding::Br => "br",
+        }
+    }
+
+    /// The coding to answer `accept` (`Accept-Encoding`) with: br before gzip, none with
+    /// `q=0` (deflate is never chosen: clients disagree on what it means).
+    pub fn negotiate(accept: &str) -> Option<Coding> {
+        let mut br = None;
+        let mut gzip = None;
+        let mut star = None;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
+                })
+                .unwrap_or(1.0);
+            match name.as_str() {
+                "br" => br = Some(q),
+                "gzip" | "x-gzip" => gzip = Some(q),
+                "*" => star = Some(q),
+                _ => {}
+            }
+        }
+        let ok = |q: Option<f32>| q.or(star).is_some_and(|q| q > 0.0);
+        if ok(br) {
+            Some(Coding::Br)
+        } else if ok(gzip) {
+            Some(Coding::Gzip)
+        } else {
+            None
+        }
+    }
+
     /// The coding named by the `content-encoding` pair of `headers` (lower-case names).
     pub fn of_headers(headers: &[(String, String)]) -> Option<Coding> {
         let mut values = headers.iter().filter(|(n, _)| n == "content-encoding");
@@ -49,6 +91,29 @@ impl Coding {
         }
         Coding::from_header(v)
     }
+}
+
+/// Whether Cloudflare compresses a body of this `Content-Type` for clients that accept it.
+pub fn compressible(content_type: Option<&str>) -> bool {
+    let Some(t) = content_type else { return false };
+    let t = t.split(';').next().unwrap_or("").trim();
+    t.starts_with("text/")
+        || t.ends_with("+json")
+        || t.ends_with("+xml")
+        || matches!(
+            t,
+            "application/javascript"
+                | "application/json"
+                | "application/xml"
+                | "application/wasm"
+                | "application/manifest+json"
+                | "application/vnd.ms-fontobject"
+                | "font/ttf"
+                | "font/otf"
+                | "image/x-icon"
+                | "image/vnd.microsoft.icon"
+                | "image/bmp"
+        )
 }
 
 fn reader(stream: ByteStream) -> impl tokio::io::AsyncBufRead + Send {

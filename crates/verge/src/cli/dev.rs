@@ -51,6 +51,11 @@ pub struct DevArgs {
     /// Do not watch files for changes.
     #[arg(long)]
     pub no_reload: bool,
+    /// Do not compress worker responses for clients that send `Accept-Encoding` (by default
+    /// text, JSON, JavaScript and other compressible types are sent gzip or br, as on
+    /// Cloudflare).
+    #[arg(long)]
+    pub no_compress: bool,
     /// Evict Durable Objects idle for this long (ms); their storage stays.
     #[arg(long, default_value_t = 30_000)]
     pub do_idle_ms: u64,
@@ -294,6 +299,7 @@ async fn serve(
         colo: args.colo.clone(),
         cf,
         expose_errors: true,
+        compress: !args.no_compress,
         limits: verge_edge::limits::ClientLimits {
             max_connections: args
                 .max_connections
