@@ -105,6 +105,10 @@ impl EdgeCache {
     pub async fn fill(&self, key: CacheKey, meta: CacheMeta, mut body: ByteStream) -> bool {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
         let store = self.store.clone();
+        // Set once the whole body arrived: the writer commits only then. The channel closing
+        // alone does not say the body ended well (a failed body closes it too).
+        let complete = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = complete.clone();
         let writer = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
             let mut w = store.writer(key)?;
             while let Some(chunk) = rx.blocking_recv() {
@@ -112,6 +116,10 @@ impl EdgeCache {
                     return Ok(false);
                 }
                 w.write(&chunk)?;
+            }
+            if !done.load(std::sync::atomic::Ordering::Acquire) {
+                // Dropping the writer without a commit stores nothing.
+                return Ok(false);
             }
             w.commit(meta)?;
             Ok(true)
@@ -133,10 +141,11 @@ impl EdgeCache {
             }
         }
         if failed {
-            // Dropping the writer without a commit stores nothing.
-            writer.abort();
+            drop(tx);
+            let _ = writer.await;
             return false;
         }
+        complete.store(true, std::sync::atomic::Ordering::Release);
         drop(tx);
         match writer.await {
             Ok(Ok(stored)) => stored,
