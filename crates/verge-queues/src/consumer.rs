@@ -92,26 +92,43 @@ pub async fn tick(
     if messages.is_empty() {
         return Ok(0);
     }
-    let verdicts = Arc::new(Mutex::new(QueueVerdicts::new(messages.len())));
-    let delivery = QueueDelivery {
-        queue: settings.queue.clone(),
-        messages: messages.iter().map(to_delivery).collect(),
-        backlog: (backlog.count, backlog.bytes, backlog.oldest_timestamp_ms),
-        verdicts: verdicts.clone(),
-    };
-    let started = clock.now_ms();
-    let outcome = deliver(delivery).await;
-    if let Err(e) = &outcome {
-        tracing::error!(queue = %settings.queue, "queue(): {e}");
+    // Delivered and settled in a task of its own: a reload stops the driver (aborts this
+    // future), but a batch already handed to the worker is still settled when it ends, rather
+    // than waiting out its lease.
+    let (backend, settings, clock, deliver) = (
+        backend.clone(),
+        settings.clone(),
+        clock.clone(),
+        deliver.clone(),
+    );
+    let task = tokio::spawn(async move {
+        let verdicts = Arc::new(Mutex::new(QueueVerdicts::new(messages.len())));
+        let delivery = QueueDelivery {
+            queue: settings.queue.clone(),
+            messages: messages.iter().map(to_delivery).collect(),
+            backlog: (backlog.count, backlog.bytes, backlog.oldest_timestamp_ms),
+            verdicts: verdicts.clone(),
+        };
+        let started = clock.now_ms();
+        let outcome = deliver(delivery).await;
+        if let Err(e) = &outcome {
+            tracing::error!(queue = %settings.queue, "queue(): {e}");
+        }
+        let verdicts = verdicts.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let now = clock.now_ms();
+        let settled = settle(&settings, &messages, &verdicts, outcome.is_ok(), now);
+        report(&settings, &messages, &settled, now.saturating_sub(started));
+        let outcomes: Vec<_> = settled.into_iter().map(|(s, _)| s).collect();
+        let q = settings.queue.clone();
+        blocking(move || backend.settle(&q, &outcomes)).await
+    });
+    match task.await {
+        Ok(r) => r.map(|()| 0),
+        Err(e) => Err(StoreError::Corrupt {
+            path: "queues".into(),
+            message: format!("delivery task failed: {e}"),
+        }),
     }
-    let verdicts = verdicts.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let now = clock.now_ms();
-    let settled = settle(settings, &messages, &verdicts, outcome.is_ok(), now);
-    report(settings, &messages, &settled, now.saturating_sub(started));
-    let outcomes: Vec<_> = settled.into_iter().map(|(s, _)| s).collect();
-    let (b, q) = (backend.clone(), settings.queue.clone());
-    blocking(move || b.settle(&q, &outcomes)).await?;
-    Ok(0)
 }
 
 fn to_delivery(m: &QueueMessage) -> QueueDeliveryMessage {
