@@ -1,5 +1,6 @@
 //! Queues through the real binary (tests/fixtures/queues): sends reach the consumer in batches
 //! (by size, then by timeout) with every content type, `retry({delaySeconds})` redelivers later,
+//! `retryAll()` covers the messages that made no call of their own, an `ack()` before a throw holds,
 //! a consumer that throws on every message gets each one `max_retries + 1` times and then its
 //! dead-letter queue's consumer gets it, sent messages survive `kill -9` before any consumer
 //! ran, and `verge queues list|purge` see the same state.
@@ -147,16 +148,40 @@ fn retry_with_a_delay_redelivers_the_message_later_with_one_more_attempt() {
 #[test]
 fn a_consumer_that_throws_on_every_message_retries_it_then_moves_it_to_the_dead_letter_queue() {
     let v = Verge::start(&fixture("queues"), FLAGS);
-    send(&v, "failing", json!({ "body": "poison" }));
+    send(
+        &v,
+        "failing",
+        json!({ "messages": [{ "body": "ack-me" }, { "body": "poison" }] }),
+    );
     let got = wait_batches(&v, Duration::from_secs(30), |b| {
         !of_queue(b, "failing-dlq").is_empty()
     });
     let failing = of_queue(&got, "failing");
-    let attempts: Vec<u64> = failing
+    let first: Vec<(&str, u64)> = failing[0]["messages"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|b| b["messages"][0]["attempts"].as_u64().unwrap())
+        .map(|m| (m["body"].as_str().unwrap(), m["attempts"].as_u64().unwrap()))
         .collect();
-    assert_eq!(attempts, [1, 2, 3], "max_retries = 2: three deliveries");
+    assert_eq!(first, [("ack-me", 1), ("poison", 1)]);
+    let attempts: Vec<(u64, usize)> = failing
+        .iter()
+        .map(|b| {
+            let m = b["messages"].as_array().unwrap();
+            // The message acknowledged before the throw is never delivered again.
+            assert_eq!(m.last().unwrap()["body"], "poison", "{b}");
+            (m.last().unwrap()["attempts"].as_u64().unwrap(), m.len())
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [(1, 2), (2, 1), (3, 1)],
+        "max_retries = 2: three deliveries"
+    );
+    let failing: Vec<Value> = failing
+        .iter()
+        .map(|b| json!({ "messages": [b["messages"].as_array().unwrap().last().unwrap()] }))
+        .collect();
     let dead = &of_queue(&got, "failing-dlq")[0]["messages"][0];
     assert_eq!(dead["body"], "poison");
     assert_eq!(
@@ -178,6 +203,46 @@ fn a_consumer_that_throws_on_every_message_retries_it_then_moves_it_to_the_dead_
     let after = batches(&v);
     assert_eq!(of_queue(&after, "failing").len(), 3);
     assert_eq!(of_queue(&after, "failing-dlq").len(), 1);
+}
+
+#[test]
+fn retry_all_retries_what_the_messages_did_not_decide_and_bad_retry_options_throw() {
+    let v = Verge::start(&fixture("queues"), FLAGS);
+    send(
+        &v,
+        "jobs",
+        json!({ "messages": [{ "body": { "retryAll": true } }, { "body": { "tag": "other" } }, { "body": { "badRetry": true } }] }),
+    );
+    let got = wait_batches(&v, Duration::from_secs(20), |b| {
+        of_queue(b, "jobs").len() >= 2
+    });
+    let jobs = of_queue(&got, "jobs");
+    assert_eq!(jobs[0]["messages"].as_array().unwrap().len(), 3, "{jobs:?}");
+    assert_eq!(
+        jobs[0]["error"],
+        "TypeError: delaySeconds must be a number of seconds from 0 to 43200"
+    );
+    // retryAll() covers the messages that made no call of their own (the failed retry() made
+    // none); the message that acknowledged itself is not delivered again.
+    let again: Vec<(String, u64)> = jobs[1]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["body"].to_string(), m["attempts"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        again,
+        [
+            (r#"{"tag":"other"}"#.to_string(), 2),
+            (r#"{"badRetry":true}"#.to_string(), 2)
+        ]
+    );
+    std::thread::park_timeout(Duration::from_millis(1500));
+    assert_eq!(
+        of_queue(&batches(&v), "jobs").len(),
+        2,
+        "nothing else comes back"
+    );
 }
 
 fn queues_cli(state: &Path, args: &[&str]) -> (bool, String, String) {
