@@ -110,6 +110,16 @@ impl Producer {
         &self.queue
     }
 
+    /// The queue's backlog (`queue.metrics()`).
+    pub fn backlog(&self) -> Result<QueueBacklog, QueueError> {
+        self.backend
+            .backlog(&self.queue)
+            .map_err(|source| QueueError::Store {
+                op: SendOp::Metrics,
+                source,
+            })
+    }
+
     /// Checks the sizes of what `op` sends (before anything is stored).
     pub fn check(op: SendOp, messages: &[Outgoing]) -> Result<(), QueueError> {
         if messages.is_empty() {

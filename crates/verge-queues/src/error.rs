@@ -12,6 +12,8 @@ pub enum SendOp {
     Send,
     /// `sendBatch`.
     SendBatch,
+    /// `metrics`.
+    Metrics,
 }
 
 impl std::fmt::Display for SendOp {
@@ -19,6 +21,7 @@ impl std::fmt::Display for SendOp {
         f.write_str(match self {
             SendOp::Send => "send",
             SendOp::SendBatch => "sendBatch",
+            SendOp::Metrics => "metrics",
         })
     }
 }

@@ -217,6 +217,20 @@ fn send_response<'js>(
     date: &Constructor<'js>,
     backlog: QueueBacklog,
 ) -> Result<Value<'js>> {
+    let metrics = metrics_object(ctx, date, backlog)?;
+    let metadata = Object::new(ctx.clone())?;
+    metadata.set("metrics", metrics)?;
+    let out = Object::new(ctx.clone())?;
+    out.set("metadata", metadata)?;
+    Ok(out.into_value())
+}
+
+/// `{ backlogCount, backlogBytes, oldestMessageTimestamp }`.
+fn metrics_object<'js>(
+    ctx: &Ctx<'js>,
+    date: &Constructor<'js>,
+    backlog: QueueBacklog,
+) -> Result<Object<'js>> {
     let metrics = Object::new(ctx.clone())?;
     metrics.set("backlogCount", backlog.count as f64)?;
     metrics.set("backlogBytes", backlog.bytes as f64)?;
@@ -224,11 +238,7 @@ fn send_response<'js>(
         let d: Value = date.construct((t as f64,))?;
         metrics.set("oldestMessageTimestamp", d)?;
     }
-    let metadata = Object::new(ctx.clone())?;
-    metadata.set("metrics", metrics)?;
-    let out = Object::new(ctx.clone())?;
-    out.set("metadata", metadata)?;
-    Ok(out.into_value())
+    Ok(metrics)
 }
 
 /// A `delaySeconds` option value (undefined means none).
@@ -279,6 +289,36 @@ impl<'js> JsWorkerQueue<'js> {
             Ok((vec![m], None))
         })();
         self.finish(ctx, SendOp::Send, prepared)
+    }
+
+    /// `metrics()` → `{ backlogCount, backlogBytes, oldestMessageTimestamp }`.
+    pub fn metrics(&self, ctx: Ctx<'js>) -> Result<Promise<'js>> {
+        let producer = self.producer.clone();
+        let date = self.date.clone();
+        let ctx2 = ctx.clone();
+        verge_js::promise::settle_binding_call(
+            &ctx,
+            Ok(async move {
+                let backlog = match tokio::task::spawn_blocking(move || producer.backlog()).await {
+                    Ok(Ok(b)) => b,
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "queues: storage failure");
+                        return Err(throw(&ctx2, &e));
+                    }
+                    Err(join) => {
+                        tracing::error!(error = %join, "queues: metrics task failed");
+                        return Err(throw(
+                            &ctx2,
+                            &QueueError::Store {
+                                op: SendOp::Metrics,
+                                source: verge_store::StoreError::Closed,
+                            },
+                        ));
+                    }
+                };
+                Ok(metrics_object(&ctx2, &date, backlog)?.into_value())
+            }),
+        )
     }
 
     /// `sendBatch(messages, { delaySeconds })`: `messages` is any iterable of
@@ -367,8 +407,9 @@ mod tests {
              await env.Q.send('hi', { contentType: 'text', delaySeconds: 0 }); \
              await env.Q.send(new Uint8Array([1, 2]), { contentType: 'Bytes' }); \
              await env.Q.sendBatch([{ body: 1 }, { body: 'x', contentType: 'text' }], { delaySeconds: 5 }); \
-             return r.metadata.metrics.backlogCount + ':' + r.metadata.metrics.oldestMessageTimestamp.getTime();");
-        assert_eq!(out, "\"1:1000\"");
+             const m = await env.Q.metrics(); \
+             return [r.metadata.metrics.backlogCount, r.metadata.metrics.oldestMessageTimestamp.getTime(), m.backlogCount, m.backlogBytes].join(':');");
+        assert_eq!(out, "\"1:1000:5:13\"");
         let m = store.lease("q", 1000, 10, u64::MAX / 2).expect("lease");
         let got: Vec<(&str, &[u8])> = m
             .iter()
