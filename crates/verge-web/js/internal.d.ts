@@ -129,7 +129,7 @@ declare namespace internal {
   const form: Record<string, unknown>;
   /** structuredClone of a Blob or File, undefined for anything else; set once js/form.js has loaded (read without loading it). js/form.js; js/global.js. */
   const cloneBlob: ((v: unknown) => unknown) | undefined;
-  /** The structured-clone serializer {serialize, deserialize} (lazy). js/serialize.js; js/websocket.js, js/fetch.js (queue messages), verge-durable js/durable.js, verge-queues js/queue.js. */
+  /** The structured-clone serializer {serialize, deserialize} (lazy). js/serialize.js; js/websocket.js, js/fetch.js (queue messages), verge-durable js/durable.js, verge-queues src/js.rs (v8 bodies). */
   const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
   /** WebSocket internals (handOver, fromTicket, hibernation hooks, ...). js/websocket.js; js/fetch.js, verge-durable js/durable.js. */
   const ws: Record<string, Function>;
