@@ -511,8 +511,6 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
     );
     let expected = [
         "field \"rules\": module rules are not applied yet",
-        "field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
-        "field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
         "field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
         "field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
         "field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
@@ -532,9 +530,11 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
             "{w}\n{log}"
         );
     }
+    let pull = "warning: queues.consumers[0]: pull consumers (type = \"http_pull\") are not supported yet; nothing pulls messages from queue \"jobs\"";
+    assert!(v.wait_for_log(pull, Duration::from_secs(10)), "{}", v.log());
     // What the warnings say is true: none of these bindings is in env.
     let seen: serde_json::Value = client().get(v.url("/")).send().unwrap().json().unwrap();
-    for name in ["SVC", "JOBS", "FILES", "PG", "UNSAFE"] {
+    for name in ["SVC", "FILES", "PG", "UNSAFE"] {
         assert_eq!(seen[name], "undefined", "{name}: {seen}");
     }
 }

@@ -231,24 +231,7 @@ pub(crate) const FIELDS: &[Field] = &[
             effect: ENV_UNDEFINED,
         }]),
     ),
-    field(
-        "queues",
-        Binding,
-        Support::Absent(&[
-            Absent {
-                at: Shape::ListAt("producers"),
-                key: "binding",
-                what: "queue producers are not supported yet",
-                effect: ENV_UNDEFINED,
-            },
-            Absent {
-                at: Shape::ListAt("consumers"),
-                key: "queue",
-                what: "queue consumers are not supported yet",
-                effect: "the worker's queue() handler is never called for queue \"{}\"",
-            },
-        ]),
-    ),
+    field("queues", Binding, Used),
     field(
         "r2_buckets",
         Binding,
@@ -571,20 +554,6 @@ mod tests {
             warnings("wasm_modules", json!({"MOD": "m.wasm"})),
             [
                 "wrangler.toml: field \"wasm_modules.MOD\": service-worker globals are not supported (verge runs ES module workers); the global MOD will be undefined"
-            ]
-        );
-    }
-
-    #[test]
-    fn queue_producers_and_consumers_each_say_what_is_missing() {
-        assert_eq!(
-            warnings(
-                "queues",
-                json!({"producers": [{"binding": "Q", "queue": "orders"}], "consumers": [{"queue": "orders"}]})
-            ),
-            [
-                "wrangler.toml: field \"queues.producers[0]\": queue producers are not supported yet; env.Q will be undefined",
-                "wrangler.toml: field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"orders\"",
             ]
         );
     }

@@ -982,8 +982,6 @@ mod tests {
 
     /// The fields the integration test `unsupported_fields_are_warned_about_by_name` uses too.
     const UNSUPPORTED: &str = "[[services]]\nbinding = \"SVC\"\nservice = \"other\"\n\
-        [[queues.producers]]\nbinding = \"JOBS\"\nqueue = \"jobs\"\n\
-        [[queues.consumers]]\nqueue = \"jobs\"\n\
         [[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n\
         [[hyperdrive]]\nbinding = \"PG\"\nid = \"abc\"\n\
         [[unsafe.bindings]]\nname = \"UNSAFE\"\ntype = \"analytics_engine\"\n\
@@ -997,8 +995,6 @@ mod tests {
             [
                 "wrangler.toml: field \"unsafe.bindings[0]\": unsafe bindings are not supported (type \"analytics_engine\"); env.UNSAFE will be undefined",
                 "wrangler.toml: field \"rules\": module rules are not applied yet: verge types imported files by extension only (.js/.mjs ES module, .txt/.html/.sql Text, .bin Data)",
-                "wrangler.toml: field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
-                "wrangler.toml: field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
                 "wrangler.toml: field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
                 "wrangler.toml: field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
                 "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
@@ -2085,8 +2081,6 @@ crons = []
             [
                 "compatibility_flags[0]",
                 "routes",
-                "queues.producers[0]",
-                "queues.consumers[0]",
                 "r2_buckets[0]",
                 "services[0]",
                 "analytics_engine_datasets[0]",
@@ -2148,15 +2142,7 @@ crons = []
         let dir = project(&[("wrangler.jsonc", text), ("dist/index.js", "")]);
         let loaded = load(&opts(&dir, None)).expect("jsonc loads");
         let fields: Vec<&str> = loaded.warnings.iter().map(|w| w.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "compatibility_flags[0]",
-                "queues.producers[0]",
-                "queues.consumers[0]",
-                "services[0]",
-            ]
-        );
+        assert_eq!(fields, ["compatibility_flags[0]", "services[0]",]);
         assert_eq!(
             loaded.config.vars[0],
             ("APP_MODE".to_string(), json!("production"))

@@ -71,7 +71,7 @@ return {
   Uint16Array: g.Uint16Array, Uint32Array: g.Uint32Array, Uint8Array: g.Uint8Array,
   Uint8ClampedArray: g.Uint8ClampedArray, WeakMap: g.WeakMap, WeakSet: g.WeakSet,
   queueMicrotask: g.queueMicrotask, parseFloat: g.parseFloat, parseInt: g.parseInt,
-  TextDecoder: g.TextDecoder, performance: perf, PerformanceNow: perf && perf.now,
+  TextDecoder: g.TextDecoder, btoa: g.btoa, atob: g.atob, performance: perf, PerformanceNow: perf && perf.now,
   // Well-known symbols are non-writable properties of Symbol: safe to read at any time, copied
   // here for brevity.
   SymbolIterator: S.iterator, SymbolAsyncIterator: S.asyncIterator,
@@ -83,6 +83,7 @@ return {
     defineProperties: O.defineProperties, defineProperty: O.defineProperty,
     getOwnPropertyDescriptor: O.getOwnPropertyDescriptor,
     getOwnPropertyNames: O.getOwnPropertyNames, getPrototypeOf: proto, is: O.is, keys: O.keys,
+    freeze: O.freeze,
     setPrototypeOf: O.setPrototypeOf },
   ObjectPrototype: { __proto__: null, toString: O.prototype.toString },
   ReflectStatics: { __proto__: null, apply: R.apply, defineProperty: R.defineProperty },

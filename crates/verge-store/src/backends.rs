@@ -2,7 +2,7 @@
 //!
 //! A deployment (one or more workers, `verge-worker`) asks its `Backends` for every piece of
 //! state its bindings use — KV namespaces, D1 databases, each worker's Durable Object
-//! storage and alarm index, the edge cache — in its *configure* phase, and hands the results to the binding
+//! storage and alarm index, the edge cache, the queues — in its *configure* phase, and hands the results to the binding
 //! cores. The embedded default is [`crate::sqlite::SqliteBackends`] (files under `.verge/`);
 //! a cluster backend (NATS JetStream) implements the same trait, so no binding changes when
 //! the deployment moves to a cluster.
@@ -16,6 +16,7 @@ use crate::StoreError;
 use crate::cache::CacheStore;
 use crate::durable::DurableBackend;
 use crate::kv::KvBackend;
+use crate::queues::QueueBackend;
 use crate::sql::SqlDatabase;
 
 /// Where a deployment's state lives.
@@ -29,4 +30,7 @@ pub trait Backends: Send + Sync + std::fmt::Debug {
     /// The edge cache of this node (one per deployment, shared by its workers: Cloudflare's
     /// cache is per zone and PoP, not per worker).
     fn cache(&self) -> Result<Arc<dyn CacheStore>, StoreError>;
+    /// The store of every queue (queues are told apart by name in each call; shared by the
+    /// deployment's producers and consumers).
+    fn queues(&self) -> Result<Arc<dyn QueueBackend>, StoreError>;
 }

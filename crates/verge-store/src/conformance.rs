@@ -865,6 +865,114 @@ pub mod cache {
     }
 }
 
+/// Checks for [`QueueBackend`](crate::QueueBackend) implementations.
+pub mod queues {
+    use crate::queues::{QueueBackend, QueueSend, QueueSettle};
+
+    fn msg(id: &str, at: u64) -> QueueSend {
+        QueueSend {
+            id: id.into(),
+            content_type: "text".into(),
+            body: id.as_bytes().to_vec(),
+            timestamp_ms: at,
+            visible_at_ms: at,
+        }
+    }
+
+    fn ids(b: &dyn QueueBackend, q: &str, now: u64, max: usize) -> Vec<(String, u32)> {
+        b.lease(q, now, max, now + 1_000)
+            .expect("lease")
+            .into_iter()
+            .map(|m| (m.id, m.attempts))
+            .collect()
+    }
+
+    /// Sent messages are leased oldest first, at most `max`, with attempts counted; a leased
+    /// message is invisible until its lease ends, then comes back with one more attempt.
+    pub fn lease_hands_out_ready_messages_once(b: &dyn QueueBackend) {
+        b.send("q", &[msg("a", 10), msg("b", 11), msg("c", 12)])
+            .expect("send");
+        b.send("other", &[msg("x", 10)]).expect("send");
+        let r = b.ready("q", 20).expect("ready");
+        assert_eq!(
+            (r.ready, r.ready_since_ms, r.next_visible_ms),
+            (3, Some(10), None)
+        );
+        assert_eq!(ids(b, "q", 20, 2), [("a".into(), 1), ("b".into(), 1)]);
+        assert_eq!(ids(b, "q", 20, 10), [("c".to_string(), 1)]);
+        assert!(ids(b, "q", 500, 10).is_empty(), "leased until 1020/1000");
+        let r = b.ready("q", 500).expect("ready");
+        assert_eq!((r.ready, r.next_visible_ms), (0, Some(1_020)));
+        assert_eq!(
+            ids(b, "q", 1_020, 10),
+            [("a".into(), 2), ("b".into(), 2), ("c".into(), 2)]
+        );
+        let bl = b.backlog("q").expect("backlog");
+        assert_eq!(
+            (bl.count, bl.bytes, bl.oldest_timestamp_ms),
+            (3, 3, Some(10))
+        );
+    }
+
+    /// Ack deletes, retry makes the message ready at the given time, move puts it on another
+    /// queue with attempts reset.
+    pub fn settle_acks_retries_and_moves(b: &dyn QueueBackend) {
+        b.send("q", &[msg("a", 0), msg("b", 0), msg("c", 0)])
+            .expect("send");
+        assert_eq!(ids(b, "q", 0, 10).len(), 3);
+        b.settle(
+            "q",
+            &[
+                QueueSettle::Ack("a".into()),
+                QueueSettle::Retry {
+                    id: "b".into(),
+                    visible_at_ms: 50,
+                },
+                QueueSettle::Move {
+                    id: "c".into(),
+                    to: "dlq".into(),
+                    visible_at_ms: 0,
+                },
+            ],
+        )
+        .expect("settle");
+        assert!(ids(b, "q", 49, 10).is_empty());
+        assert_eq!(ids(b, "q", 50, 10), [("b".to_string(), 2)]);
+        let moved = b.lease("dlq", 0, 10, 10).expect("lease");
+        assert_eq!(moved.len(), 1);
+        assert_eq!(
+            (
+                moved[0].id.as_str(),
+                moved[0].attempts,
+                moved[0].body.as_slice()
+            ),
+            ("c", 1, &b"c"[..])
+        );
+    }
+
+    /// Messages sent with a delay are not ready before it; `ready` says when they will be.
+    pub fn delayed_messages_wait(b: &dyn QueueBackend) {
+        b.send("q", &[msg("late", 100)]).expect("send");
+        assert_eq!(b.ready("q", 99).expect("ready").next_visible_ms, Some(100));
+        assert!(ids(b, "q", 99, 10).is_empty());
+        assert_eq!(ids(b, "q", 100, 10).len(), 1);
+    }
+
+    /// `list` names every queue holding messages; `purge` empties one.
+    pub fn list_and_purge(b: &dyn QueueBackend) {
+        assert!(b.list().expect("list").is_empty());
+        b.send("b", &[msg("1", 0), msg("2", 0)]).expect("send");
+        b.send("a", &[msg("3", 0)]).expect("send");
+        let l = b.list().expect("list");
+        let names: Vec<_> = l.iter().map(|(n, bl)| (n.as_str(), bl.count)).collect();
+        assert_eq!(names, [("a", 1), ("b", 2)]);
+        assert_eq!(b.purge("b").expect("purge"), 2);
+        assert_eq!(b.purge("b").expect("purge"), 0);
+        assert_eq!(b.backlog("b").expect("backlog").count, 0);
+        assert_eq!(b.list().expect("list").len(), 1);
+    }
+}
+
 /// One `#[test]` per KV backend check, for `$factory: Fn() -> (guard, impl KvBackend)`.
 #[macro_export]
 macro_rules! kv_backend_tests {
@@ -960,6 +1068,25 @@ macro_rules! cache_store_tests {
             fn $name() {
                 let (_guard, store) = ($factory)();
                 $crate::conformance::cache::$name(&store);
+            }
+        )*
+    };
+}
+
+/// One `#[test]` per queue backend check, for `$factory: Fn() -> (guard, impl QueueBackend)`.
+#[macro_export]
+macro_rules! queue_backend_tests {
+    ($factory:expr) => {
+        $crate::queue_backend_tests!(@each $factory;
+            lease_hands_out_ready_messages_once, settle_acks_retries_and_moves,
+            delayed_messages_wait, list_and_purge);
+    };
+    (@each $factory:expr; $($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                let (_guard, backend) = ($factory)();
+                $crate::conformance::queues::$name(&backend);
             }
         )*
     };

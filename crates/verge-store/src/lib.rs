@@ -1,7 +1,8 @@
 //! Storage backends for verge bindings, behind one trait per binding.
 //!
 //! This crate owns *where bytes live*: [`KvBackend`] for Workers KV, [`SqlDatabase`] for
-//! D1, [`durable::ObjectStorage`] and [`durable::AlarmIndex`] for Durable Objects,
+//! D1, [`durable::ObjectStorage`] and [`durable::AlarmIndex`] for Durable Objects, [`QueueBackend`]
+//! for Queues,
 //! [`cache::CacheStore`] for the edge cache (memory and disk tiers), the
 //! [`Backends`] factory a deployment gets all of them from, and their SQLite implementations
 //! under [`sqlite`] (a NATS JetStream backend will
@@ -31,6 +32,7 @@ pub mod durable;
 pub mod error;
 pub mod kv;
 pub mod memory;
+pub mod queues;
 pub mod sql;
 pub mod sqlite;
 
@@ -41,6 +43,7 @@ pub use clock::{
 };
 pub use error::StoreError;
 pub use kv::{KvBackend, KvEntry, KvKeyInfo, KvListQuery};
+pub use queues::{QueueBackend, QueueBacklog, QueueMessage, QueueReady, QueueSend, QueueSettle};
 pub use sql::{
     Consistency, ScriptOutput, SqlDatabase, SqlError, SqlOutput, SqlStatement, SqlValue,
 };

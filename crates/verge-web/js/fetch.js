@@ -528,6 +528,63 @@ internal.runScheduled = (handler, env, cron, time) => {
   }
   return [[0], ctx];
 };
+// A queue consumer's `queue(batch, env, ctx)` (src/queue.rs); the same envelope as
+// internal.runScheduled. `messages` are [id, timestamp ms, contentType, body, attempts] with the
+// body as stored (text for json/text/v8, an ArrayBuffer for bytes), decoded here before the
+// handler runs; `host` records ack()/retry()/ackAll()/retryAll() (first call wins, a message's
+// own call beats the batch's: the host applies that).
+const $Date = primordials.Date;
+class Message {
+  #host; #i; #id; #timestamp; #body; #attempts;
+  constructor(token, host, i, m) {
+    if (token !== kInternal) throw new $TypeError("Illegal constructor");
+    this.#host = host; this.#i = i; this.#id = m[0]; this.#timestamp = new $Date(m[1]);
+    this.#body = decodeQueueBody(m[2], m[3]); this.#attempts = m[4];
+  }
+  get id() { return this.#id; }
+  get timestamp() { return this.#timestamp; }
+  get body() { return this.#body; }
+  get attempts() { return this.#attempts; }
+  ack() { this.#host.ack(this.#i); }
+  retry(options = undefined) { this.#host.retry(this.#i, options); }
+  get [SymbolToStringTag]() { return "Message"; }
+}
+function decodeQueueBody(type, body) {
+  if (type === "json") return JSONParse(body);
+  if (type === "v8") return internal.v8.deserialize(body);
+  return body; // text: a string; bytes: an ArrayBuffer
+}
+class MessageBatch {
+  #queue; #messages; #host; #metadata;
+  constructor(token, queue, messages, host, metrics) {
+    if (token !== kInternal) throw new $TypeError("Illegal constructor");
+    this.#queue = queue; this.#host = host;
+    const list = [];
+    for (let i = 0; i < messages.length; i++) list[i] = new Message(kInternal, host, i, messages[i]);
+    this.#messages = ObjectStatics.freeze(list);
+    const m = { backlogCount: metrics[0], backlogBytes: metrics[1] };
+    if (metrics[2] !== null && metrics[2] !== undefined) m.oldestMessageTimestamp = new $Date(metrics[2]);
+    this.#metadata = { metrics: m };
+  }
+  get queue() { return this.#queue; }
+  get messages() { return this.#messages; }
+  get metadata() { return this.#metadata; }
+  ackAll() { this.#host.ackAll(); }
+  retryAll(options = undefined) { this.#host.retryAll(options); }
+  get [SymbolToStringTag]() { return "MessageBatch"; }
+}
+internal.runQueue = (handler, env, queue, messages, host, metrics) => {
+  const ctx = new ExecutionContext();
+  try {
+    const r = handler.queue(new MessageBatch(kInternal, queue, messages, host, metrics), env, ctx);
+    if (r instanceof $Promise) return [PromisePrototypeThen(r, doneParts, errorParts), ctx];
+    if (r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function")
+      return [PromisePrototypeThen(PromiseResolve(r), doneParts, errorParts), ctx];
+  } catch (e) {
+    return [[-1, e], ctx];
+  }
+  return [[0], ctx];
+};
 // What a Durable Object's fetch (js/durable.js) needs of this file: the incoming Request, and
 // the parts of the Response it returns, read exactly as for the worker's own fetch handler.
 internal.incomingRequest = (method, url, headers, reader, cfJson) => new Request(kInternal, [method, url, headers, reader, cfJson]);

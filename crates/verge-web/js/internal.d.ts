@@ -85,6 +85,8 @@ declare namespace internal {
   function serve(exports: object, env: object, method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null): [EventResult | Promise<EventResult>, object];
   /** A worker's scheduled event. invoke.rs. */
   function runScheduled(exports: object, env: object, cron: string, scheduledTime: number): [EventResult | Promise<EventResult>, object];
+  /** A queue consumer's event: builds the MessageBatch over a host recorder (queue.rs), calls the handler. invoke.rs. */
+  function runQueue(exports: object, env: object, queue: string, messages: unknown[][], host: Host, metrics: unknown[]): [EventResult | Promise<EventResult>, object];
   /** Whether the handler called ctx.passThroughOnException(). invoke.rs. */
   function passThroughRequested(ctx: object): boolean;
   /** Settles an ExecutionContext's waitUntil promises; resolves to the rejections' texts. invoke.rs. */
@@ -127,6 +129,8 @@ declare namespace internal {
   const form: Record<string, unknown>;
   /** structuredClone of a Blob or File, undefined for anything else; set once js/form.js has loaded (read without loading it). js/form.js; js/global.js. */
   const cloneBlob: ((v: unknown) => unknown) | undefined;
+  /** The structured-clone serializer {serialize, deserialize} (lazy). js/serialize.js; js/websocket.js, js/fetch.js (queue messages), verge-durable js/durable.js, verge-queues src/js.rs (v8 bodies). */
+  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
   /** WebSocket internals (handOver, fromTicket, hibernation hooks, ...). js/websocket.js; js/fetch.js, verge-durable js/durable.js. */
   const ws: Record<string, Function>;
 
@@ -155,8 +159,6 @@ declare namespace internal {
   const durable: { create: Function; makeNamespace: Function };
   /** A Durable Object's events (the object target of invoke.rs). js/durable.js; invoke.rs. */
   function objectEvent(host: object, kind: string, ...payload: unknown[]): [Promise<EventResult>, null];
-  /** The serializer RPC uses {serialize, deserialize}. js/durable.js; js/durable.js stubs. */
-  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
 
   // ---- verge-assets ----
   /** Static assets' host operations {fetch}. verge-assets js.rs; js/assets.js. */

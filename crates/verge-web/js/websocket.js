@@ -139,13 +139,13 @@ class WebSocket extends EventTarget {
     dispatch(this, new MessageEvent("message", { data: payload }));
   }
   serializeAttachment(v) {
-    this.#attachment = internal.v8 ? internal.v8.serialize(v) : JSONStatics.stringify(v);
+    this.#attachment = internal.v8.serialize(v);
     if (this.#hib && this.#hib.id !== undefined) this.#hib.setAttachment(this.#hib.id, this.#attachment);
   }
   deserializeAttachment() {
     const s = this.#hib && this.#hib.id !== undefined ? this.#hib.attachment(this.#hib.id) : this.#attachment;
     if (s === undefined || s === null) return null;
-    return internal.v8 ? internal.v8.deserialize(s) : JSONStatics.parse(s);
+    return internal.v8.deserialize(s);
   }
   #attachment;
   static {

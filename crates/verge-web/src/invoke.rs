@@ -1,6 +1,6 @@
 //! The one way into a worker's JavaScript: every event — an HTTP request at the edge, a cron
 //! trigger, a Durable Object's fetch, RPC call, alarm or WebSocket message or close — is an [`Event`]
-//! delivered to a [`Target`] by [`invoke`].
+//! delivered to a [`Target`] by [`invoke`] (a queue consumer's batch too, [`Event::Queue`]).
 //!
 //! `invoke` owns what every event needs, so no event kind can miss it:
 //! - **metering**: the event's JS runs under a [`RequestMeter`] with the worker's CPU budget;
@@ -17,8 +17,8 @@
 //!   leave as a channel pumped chunk by chunk ([`OutgoingBody::Stream`]), for every kind —
 //!   Durable Object fetch included — so no body is ever buffered whole.
 //!
-//! The JS side is one entry function per target (see `internal.d.ts`): `internal.serve` and
-//! `internal.runScheduled` for the worker's exports, `internal.objectEvent` (defined by the
+//! The JS side is one entry function per target (see `internal.d.ts`): `internal.serve`,
+//! `internal.runScheduled` and `internal.runQueue` for the worker's exports, `internal.objectEvent` (defined by the
 //! Durable Objects glue) for a live object. Each returns `[result, ctx]`; `result` is
 //! `[status, headers, bodyKind, body]` for a response (body kinds: 0 none, 1 string, 2 bytes,
 //! 3 a JS stream's reader, 4 a WebSocket ticket, 5 a host stream handed back as it is), `[0, value]` for other events, or
@@ -101,6 +101,8 @@ pub enum WsData {
 pub enum Event {
     /// An HTTP request (`fetch(request, env, ctx)`, or a Durable Object's `fetch(request)`).
     Fetch(IncomingRequest),
+    /// A batch for a queue consumer (`queue(batch, env, ctx)`).
+    Queue(crate::queue::QueueDelivery),
     /// A cron trigger (`scheduled(controller, env, ctx)`).
     Scheduled {
         /// The cron expression that fired.
@@ -146,6 +148,7 @@ impl Event {
         match self {
             Event::Fetch(_) => "fetch",
             Event::Scheduled { .. } => "scheduled",
+            Event::Queue(_) => "queue",
             Event::Alarm { .. } => "alarm",
             Event::Rpc { .. } => "rpc",
             Event::WebSocketMessage { .. } => "ws-message",
@@ -154,10 +157,12 @@ impl Event {
     }
 
     /// How long the event may take to produce its result: the worker's wall-clock limit, or
-    /// [`BACKGROUND_WALL_LIMIT`] for alarms and cron triggers.
+    /// [`BACKGROUND_WALL_LIMIT`] for alarms, cron triggers and queue consumers.
     pub fn wall_limit(&self, limits: &verge_js::WorkerLimits) -> Duration {
         match self {
-            Event::Alarm { .. } | Event::Scheduled { .. } => BACKGROUND_WALL_LIMIT,
+            Event::Alarm { .. } | Event::Scheduled { .. } | Event::Queue(_) => {
+                BACKGROUND_WALL_LIMIT
+            }
             _ => limits.wall,
         }
     }
@@ -491,6 +496,44 @@ fn enter<'js>(
                     let run: Function = internal.get("runScheduled")?;
                     run.call((exports, env, cron, scheduled_time)).map(Ok)
                 }
+                Event::Queue(delivery) => {
+                    if !exports.get::<_, Value>("queue")?.is_function() {
+                        return Ok(Err(InvokeError::NoHandler("queue")));
+                    }
+                    let env = iso.env(ctx)?;
+                    let messages = Array::new(ctx.clone())?;
+                    for (i, m) in delivery.messages.into_iter().enumerate() {
+                        let body = if m.content_type == "bytes" {
+                            verge_js::bytes::new_array_buffer(ctx, m.body)?
+                        } else {
+                            // json, text and v8 bodies are UTF-8 text (verge-queues encodes them).
+                            rquickjs::String::from_str(
+                                ctx.clone(),
+                                &String::from_utf8_lossy(&m.body),
+                            )?
+                            .into_value()
+                        };
+                        let item = Array::new(ctx.clone())?;
+                        item.set(0, m.id)?;
+                        item.set(1, m.timestamp_ms as f64)?;
+                        item.set(2, m.content_type)?;
+                        item.set(3, body)?;
+                        item.set(4, m.attempts)?;
+                        messages.set(i, item)?;
+                    }
+                    let (count, bytes, oldest) = delivery.backlog;
+                    let metrics = Array::new(ctx.clone())?;
+                    metrics.set(0, count as f64)?;
+                    metrics.set(1, bytes as f64)?;
+                    metrics.set(2, oldest.map(|t| t as f64))?;
+                    let host = Class::instance(
+                        ctx.clone(),
+                        crate::queue::QueueBatchHost::new(delivery.verdicts),
+                    )?;
+                    let run: Function = internal.get("runQueue")?;
+                    run.call((exports, env, delivery.queue, messages, host, metrics))
+                        .map(Ok)
+                }
                 other => Ok(Err(InvokeError::Internal(format!(
                     "a {} event cannot be delivered to a worker's default export",
                     other.kind()
@@ -516,10 +559,10 @@ fn enter<'js>(
                 }
                 Event::Rpc { method, args } => deliver.call((host, kind, method, args)),
                 Event::Alarm { retry_count } => deliver.call((host, kind, retry_count)),
-                Event::Scheduled { .. } => {
-                    return Ok(Err(InvokeError::Internal(
-                        "a scheduled event cannot be delivered to a Durable Object".into(),
-                    )));
+                Event::Scheduled { .. } | Event::Queue(_) => {
+                    return Ok(Err(InvokeError::Internal(format!(
+                        "a {kind} event cannot be delivered to a Durable Object"
+                    ))));
                 }
                 Event::WebSocketMessage { socket, data } => {
                     let data = match data {

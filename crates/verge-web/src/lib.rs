@@ -27,6 +27,7 @@ pub mod host;
 pub mod intl;
 pub mod invoke;
 pub mod limits;
+pub mod queue;
 pub mod random;
 pub mod tls;
 pub mod url;
@@ -139,6 +140,13 @@ pub const LAZY_FILES: &[LazyFile] = &[
         source: include_str!("../js/form.js"),
         globals: &["Blob", "File", "FormData"],
         internal_keys: &["form"],
+        install: None,
+    },
+    LazyFile {
+        name: "verge:web/serialize.js",
+        source: include_str!("../js/serialize.js"),
+        globals: &[],
+        internal_keys: &["v8"],
         install: None,
     },
     LazyFile {

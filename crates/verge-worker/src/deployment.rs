@@ -126,6 +126,7 @@ pub struct Version {
     dev: DevSettings,
     assets: Option<Arc<verge_assets::Assets>>,
     crons: Vec<(String, saffron::Cron)>,
+    consumers: Vec<verge_queues::ConsumerSettings>,
 }
 
 impl std::fmt::Debug for Version {
@@ -166,6 +167,11 @@ impl Version {
     /// Its cron triggers (`triggers.crons`), as written and parsed.
     pub fn crons(&self) -> &[(String, saffron::Cron)] {
         &self.crons
+    }
+
+    /// Its queue consumers (`queues.consumers` of type `worker`).
+    pub fn queue_consumers(&self) -> &[verge_queues::ConsumerSettings] {
+        &self.consumers
     }
 
     /// Directories a change anywhere under which makes a new version (the assets directory).
@@ -313,6 +319,7 @@ impl Deployment {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         for (i, mut tasks) in pending {
             tasks.extend(self.cron_task(i));
+            tasks.extend(self.queue_tasks(i));
             self.start_tasks(i, tasks);
         }
         Ok(())
@@ -470,6 +477,7 @@ impl Deployment {
         self.stop_tasks(Some(i));
         let mut tasks = b.tasks;
         tasks.extend(self.cron_task(i));
+        tasks.extend(self.queue_tasks(i));
         self.start_tasks(i, tasks);
         tracing::info!("reloaded {}", previous.name());
         Ok(previous.name().to_string())
@@ -492,6 +500,64 @@ impl Deployment {
                 self.env.options.clock.now_ms(),
             )),
         })
+    }
+
+    /// The queue consumers of worker `worker`'s current version: one driver per consumed queue
+    /// (verge-queues `consumer`), delivering batches through [`Deployment::invoke`] with
+    /// [`Event::Queue`]. A reload stops them and starts the new version's; a batch in flight
+    /// then is delivered again once its lease ends.
+    fn queue_tasks(self: &Arc<Self>, worker: usize) -> Vec<Task> {
+        let Some(slot) = self.workers.get(worker) else {
+            return Vec::new();
+        };
+        let version = slot.current();
+        if version.consumers.is_empty() {
+            return Vec::new();
+        }
+        let backend = match self.env.backends.queues() {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(
+                    "{}: opening queue state failed, its queue consumers do not run: {e}",
+                    version.name()
+                );
+                return Vec::new();
+            }
+        };
+        version
+            .consumers
+            .iter()
+            .map(|settings| {
+                let weak = Arc::downgrade(self);
+                let deliver: verge_queues::consumer::Deliver = Arc::new(move |delivery| {
+                    let weak = weak.clone();
+                    Box::pin(async move {
+                        let Some(d) = weak.upgrade() else {
+                            return Err("the deployment stopped".to_string());
+                        };
+                        let id = format!(
+                            "queue-{}-{}",
+                            delivery.queue,
+                            delivery.messages.first().map_or("", |m| m.id.as_str())
+                        );
+                        d.invoke(worker, Event::Queue(delivery), id)
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    })
+                });
+                Task {
+                    key: format!("queue:{}:{}", version.name(), settings.queue),
+                    scope: TaskScope::Version,
+                    future: Box::pin(verge_queues::consumer::run(
+                        backend.clone(),
+                        settings.clone(),
+                        self.env.options.clock.clone(),
+                        deliver,
+                    )),
+                }
+            })
+            .collect()
     }
 
     fn start_tasks(&self, worker: usize, tasks: Vec<Task>) {
@@ -651,6 +717,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         .iter()
         .filter_map(|c| verge_config::parse_cron(c).ok().map(|p| (c.clone(), p)))
         .collect();
+    let consumers = crate::parts::queue_consumers(&config);
     Ok(Built {
         version: Arc::new(Version {
             spec,
@@ -659,6 +726,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
             dev: config.dev,
             assets,
             crons,
+            consumers,
         }),
         tasks,
     })

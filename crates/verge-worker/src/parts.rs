@@ -33,6 +33,7 @@ pub static PARTS: &[&dyn Part] = &[
     &D1,
     &DurableObjects,
     &RateLimits,
+    &Queues,
     &StaticAssets,
 ];
 
@@ -437,6 +438,97 @@ impl Part for RateLimits {
             cx.options.clock.clone(),
         ))
     }
+}
+
+/// Queue producers (`env.<binding>`), and what verge leaves out of `queues.consumers`. The push
+/// consumers themselves are driven by the deployment (`Deployment::queue_tasks`), which can
+/// invoke the worker.
+struct Queues;
+impl Part for Queues {
+    fn name(&self) -> &'static str {
+        "queues"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        let queues = &cx.config.queues;
+        let warnings = consumer_warnings(queues);
+        if queues.producers.is_empty() {
+            return Ok(Configured {
+                warnings,
+                ..Configured::default()
+            });
+        }
+        let backend = cx.backends.queues().map_err(|e| ConfigureError {
+            part: self.name().into(),
+            message: format!("opening queue state: {e}"),
+        })?;
+        let bindings = queues
+            .producers
+            .iter()
+            .map(|p| {
+                let delay = p
+                    .delivery_delay
+                    .and_then(|d| u32::try_from(d).ok())
+                    .unwrap_or(0);
+                (
+                    p.binding.clone(),
+                    Arc::new(verge_queues::Producer::new(
+                        backend.clone(),
+                        p.queue.clone(),
+                        delay,
+                        cx.options.clock.clone(),
+                    )),
+                )
+            })
+            .collect();
+        Ok(Configured {
+            extension: Some(Arc::new(verge_queues::QueuesExtension::new(
+                bindings,
+                cx.config.compat.enabled("queues_json_messages"),
+            ))),
+            warnings,
+            ..Configured::default()
+        })
+    }
+}
+
+/// What `queues.consumers` asks that verge does not do, by field.
+fn consumer_warnings(queues: &verge_config::Queues) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, c) in queues.consumers.iter().enumerate() {
+        if c.kind == verge_config::ConsumerKind::HttpPull {
+            out.push(format!(
+                "queues.consumers[{i}]: pull consumers (type = \"http_pull\") are not supported yet; nothing pulls messages from queue \"{}\"",
+                c.queue
+            ));
+        } else if c.visibility_timeout_ms.is_some() {
+            out.push(format!(
+                "queues.consumers[{i}]: visibility_timeout_ms applies to pull consumers only and is ignored for the push consumer of queue \"{}\"",
+                c.queue
+            ));
+        }
+    }
+    out
+}
+
+/// The push consumers (`type = "worker"`) of `config`, as the consumer driver takes them.
+pub fn queue_consumers(config: &WorkerConfig) -> Vec<verge_queues::ConsumerSettings> {
+    config
+        .queues
+        .consumers
+        .iter()
+        .filter(|c| c.kind == verge_config::ConsumerKind::Worker)
+        .map(|c| verge_queues::ConsumerSettings {
+            queue: c.queue.clone(),
+            max_batch_size: usize::try_from(c.max_batch_size).unwrap_or(usize::MAX),
+            max_batch_timeout_ms: c.max_batch_timeout.saturating_mul(1000),
+            max_retries: u32::try_from(c.max_retries).unwrap_or(u32::MAX),
+            dead_letter_queue: c.dead_letter_queue.clone(),
+            retry_delay: c
+                .retry_delay
+                .and_then(|d| u32::try_from(d).ok())
+                .unwrap_or(0),
+        })
+        .collect()
 }
 
 struct StaticAssets;

@@ -33,6 +33,13 @@ enum Command {
         #[command(subcommand)]
         command: cli::cache::CacheCommand,
     },
+    /// Work with the queues of a project (same state as `verge dev`).
+    Queues {
+        #[command(flatten)]
+        project: cli::ProjectArgs,
+        #[command(subcommand)]
+        command: cli::queues::QueuesCommand,
+    },
     /// Work with D1 databases of a project (same state as `verge dev`).
     D1 {
         #[command(flatten)]
@@ -58,6 +65,7 @@ fn main() -> std::process::ExitCode {
         Command::Kv { project, command } => cli::kv::run(command, &project),
         Command::D1 { project, command } => cli::d1::run(command, &project),
         Command::Cache { project, command } => cli::cache::run(command, &project),
+        Command::Queues { project, command } => cli::queues::run(command, &project),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{SqliteAlarmIndex, SqliteCacheStore, SqliteDatabase, SqliteKvStore, SqliteObjectStore};
+use super::{
+    SqliteAlarmIndex, SqliteCacheStore, SqliteDatabase, SqliteKvStore, SqliteObjectStore,
+    SqliteQueueStore,
+};
 use crate::StoreError;
 use crate::backends::Backends;
 use crate::cache::CacheStore;
@@ -12,6 +15,7 @@ use crate::cache::memory::MemoryCacheStore;
 use crate::cache::tiered::TieredCacheStore;
 use crate::durable::{AlarmIndex, DurableBackend, ObjectStorage};
 use crate::kv::KvBackend;
+use crate::queues::QueueBackend;
 use crate::sql::SqlDatabase;
 
 /// Every binding's state in files under `dir`:
@@ -20,6 +24,7 @@ use crate::sql::SqlDatabase;
 /// - `do/<worker>/<class>/<id>.sqlite`: one file per Durable Object, with the worker's alarm
 ///   index in `do/<worker>/alarms.sqlite` and its applied migrations in
 ///   `do/<worker>/migrations.json`;
+/// - `queues.sqlite`: every queue's messages;
 /// - `cache/`: the edge cache's disk tier, behind a memory tier ([`CacheLimits`]).
 ///
 /// Stores are opened on first use and shared: asking twice for the same database gives the
@@ -31,6 +36,7 @@ pub struct SqliteBackends {
     d1: Mutex<HashMap<String, Arc<SqliteDatabase>>>,
     durable: Mutex<HashMap<String, Arc<SqliteDurableBackend>>>,
     cache: OnceLock<Arc<TieredCacheStore>>,
+    queues: OnceLock<Arc<SqliteQueueStore>>,
     cache_limits: CacheLimits,
 }
 
@@ -69,6 +75,7 @@ impl SqliteBackends {
             d1: Mutex::default(),
             durable: Mutex::default(),
             cache: OnceLock::new(),
+            queues: OnceLock::new(),
             cache_limits: CacheLimits::default(),
         })
     }
@@ -132,6 +139,14 @@ impl Backends for SqliteBackends {
             Arc::new(self.cache_disk()?),
         ));
         Ok(self.cache.get_or_init(|| tiered).clone())
+    }
+
+    fn queues(&self) -> Result<Arc<dyn QueueBackend>, StoreError> {
+        if let Some(q) = self.queues.get() {
+            return Ok(q.clone());
+        }
+        let opened = Arc::new(SqliteQueueStore::open_in(&self.dir)?);
+        Ok(self.queues.get_or_init(|| opened).clone())
     }
 }
 

@@ -3,6 +3,7 @@
 //! Layout under a project's state directory:
 //! - `<state_dir>/kv.sqlite`: every KV namespace of the project ([`SqliteKvStore`]);
 //! - `<state_dir>/d1/<database_id>.sqlite`: one file per D1 database ([`SqliteDatabase`]);
+//! - `<state_dir>/queues.sqlite`: every queue's messages ([`SqliteQueueStore`]);
 //! - `<state_dir>/cache/`: the edge cache's disk tier ([`SqliteCacheStore`]).
 //!
 //! **Durability.** Every connection runs in WAL mode with `synchronous=FULL`: SQLite
@@ -27,6 +28,7 @@ mod database;
 mod durable;
 mod kv;
 mod limit;
+mod queues;
 mod sandbox;
 
 pub use alarms::SqliteAlarmIndex;
@@ -35,6 +37,7 @@ pub use cache::{INLINE_MAX, SqliteCacheStore};
 pub use database::SqliteDatabase;
 pub use durable::SqliteObjectStore;
 pub use kv::SqliteKvStore;
+pub use queues::SqliteQueueStore;
 pub use sandbox::TRANSACTION_DENIED;
 
 use std::path::Path;

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod d1;
 pub mod dev;
 pub mod kv;
+pub mod queues;
 pub mod watch;
 
 use std::path::PathBuf;
