@@ -981,7 +981,7 @@ mod tests {
     }
 
     /// The fields the integration test `unsupported_fields_are_warned_about_by_name` uses too.
-    const UNSUPPORTED: &str = "[[services]]\nbinding = \"SVC\"\nservice = \"other\"\n\
+    const UNSUPPORTED: &str = "[[analytics_engine_datasets]]\nbinding = \"SVC\"\ndataset = \"other\"\n\
         [[queues.producers]]\nbinding = \"JOBS\"\nqueue = \"jobs\"\n\
         [[queues.consumers]]\nqueue = \"jobs\"\n\
         [[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n\
@@ -1001,12 +1001,15 @@ mod tests {
                 "wrangler.toml: field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
                 "wrangler.toml: field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
                 "wrangler.toml: field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
-                "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
+                "wrangler.toml: field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.SVC will be undefined",
             ]
         );
         // The typed ones are still parsed and validated.
         let c = &loaded.config;
-        assert_eq!(c.services[0].service, "other");
+        assert_eq!(
+            c.analytics_engine_datasets[0].dataset.as_deref(),
+            Some("other")
+        );
         assert_eq!(c.r2_buckets[0].bucket_name.as_deref(), Some("files"));
     }
 
@@ -1015,8 +1018,8 @@ mod tests {
         let dir = project(&[(
             "wrangler.toml",
             &format!(
-                "{HEAD}[[services]]\nbinding = \"TOP\"\nservice = \"a\"\n\
-                 [[env.staging.services]]\nbinding = \"STAGING\"\nservice = \"b\"\n\
+                "{HEAD}[[analytics_engine_datasets]]\nbinding = \"TOP\"\n\
+                 [[env.staging.analytics_engine_datasets]]\nbinding = \"STAGING\"\n\
                  [[env.prod.hyperdrive]]\nbinding = \"PG\"\nid = \"x\"\n"
             ),
         )]);
@@ -1024,14 +1027,14 @@ mod tests {
         assert_eq!(
             warnings(&staging),
             [
-                "wrangler.toml: field \"env.staging.services[0]\": service bindings are not supported yet; env.STAGING will be undefined"
+                "wrangler.toml: field \"env.staging.analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.STAGING will be undefined"
             ]
         );
         let top = load(&opts(&dir, None)).expect("loads");
         assert_eq!(
             warnings(&top),
             [
-                "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.TOP will be undefined"
+                "wrangler.toml: field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.TOP will be undefined"
             ]
         );
     }
@@ -2088,7 +2091,6 @@ crons = []
                 "queues.producers[0]",
                 "queues.consumers[0]",
                 "r2_buckets[0]",
-                "services[0]",
                 "analytics_engine_datasets[0]",
             ]
         );
@@ -2154,7 +2156,6 @@ crons = []
                 "compatibility_flags[0]",
                 "queues.producers[0]",
                 "queues.consumers[0]",
-                "services[0]",
             ]
         );
         assert_eq!(

@@ -50,136 +50,9 @@ function race(a, b) {
 }
 function push(list, v) { list[list.length] = v; }
 
-// ---- serialization (the structured-clone algorithm, to a JSON-tagged string) ----
-function b64(u8) {
-  let s = "";
-  const n = u8Length(u8), buf = u8Buffer(u8), off = u8Offset(u8);
-  for (let i = 0; i < n; i += 8192) {
-    const part = new $Uint8Array(buf, off + i, n - i < 8192 ? n - i : 8192);
-    s += ReflectStatics.apply(StringStatics.fromCharCode, null, part);
-  }
-  return $btoa(s);
-}
-function unb64(s) {
-  const bin = $atob(s);
-  const u = new $Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) u[i] = call(StringPrototype.charCodeAt, bin, i);
-  return u;
-}
-// The cloneable views and their constructors, captured now.
-const VIEWS = new $Map();
-{
-  const names = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView"];
-  for (let i = 0; i < names.length; i++) mapSet(VIEWS, names[i], primordials[names[i]]);
-}
-const ERRORS = new $Map();
-{
-  const names = ["EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError"];
-  for (let i = 0; i < names.length; i++) mapSet(ERRORS, names[i], primordials[names[i]]);
-}
-const NATIVE = /\[native code\]/;
-function dataClone(what) { return new $DOMException($toString(what) + " could not be cloned.", "DataCloneError"); }
-function enc(v, seen) {
-  switch (typeof v) {
-    case "string": case "boolean": return v;
-    case "number":
-      if (isFinite(v) && !objectIs(v, -0)) return v;
-      return ["n", objectIs(v, -0) ? "-0" : $String(v)];
-    case "undefined": return ["u"];
-    case "bigint": return ["b", $String(v)];
-    case "symbol": throw dataClone(call(primordials.SymbolPrototype.toString, v));
-    case "function": throw dataClone("function " + (v.name || "(anonymous)"));
-  }
-  if (v === null) return null;
-  if (mapHas(seen, v)) return ["ref", mapGet(seen, v)];
-  const idx = call(MapPrototypeSize, seen);
-  mapSet(seen, v, idx);
-  if (isArray(v)) {
-    const out = [];
-    for (let i = 0; i < v.length; i++) out[i] = enc(v[i], seen);
-    return ["a", out];
-  }
-  const tag = call(ObjectPrototype.toString, v);
-  switch (tag) {
-    case "[object Date]": return ["d", call(DatePrototype.getTime, v)];
-    case "[object RegExp]": return ["r", call(RegExpPrototypeGetters.source, v), call(RegExpPrototypeGetters.flags, v)];
-    case "[object Map]": {
-      const out = [];
-      call(MapPrototype.forEach, v, (x, k) => { push(out, [enc(k, seen), enc(x, seen)]); });
-      return ["m", out];
-    }
-    case "[object Set]": {
-      const out = [];
-      call(SetPrototype.forEach, v, (x) => { push(out, enc(x, seen)); });
-      return ["s", out];
-    }
-    case "[object ArrayBuffer]": return ["ab", b64(new $Uint8Array(v))];
-    case "[object Boolean]": return ["w", "Boolean", call(BooleanPrototype.valueOf, v)];
-    case "[object Number]": return ["w", "Number", call(NumberPrototype.valueOf, v)];
-    case "[object String]": return ["w", "String", call(StringPrototype.valueOf, v)];
-  }
-  if (ArrayBufferStatics.isView(v)) {
-    const name = typedArrayTag(v) ?? "DataView";
-    if (!mapHas(VIEWS, name)) throw dataClone(name);
-    if (name === "DataView") {
-      const G = DataViewPrototypeGetters;
-      return ["v", name, b64(new $Uint8Array(call(G.buffer, v), call(G.byteOffset, v), call(G.byteLength, v)))];
-    }
-    return ["v", name, b64(new $Uint8Array(u8Buffer(v), u8Offset(v), u8Length(v)))];
-  }
-  if (tag === "[object Error]") return ["e", v.name, v.message, v.stack ?? null, "cause" in v ? enc(v.cause, seen) : ["u"]];
-  const proto = ObjectStatics.getPrototypeOf(v);
-  if (proto !== null && proto !== ObjectPrototypeValue) {
-    const C = v.constructor;
-    if (typeof C === "function" && C !== $Object && call(RegExpPrototype.exec, NATIVE, call(FunctionPrototype.toString, C)) !== null)
-      throw dataClone($toString(C.name) + " object");
-  }
-  const o = {};
-  const keys = objectKeys(v);
-  for (let i = 0; i < keys.length; i++) o[keys[i]] = enc(v[keys[i]], seen);
-  return ["o", o];
-}
+// Structured clone to and from a string: js/rpc.js in verge-web.
+const serialize = internal.v8.serialize, deserialize = internal.v8.deserialize;
 const ObjectPrototypeValue = $Object.prototype;
-const MapPrototypeSize = ObjectStatics.getOwnPropertyDescriptor($Map.prototype, "size").get;
-function dec(x, refs) {
-  if (x === null || typeof x !== "object") return x;
-  const t = x[0];
-  let out;
-  switch (t) {
-    case "n": return $Number(x[1] === "-0" ? -0 : x[1]);
-    case "u": return undefined;
-    case "b": return $BigInt(x[1]);
-    case "ref": return refs[x[1]];
-    case "a": { out = []; push(refs, out); const items = x[1]; for (let i = 0; i < items.length; i++) out[i] = dec(items[i], refs); return out; }
-    case "d": out = new $Date(x[1]); push(refs, out); return out;
-    case "r": out = new $RegExp(x[1], x[2]); push(refs, out); return out;
-    case "m": { out = new $Map(); push(refs, out); const items = x[1]; for (let i = 0; i < items.length; i++) mapSet(out, dec(items[i][0], refs), dec(items[i][1], refs)); return out; }
-    case "s": { out = new $Set(); push(refs, out); const items = x[1]; for (let i = 0; i < items.length; i++) call(SetPrototype.add, out, dec(items[i], refs)); return out; }
-    case "ab": out = u8Buffer(unb64(x[1])); push(refs, out); return out;
-    case "v": {
-      const bytes = unb64(x[2]);
-      const C = mapGet(VIEWS, x[1]);
-      if (C === undefined) break;
-      out = x[1] === "DataView" ? new $DataView(u8Buffer(bytes)) : new C(u8Buffer(bytes), 0, u8Length(bytes) / C.BYTES_PER_ELEMENT);
-      push(refs, out); return out;
-    }
-    case "e": {
-      const C = mapGet(ERRORS, x[1]) || $Error;
-      out = new C(x[2]); push(refs, out);
-      if (x[1] !== out.name) try { out.name = x[1]; } catch {}
-      if (x[3] !== null) ObjectStatics.defineProperty(out, "stack", { __proto__: null, value: x[3], writable: true, configurable: true });
-      const cause = dec(x[4], refs); if (cause !== undefined) out.cause = cause;
-      return out;
-    }
-    case "w": out = $Object(x[1] === "Number" ? $Number(x[2]) : x[1] === "Boolean" ? $Boolean(x[2]) : $String(x[2])); push(refs, out); return out;
-    case "o": { out = {}; push(refs, out); const o = x[1], keys = objectKeys(o); for (let i = 0; i < keys.length; i++) out[keys[i]] = dec(o[keys[i]], refs); return out; }
-  }
-  throw new $TypeError("corrupt serialized value");
-}
-const JSONStringify = primordials.JSONStatics.stringify, JSONParse = primordials.JSONStatics.parse;
-const serialize = (v) => JSONStringify(enc(v, new $Map()));
-const deserialize = (s) => dec(JSONParse(s), []);
-internal.v8 = { serialize, deserialize };
 
 // ---- ids, namespaces, stubs ----
 const kHex = $Symbol("hex");
@@ -199,11 +72,9 @@ const RESERVED = new $Set();
   const names = ["fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "constructor", "dup"];
   for (let i = 0; i < names.length; i++) call(SetPrototype.add, RESERVED, names[i]);
 }
+// A failed call's error (js/rpc.js), marked as Workers marks a Durable Object's.
 function remoteError(res) {
-  let e;
-  if (res[1]) { try { e = deserialize(res[1]); } catch { e = new $Error(res[3]); } }
-  else e = new $Error(res[3]);
-  if (!(e instanceof $Error)) { const v = e; e = new $Error($String(v)); }
+  const e = internal.remoteError(res);
   try { e.remote = !!res[2]; if (!res[2]) e.retryable = true; } catch {}
   return e;
 }
@@ -216,11 +87,7 @@ function makeStub(ns, id) {
       // The body streams to the object (js/fetch.js internal.hostBody, body.rs outgoing_stream).
       const res = await ops.fetch(RT, ns, hex, name, [req.method, req.url, headersToFlat(req.headers), rawThen], internal.hostBody(req));
       if (!res[0]) throw remoteError(res);
-      const status = res[1], headers = headersFromFlat(res[2], false), reader = res[3], ticket = res[4];
-      if (ticket !== undefined && ticket !== null) return new Response(null, { status: 101, headers, webSocket: internal.ws.fromTicket(ticket) });
-      const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
-      if (nullBody && reader) internal.cancelBody(reader);
-      return internal.hostResponse(status === 101 ? 200 : status, headers, nullBody ? null : reader);
+      return internal.remoteResponse(res);
     },
   };
   return new $Proxy(target, {

@@ -18,8 +18,7 @@ use verge_js::string::Usv;
 use verge_js::{Isolate, WorkerSpec, throw};
 use verge_store::SqlValue;
 use verge_store::durable::ObjectListQuery;
-use verge_web::body::BodyReader;
-use verge_web::invoke::{Event, IncomingRequest, InvokeError, Outcome, OutgoingBody};
+use verge_web::invoke::{Event, InvokeError};
 
 use crate::error::DurableError;
 use crate::limits::{MAX_ATTACHMENT, MAX_TAG_LEN, MAX_TAGS};
@@ -508,8 +507,7 @@ fn validate_id(
         .map_err(|e| throw(&ctx, &DurableError::InvalidId(e.to_string())))
 }
 
-/// `stub.method(...args)`: `[true, serialized result]` or
-/// `[false, serialized error | null, thrown by the object?, message]`.
+/// `stub.method(...args)`: see `verge_web::remote` for the result.
 async fn rpc<'js>(
     ctx: Ctx<'js>,
     rt: Class<'js, RuntimeHandle>,
@@ -520,49 +518,15 @@ async fn rpc<'js>(
     args: String,
 ) -> Result<Array<'js>> {
     let runtime = rt.borrow().rt.clone();
-    let out = Array::new(ctx.clone())?;
-    match runtime
+    let outcome = runtime
         .call(ns, id, name, Event::Rpc { method, args })
-        .await
-    {
-        Ok(Outcome::Value(s)) => {
-            out.set(0, true)?;
-            out.set(1, s)?;
-        }
-        Ok(_) => {
-            out.set(0, true)?;
-        }
-        Err(e) => failure(&out, e)?,
-    }
-    Ok(out)
-}
-
-fn failure(out: &Array<'_>, e: InvokeError) -> Result<()> {
-    out.set(0, false)?;
-    match e {
-        InvokeError::Exception {
-            exception,
-            serialized,
-            ..
-        } => {
-            out.set(1, serialized)?;
-            out.set(2, true)?;
-            out.set(3, exception.to_string())?;
-        }
-        other => {
-            out.set(1, Value::new_null(out.ctx().clone()))?;
-            out.set(2, false)?;
-            out.set(3, other.to_string())?;
-        }
-    }
-    Ok(())
+        .await;
+    verge_web::remote::value_result(&ctx, outcome)
 }
 
 /// `stub.fetch(request)`: the request's body is streamed to the object (a host stream is
-/// handed over as is; a JS stream is pumped chunk by chunk), and so is the response's.
-/// Returns `[true, status, flatHeaders, bytes | BodyReader | null, webSocketTicket?]` or a failure
-/// as [`rpc`] does. `head` is `[method, url, flatHeaders, then]`, `then` the captured
-/// `Promise.prototype.then` a JS body's pump waits with.
+/// handed over as is; a JS stream is pumped chunk by chunk), and so is the response's; see
+/// `verge_web::remote` for `head` and the result.
 async fn fetch<'js>(
     ctx: Ctx<'js>,
     rt: Class<'js, RuntimeHandle>,
@@ -573,60 +537,9 @@ async fn fetch<'js>(
     body: Value<'js>,
 ) -> Result<Array<'js>> {
     let runtime = rt.borrow().rt.clone();
-    let method: String = head.get(0)?;
-    let url: String = head.get(1)?;
-    let headers: Vec<String> = head.get(2)?;
-    let then: Function = head.get(3)?;
-    let body = verge_web::body::outgoing_stream(&ctx, body, then)?;
-    let req = IncomingRequest {
-        id: verge_js::meter::current_request_id().unwrap_or_default(),
-        method,
-        url,
-        headers: headers
-            .chunks(2)
-            .filter_map(|c| match c {
-                [k, v] => Some((k.clone(), v.clone())),
-                _ => None,
-            })
-            .collect(),
-        body,
-        cf_json: None,
-    };
-    let out = Array::new(ctx.clone())?;
-    match runtime.call(ns, id, name, Event::Fetch(req)).await {
-        Ok(Outcome::Response(r)) => {
-            out.set(0, true)?;
-            out.set(1, r.status)?;
-            out.set(
-                2,
-                r.headers
-                    .into_iter()
-                    .flat_map(|(k, v)| [k, v])
-                    .collect::<Vec<_>>(),
-            )?;
-            match r.body {
-                OutgoingBody::Empty => out.set(3, Value::new_null(ctx.clone()))?,
-                OutgoingBody::Full(b) => {
-                    out.set(3, verge_js::bytes::new_u8_array(&ctx, b.to_vec())?)?
-                }
-                OutgoingBody::Stream(stream) => {
-                    out.set(3, Class::instance(ctx.clone(), BodyReader::new(stream))?)?
-                }
-                OutgoingBody::WebSocket(ep) => {
-                    out.set(3, Value::new_null(ctx.clone()))?;
-                    out.set(4, verge_web::websocket::file_ticket(ep) as f64)?;
-                }
-            }
-        }
-        Ok(_) => {
-            return Err(Exception::throw_internal(
-                &ctx,
-                "a Durable Object fetch produced no response",
-            ));
-        }
-        Err(e) => failure(&out, e)?,
-    }
-    Ok(out)
+    let req = verge_web::remote::incoming_request(&ctx, head, body)?;
+    let outcome = runtime.call(ns, id, name, Event::Fetch(req)).await;
+    verge_web::remote::response_result(&ctx, outcome)
 }
 
 /// Constructs instances for the runtime: `internal.durable.create(Class, id, name, storage,

@@ -10,6 +10,16 @@ use tokio::sync::mpsc;
 
 use crate::limits::THREAD_STACK_BYTES;
 
+thread_local! {
+    /// This isolate thread's index (none on other threads).
+    static INDEX: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The index of the isolate thread this runs on, for [`IsolateThreads::spawn_on`].
+pub fn current_index() -> Option<usize> {
+    INDEX.with(std::cell::Cell::get)
+}
+
 type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
 
 /// The set of isolate threads of a node.
@@ -38,6 +48,7 @@ impl IsolateThreads {
                 .name(format!("verge-isolate-{k}"))
                 .stack_size(THREAD_STACK_BYTES)
                 .spawn(move || {
+                    INDEX.with(|i| i.set(Some(k)));
                     let local = tokio::task::LocalSet::new();
                     local.block_on(&rt, async move {
                         while let Some(job) = rx.recv().await {

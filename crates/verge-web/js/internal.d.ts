@@ -81,8 +81,10 @@ declare namespace internal {
   function structuredClone(v: unknown): unknown;
 
   // ---- js/fetch.js: the entry points of verge-web src/invoke.rs ----
-  /** A worker's fetch event: builds Request and ExecutionContext, calls the handler. invoke.rs. */
-  function serve(exports: object, env: object, method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null): [EventResult | Promise<EventResult>, object];
+  /** A worker's fetch event: builds Request and ExecutionContext, calls the handler (an object, or a WorkerEntrypoint class made for the event). invoke.rs. */
+  function serve(handler: object | Function, env: object, method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null, propsJson?: string | null): [EventResult | Promise<EventResult>, object];
+  /** A new ExecutionContext whose `props` are the JSON given (`{}` for null). js/fetch.js; js/rpc.js. */
+  function newExecutionContext(propsJson: string | null): object;
   /** A worker's scheduled event. invoke.rs. */
   function runScheduled(exports: object, env: object, cron: string, scheduledTime: number): [EventResult | Promise<EventResult>, object];
   /** Whether the handler called ctx.passThroughOnException(). invoke.rs. */
@@ -115,6 +117,22 @@ declare namespace internal {
   // ---- js/workers.js ----
   /** The exports of the built-in module "cloudflare:workers" (env added by WebExtension::env). lib.rs. */
   const cloudflareWorkers: { DurableObject: Function; WorkerEntrypoint: Function; RpcTarget: Function; env?: object };
+
+  // ---- js/rpc.js: calls between isolates (src/remote.rs, src/service.rs) ----
+  /** The structured-clone serializer {serialize, deserialize}. js/rpc.js; verge-durable js/durable.js, js/service.js, js/websocket.js. */
+  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
+  /** The error a failed remote call rethrows (`[false, serialized, thrownByCallee, message]`). js/rpc.js; js/service.js, verge-durable js/durable.js. */
+  function remoteError(res: unknown[]): Error;
+  /** The Response of a remote fetch (`[true, status, flatHeaders, body, ticket?]`), or throws its error. js/rpc.js; js/service.js, verge-durable js/durable.js. */
+  function remoteResponse(res: unknown[]): Response;
+  /** An RPC call on a worker's entrypoint (a WorkerEntrypoint class); result [0, serialized] or a failure. js/rpc.js; invoke.rs. */
+  function serveRpc(handler: unknown, env: object, method: string, args: string, propsJson: string | null): [EventResult | Promise<EventResult>, object];
+
+  // ---- service bindings (src/service.rs, js/service.js) ----
+  /** Service bindings' host operations {running, fetch, rpc}. service.rs; js/service.js. */
+  const serviceOps: Record<string, Function>;
+  /** {make}: env.SVC for a binding. js/service.js; service.rs. */
+  const service: { make: Function };
 
   // ---- lazy files (LAZY_FILES) ----
   /** URL and URLSearchParams classes. js/url.js; js/fetch.js. */
@@ -155,8 +173,6 @@ declare namespace internal {
   const durable: { create: Function; makeNamespace: Function };
   /** A Durable Object's events (the object target of invoke.rs). js/durable.js; invoke.rs. */
   function objectEvent(host: object, kind: string, ...payload: unknown[]): [Promise<EventResult>, null];
-  /** The serializer RPC uses {serialize, deserialize}. js/durable.js; js/durable.js stubs. */
-  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
 
   // ---- verge-assets ----
   /** Static assets' host operations {fetch}. verge-assets js.rs; js/assets.js. */

@@ -28,6 +28,8 @@ pub mod intl;
 pub mod invoke;
 pub mod limits;
 pub mod random;
+pub mod remote;
+pub mod service;
 pub mod tls;
 pub mod url;
 pub mod url_pattern;
@@ -46,6 +48,7 @@ pub const JS_FILES: &[(&str, &str)] = &[
     ("verge:web/global.js", include_str!("../js/global.js")),
     ("verge:web/fetch.js", include_str!("../js/fetch.js")),
     ("verge:web/workers.js", include_str!("../js/workers.js")),
+    ("verge:web/rpc.js", include_str!("../js/rpc.js")),
     ("verge:web/intl_lazy.js", include_str!("../js/intl_lazy.js")),
 ];
 

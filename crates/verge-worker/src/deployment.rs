@@ -18,7 +18,7 @@ use verge_config::{DevSettings, LoadOptions};
 use verge_js::{IsolateThreads, LoadError, WorkerLimits, WorkerSpec};
 use verge_store::{Backends, Clock};
 use verge_web::invoke::{
-    Event, IncomingRequest, InvokeError, Outcome, OutgoingResponse, Target, invoke,
+    Entrypoint, Event, IncomingRequest, InvokeError, Outcome, OutgoingResponse, Target, invoke,
 };
 
 use crate::parts::{Configure, ConfigureError, PARTS, Task, TaskScope};
@@ -126,6 +126,8 @@ pub struct Version {
     dev: DevSettings,
     assets: Option<Arc<verge_assets::Assets>>,
     crons: Vec<(String, saffron::Cron)>,
+    /// `(binding, service)` of its service bindings.
+    services: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Version {
@@ -214,6 +216,62 @@ struct Env {
     threads: Arc<IsolateThreads>,
     options: DeploymentOptions,
     warn: Box<dyn Fn(&str) + Send + Sync>,
+    directory: Arc<Directory>,
+}
+
+/// The deployment's workers as service bindings reach them (set once the deployment exists).
+#[derive(Default)]
+struct Directory {
+    deployment: std::sync::OnceLock<std::sync::Weak<Deployment>>,
+}
+
+impl Directory {
+    fn deployment(&self) -> Option<Arc<Deployment>> {
+        self.deployment.get().and_then(std::sync::Weak::upgrade)
+    }
+}
+
+impl verge_web::service::ServiceRouter for Directory {
+    fn is_running(&self, service: &str) -> bool {
+        self.deployment()
+            .is_some_and(|d| d.worker_index(service).is_some())
+    }
+
+    fn call(
+        &self,
+        service: &str,
+        entrypoint: Entrypoint,
+        event: Event,
+    ) -> futures::future::BoxFuture<'static, Result<Outcome, InvokeError>> {
+        let found = self
+            .deployment()
+            .and_then(|d| d.worker_index(service).map(|i| (d, i)));
+        let service = service.to_string();
+        async move {
+            let Some((d, worker)) = found else {
+                return Err(InvokeError::Internal(format!(
+                    "no worker named \"{service}\" runs in this deployment"
+                )));
+            };
+            let id = verge_js::meter::current_request_id().unwrap_or_default();
+            // The callee runs on the caller's thread when there is one (no hand-off cost).
+            let k = verge_js::threads::current_index().unwrap_or(0);
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let threads = d.env.threads.clone();
+            let sent = threads.spawn_on(k, move || async move {
+                let _ = tx.send(
+                    d.invoke_target_here(worker, Some(entrypoint), event, id)
+                        .await,
+                );
+            });
+            if !sent {
+                return Err(InvokeError::Internal("the isolate thread stopped".into()));
+            }
+            rx.await
+                .unwrap_or_else(|_| Err(InvokeError::Internal("the isolate thread stopped".into())))
+        }
+        .boxed()
+    }
 }
 
 /// One or more workers serving together; see the module docs.
@@ -275,6 +333,7 @@ impl Deployment {
             threads,
             options,
             warn,
+            directory: Arc::default(),
         };
         let mut workers: Vec<Slot> = Vec::new();
         let mut pending = Vec::new();
@@ -292,14 +351,35 @@ impl Deployment {
                 current: RwLock::new(b.version),
             });
         }
-        Ok(Arc::new(Deployment {
+        let d = Arc::new(Deployment {
             env,
             workers,
             tasks: Mutex::default(),
             pending: Mutex::new(pending),
             control: std::sync::OnceLock::new(),
             reloading: tokio::sync::Mutex::new(()),
-        }))
+        });
+        let _ = d.env.directory.deployment.set(Arc::downgrade(&d));
+        for slot in &d.workers {
+            d.warn_unbound_services(&slot.current());
+        }
+        Ok(d)
+    }
+
+    /// Warns about `version`'s service bindings to workers that are not part of the deployment.
+    fn warn_unbound_services(&self, version: &Version) {
+        for (i, (binding, service)) in version.services.iter().enumerate() {
+            if self.worker_index(service).is_none() {
+                (self.env.warn)(&format!(
+                    "{}: field \"services[{i}]\": worker \"{service}\" is not part of this verge dev (add its config with another -c); calls through env.{binding} fail as wrangler's do when it is not running",
+                    version
+                        .config
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ));
+            }
+        }
     }
 
     /// Loads every worker (an isolate of each on thread 0, so a worker that cannot start fails
@@ -381,6 +461,18 @@ impl Deployment {
         event: Event,
         id: String,
     ) -> Result<Outcome, InvokeError> {
+        self.invoke_target_here(worker, None, event, id).await
+    }
+
+    /// [`Deployment::invoke_here`] to `entrypoint` (a service binding's), or to the default
+    /// export as the edge calls it.
+    async fn invoke_target_here(
+        &self,
+        worker: usize,
+        entrypoint: Option<Entrypoint>,
+        event: Event,
+        id: String,
+    ) -> Result<Outcome, InvokeError> {
         let slot = self
             .workers
             .get(worker)
@@ -390,7 +482,11 @@ impl Deployment {
             .await
             .map_err(InvokeError::Load)?;
         let guard = iso.clone();
-        match AssertUnwindSafe(invoke(iso, Target::Worker, event, id.clone()))
+        let target = match entrypoint {
+            Some(e) => Target::Entrypoint(e),
+            None => Target::Worker,
+        };
+        match AssertUnwindSafe(invoke(iso, target, event, id.clone()))
             .catch_unwind()
             .await
         {
@@ -471,6 +567,7 @@ impl Deployment {
         let mut tasks = b.tasks;
         tasks.extend(self.cron_task(i));
         self.start_tasks(i, tasks);
+        self.warn_unbound_services(&slot.current());
         tracing::info!("reloaded {}", previous.name());
         Ok(previous.name().to_string())
     }
@@ -617,6 +714,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         backends: env.backends.as_ref(),
         threads: &env.threads,
         options: &env.options,
+        services: env.directory.clone(),
     };
     let mut extensions = Vec::new();
     let mut tasks = Vec::new();
@@ -656,6 +754,11 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
             spec,
             config: loaded.path,
             watch: loaded.watch_paths,
+            services: config
+                .services
+                .iter()
+                .map(|s| (s.binding.clone(), s.service.clone()))
+                .collect(),
             dev: config.dev,
             assets,
             crons,

@@ -33,6 +33,7 @@ pub static PARTS: &[&dyn Part] = &[
     &D1,
     &DurableObjects,
     &RateLimits,
+    &Services,
     &StaticAssets,
 ];
 
@@ -48,6 +49,8 @@ pub struct Configure<'a> {
     pub threads: &'a Arc<IsolateThreads>,
     /// Deployment-wide settings.
     pub options: &'a DeploymentOptions,
+    /// The deployment's workers, as service bindings reach them.
+    pub services: Arc<dyn verge_web::service::ServiceRouter>,
 }
 
 /// A part configured for one worker version.
@@ -418,6 +421,47 @@ pub fn version_id(config: &WorkerConfig) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// Service bindings to the other workers of the deployment (a service that is not one of
+/// them fails its calls as wrangler's do; the deployment warns about it).
+struct Services;
+impl Part for Services {
+    fn name(&self) -> &'static str {
+        "services"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        if cx.config.services.is_empty() {
+            return Ok(Configured::default());
+        }
+        let bindings = cx
+            .config
+            .services
+            .iter()
+            .map(|s| verge_web::service::ServiceBinding {
+                binding: s.binding.clone(),
+                service: s.service.clone(),
+                entrypoint: s.entrypoint.clone(),
+                props: s.props.as_ref().map(|p| p.to_string()),
+            })
+            .collect();
+        let warnings = cx
+            .config
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.environment.is_some())
+            .map(|(i, s)| format!("services[{i}] ({}): \"environment\" is ignored; env.{} reaches the worker named \"{}\" of this verge dev", s.binding, s.binding, s.service))
+            .collect();
+        Ok(Configured {
+            extension: Some(Arc::new(verge_web::service::ServiceExtension::new(
+                bindings,
+                cx.services.clone(),
+            ))),
+            warnings,
+            ..Configured::default()
+        })
+    }
 }
 
 struct RateLimits;
