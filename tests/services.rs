@@ -59,6 +59,32 @@ fn rpc_calls_the_default_export_and_a_named_entrypoint() {
 }
 
 #[test]
+fn results_can_be_used_before_they_settle_and_remote_properties_read() {
+    let v = start();
+    assert_eq!(
+        get(&v, "/rpc/pipelining"),
+        json!({
+            "list": [1, 2, 3],
+            "upper": "ABC",
+            "sliced": [2, 3],
+            "sum": 3,
+            "thenable": 30,
+            "version": "v1",
+            "who": "back",
+        })
+    );
+}
+
+#[test]
+fn stubs_and_results_are_disposable_with_using() {
+    let v = start();
+    assert_eq!(
+        get(&v, "/rpc/dispose"),
+        json!({"n": 42, "disposable": "function"})
+    );
+}
+
+#[test]
 fn rpc_arguments_and_results_are_structured_clones() {
     let v = start();
     assert_eq!(

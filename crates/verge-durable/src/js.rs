@@ -519,7 +519,15 @@ async fn rpc<'js>(
 ) -> Result<Array<'js>> {
     let runtime = rt.borrow().rt.clone();
     let outcome = runtime
-        .call(ns, id, name, Event::Rpc { method, args })
+        .call(
+            ns,
+            id,
+            name,
+            Event::Rpc {
+                method,
+                args: Some(args),
+            },
+        )
         .await;
     verge_web::remote::value_result(&ctx, outcome)
 }

@@ -125,6 +125,8 @@ declare namespace internal {
   function remoteError(res: unknown[]): Error;
   /** The Response of a remote fetch (`[true, status, flatHeaders, body, ticket?]`), or throws its error. js/rpc.js; js/service.js, verge-durable js/durable.js. */
   function remoteResponse(res: unknown[]): Response;
+  /** A remote member as Workers' RpcPromise: awaiting it runs `read`, calling it runs `invoke(args)`; usable before it settles (pipelining). js/rpc.js; js/service.js. */
+  function rpcMember(read: () => Promise<unknown>, invoke: (args: unknown[]) => Promise<unknown>): unknown;
   /** An RPC call on a worker's entrypoint (a WorkerEntrypoint class); result [0, serialized] or a failure. js/rpc.js; invoke.rs. */
   function serveRpc(handler: unknown, env: object, method: string, args: string, propsJson: string | null): [EventResult | Promise<EventResult>, object];
 

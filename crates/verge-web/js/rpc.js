@@ -182,6 +182,44 @@ internal.remoteResponse = (res) => {
   return internal.hostResponse(status === 101 ? 200 : status, headers, nullBody ? null : reader);
 };
 
+// ---- promise pipelining ----
+// What an RPC call or property read gives: a promise of the result that can be used before it
+// settles, as Workers' RpcPromise — `p.name` stands for the result's property `name` and
+// `p.name(...args)` calls that method of the result, `p(...args)` calls the result itself.
+// Each step waits for the one before (Workers sends the chain at once; the results are the
+// same). `value` makes the promise this stands for (called at most once), `call` the promise
+// of calling it.
+const PromisePrototypeThen = primordials.PromisePrototypeThen;
+const SymbolDispose = $Symbol.dispose;
+function once(f) { let p = null; return () => (p === null ? (p = f()) : p); }
+function afterward(p, onDone) {
+  return PromisePrototypeThen(p, (v) => PromisePrototypeThen(PromiseResolve(onDone()), () => v),
+    (e) => PromisePrototypeThen(PromiseResolve(onDone()), () => { throw e; }));
+}
+const PromiseResolve = primordials.PromiseResolve;
+function rpcNode(value, callIt) {
+  return new $Proxy(() => {}, {
+    __proto__: null,
+    get(t, prop) {
+      if (prop === "then") return (ok, err) => PromisePrototypeThen(value(), ok, err);
+      if (prop === "catch") return (err) => PromisePrototypeThen(value(), undefined, err);
+      if (prop === "finally") return (f) => afterward(value(), f);
+      if (prop === SymbolDispose) return () => {};
+      if (typeof prop !== "string") return undefined;
+      return rpcNode(once(() => PromisePrototypeThen(value(), (v) => v[prop])),
+        (args) => PromisePrototypeThen(value(), (v) => ReflectStatics.apply(v[prop], v, args)));
+    },
+    apply(t, self, args) {
+      const p = callIt(args);
+      return rpcNode(() => p, (more) => PromisePrototypeThen(p, (v) => ReflectStatics.apply(v, undefined, more)));
+    },
+  });
+}
+// A remote property `name` of `read`/`invoke` (host calls returning promises): awaiting it
+// reads the property, calling it calls the method.
+internal.rpcMember = (read, invoke) => rpcNode(once(read), invoke);
+const $Proxy = globalThis.Proxy;
+
 // ---- the callee's side ----
 // Methods a WorkerEntrypoint does not serve over RPC (its event handlers and the stub's own).
 const RESERVED = new $Set();
@@ -194,6 +232,13 @@ function failed(e) {
   let s;
   try { s = serialize(e); } catch { s = serialize(new $Error(describe(e))); }
   return [-1, e, false, s];
+}
+async function readProperty(target, name) {
+  try {
+    return [0, serialize(await target[name])];
+  } catch (e) {
+    return failed(e);
+  }
 }
 async function callMethod(target, fn, args) {
   try {
@@ -211,6 +256,7 @@ internal.serveRpc = (handler, env, method, args, propsJson) => {
     if (typeof handler !== "function") throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
     const target = new handler(ctx, env);
     if (call(SetPrototype.has, RESERVED, method)) throw new $TypeError("\"" + method + "\" cannot be called over RPC.");
+    if (args === null || args === undefined) return [readProperty(target, method), ctx];
     const fn = target[method];
     if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn)
       throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");

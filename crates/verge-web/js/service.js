@@ -11,6 +11,7 @@ const serialize = internal.v8.serialize, deserialize = internal.v8.deserialize;
 const headersToFlat = internal.headersToFlat;
 const rawThen = primordials.PromisePrototype.then;
 const $Proxy = globalThis.Proxy;
+const SymbolDispose = primordials.Symbol.dispose;
 
 // What wrangler says when the bound worker is not running (miniflare's dev registry).
 function session(service, entrypoint) {
@@ -29,16 +30,18 @@ function makeFetcher(i, service, entrypoint) {
   return new $Proxy(target, {
     get(t, prop) {
       if (prop in t) return t[prop];
+      if (prop === SymbolDispose) return () => {};
       if (typeof prop !== "string" || prop === "then") return undefined;
-      return async function () {
-        const args = [];
-        for (let k = 0; k < arguments.length; k++) args[k] = arguments[k];
-        if (!ops.running(i)) throw new $Error("Cannot access \"" + prop + "\" as we couldn't " + session(service, entrypoint) + ".");
-        const res = await ops.rpc(i, prop, serialize(args));
-        if (!res[0]) throw internal.remoteError(res);
-        return deserialize(res[1]);
-      };
+      // Awaiting env.SVC.name reads the property; calling it calls the method; either may be
+      // pipelined (js/rpc.js).
+      return internal.rpcMember(() => remote(prop, null), (args) => remote(prop, args));
     },
   });
+  async function remote(prop, args) {
+    if (!ops.running(i)) throw new $Error("Cannot access \"" + prop + "\" as we couldn't " + session(service, entrypoint) + ".");
+    const res = await ops.rpc(i, prop, args === null ? null : serialize(args));
+    if (!res[0]) throw internal.remoteError(res);
+    return deserialize(res[1]);
+  }
 }
 internal.service = { make: makeFetcher };

@@ -113,12 +113,13 @@ pub enum Event {
         /// Retries so far.
         retry_count: u32,
     },
-    /// An RPC call on a Durable Object stub (`stub.method(...args)`).
+    /// An RPC call on a Durable Object stub or a service binding (`stub.method(...args)`), or
+    /// a property read (`await stub.name`).
     Rpc {
-        /// Method name.
+        /// Method or property name.
         method: String,
-        /// The serialized argument array.
-        args: String,
+        /// The serialized argument array; `None` reads the property.
+        args: Option<String>,
     },
     /// A message on a hibernatable WebSocket (`webSocketMessage(ws, message)`).
     WebSocketMessage {

@@ -159,17 +159,18 @@ impl verge_js::Extension for ServiceExtension {
         ops.set(
             "rpc",
             Func::from(
-                move |ctx: Ctx<'js>, i: usize, method: String, args: String| {
+                move |ctx: Ctx<'js>, i: usize, method: String, args: Option<String>| {
                     let prepared = (|| {
                         let b = me.binding(&ctx, i)?;
                         charge(&ctx)?;
-                        if args.len() > crate::limits::MAX_RPC_MESSAGE {
+                        let len = args.as_ref().map_or(0, String::len);
+                        if len > crate::limits::MAX_RPC_MESSAGE {
                             return Err(throw_as(
                                 &ctx,
                                 JsClass::RangeError,
                                 &format!(
                                     "The RPC message is {} bytes, over the limit of {} bytes.",
-                                    args.len(),
+                                    len,
                                     crate::limits::MAX_RPC_MESSAGE
                                 ),
                             ));
