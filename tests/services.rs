@@ -85,6 +85,39 @@ fn stubs_and_results_are_disposable_with_using() {
 }
 
 #[test]
+fn functions_and_rpc_targets_go_by_reference() {
+    let v = start();
+    assert_eq!(get(&v, "/rpc/callback"), json!({"result": 18, "calls": 2}));
+    assert_eq!(
+        get(&v, "/rpc/target"),
+        json!({"a": 6, "b": 16, "value": 16, "pipelined": 3})
+    );
+    assert_eq!(
+        get(&v, "/rpc/target-dispose"),
+        json!({
+            "name": "Error",
+            "message": "Attempted to use RPC stub after it has been disposed.",
+            "ctor": "Error",
+        })
+    );
+}
+
+#[test]
+fn a_stub_lives_as_long_as_the_request_that_got_it() {
+    let v = start();
+    assert_eq!(get(&v, "/rpc/keep"), json!(8));
+    // The request is over: what the stub stood for was released.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let e = get(&v, "/rpc/kept");
+        if e["message"] == "Attempted to use RPC stub after it has been disposed." {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{e}");
+    }
+}
+
+#[test]
 fn rpc_arguments_and_results_are_structured_clones() {
     let v = start();
     assert_eq!(

@@ -120,11 +120,19 @@ declare namespace internal {
 
   // ---- js/rpc.js: calls between isolates (src/remote.rs, src/service.rs) ----
   /** The structured-clone serializer {serialize, deserialize}. js/rpc.js; verge-durable js/durable.js, js/service.js, js/websocket.js. */
-  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
+  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown; serializeRpc(v: unknown): string; deserializeRpc(s: string): unknown };
   /** The error a failed remote call rethrows (`[false, serialized, thrownByCallee, message]`). js/rpc.js; js/service.js, verge-durable js/durable.js. */
   function remoteError(res: unknown[]): Error;
   /** The Response of a remote fetch (`[true, status, flatHeaders, body, ticket?]`), or throws its error. js/rpc.js; js/service.js, verge-durable js/durable.js. */
   function remoteResponse(res: unknown[]): Response;
+  /** This isolate's worker version (verge-js registry::live), as RPC stubs name it. verge-js isolate.rs; js/rpc.js. */
+  const isolateKey: string;
+  /** Host ops of values handed out by reference {exported, call}. stubs.rs; js/rpc.js. */
+  const rpcOps: Record<string, Function>;
+  /** Drops values handed out by reference whose owner's work is over. js/rpc.js; stubs.rs. */
+  function rpcDrop(ids: number[]): void;
+  /** A call on a value this isolate handed out (method "" calls it, args null reads). js/rpc.js; invoke.rs. */
+  function stubEvent(id: number, method: string, args: string | null): [EventResult | Promise<EventResult>, null];
   /** A remote member as Workers' RpcPromise: awaiting it runs `read`, calling it runs `invoke(args)`; usable before it settles (pipelining). js/rpc.js; js/service.js. */
   function rpcMember(read: () => Promise<unknown>, invoke: (args: unknown[]) => Promise<unknown>): unknown;
   /** An RPC call on a worker's entrypoint (a WorkerEntrypoint class); result [0, serialized] or a failure. js/rpc.js; invoke.rs. */

@@ -65,9 +65,12 @@ function enc(v, seen) {
     case "undefined": return ["u"];
     case "bigint": return ["b", $String(v)];
     case "symbol": throw dataClone(call(primordials.SymbolPrototype.toString, v));
-    case "function": throw dataClone("function " + (v.name || "(anonymous)"));
+    case "function":
+      if (exporting) return exportValue(v);
+      throw dataClone("function " + (v.name || "(anonymous)"));
   }
   if (v === null) return null;
+  if (exporting && v instanceof RpcTarget) return exportValue(v);
   if (mapHas(seen, v)) return ["ref", mapGet(seen, v)];
   const idx = call(MapPrototypeSize, seen);
   mapSet(seen, v, idx);
@@ -150,6 +153,7 @@ function dec(x, refs) {
       return out;
     }
     case "x": out = new $DOMException(x[1], x[2]); push(refs, out); return out;
+    case "stub": if (importing) return remoteStub(x[1], x[2]); break;
     case "w": out = $Object(x[1] === "Number" ? $Number(x[2]) : x[1] === "Boolean" ? $Boolean(x[2]) : $String(x[2])); push(refs, out); return out;
     case "o": { out = {}; push(refs, out); const o = x[1], keys = objectKeys(o); for (let i = 0; i < keys.length; i++) out[keys[i]] = dec(o[keys[i]], refs); return out; }
   }
@@ -158,7 +162,66 @@ function dec(x, refs) {
 const JSONStringify = primordials.JSONStatics.stringify, JSONParse = primordials.JSONStatics.parse;
 const serialize = (v) => JSONStringify(enc(v, new $Map()));
 const deserialize = (s) => dec(JSONParse(s), []);
-internal.v8 = { serialize, deserialize };
+// The same for RPC: functions and RpcTarget instances go by reference (["stub", isolate, id]),
+// and come back as stubs.
+let exporting = false, importing = false;
+function serializeRpc(v) {
+  const was = exporting;
+  exporting = true;
+  try { return JSONStringify(enc(v, new $Map())); } finally { exporting = was; }
+}
+function deserializeRpc(s) {
+  const was = importing;
+  importing = true;
+  try { return dec(JSONParse(s), []); } finally { importing = was; }
+}
+internal.v8 = { serialize, deserialize, serializeRpc, deserializeRpc };
+
+// ---- values handed out by reference (src/stubs.rs) ----
+const rpcOps = internal.rpcOps, ISOLATE = internal.isolateKey;
+const { RpcTarget } = internal.cloudflareWorkers;
+// Most values one isolate keeps for stubs at a time (each lives as long as the request the
+// chain of calls started from; work with no end keeps them as long as the isolate).
+const MAX_EXPORTS = 10000;
+const exported = new $Map();
+let nextExport = 0;
+function exportValue(v) {
+  if (call(MapPrototypeSize, exported) >= MAX_EXPORTS)
+    throw new $DOMException("Too many RPC stubs are held (at most " + MAX_EXPORTS + " per worker).", "DataCloneError");
+  const id = ++nextExport;
+  mapSet(exported, id, v);
+  if (!rpcOps.exported(ISOLATE, id)) {
+    call(MapPrototype.delete, exported, id);
+    throw new $DOMException("A function or RpcTarget can only be passed by reference while a request is running.", "DataCloneError");
+  }
+  return ["stub", ISOLATE, id];
+}
+internal.rpcDrop = (ids) => { for (let i = 0; i < ids.length; i++) call(MapPrototype.delete, exported, ids[i]); };
+const DISPOSED = "Attempted to use RPC stub after it has been disposed.";
+// A stub for a value another isolate handed out: calling it calls the function, its members
+// are the RpcTarget's methods and properties (pipelined like any RPC result).
+function remoteStub(key, id) {
+  let disposed = false;
+  async function remote(method, args) {
+    if (disposed) throw new $Error(DISPOSED);
+    const res = await rpcOps.call(key, id, method, args === null ? null : serializeRpc(args));
+    if (!res[0]) throw remoteError(res);
+    return deserializeRpc(res[1]);
+  }
+  return new $Proxy(() => {}, {
+    __proto__: null,
+    get(t, prop) {
+      if (prop === SymbolDispose) return () => { disposed = true; };
+      if (prop === "dup") return () => { if (disposed) throw new $Error(DISPOSED); return remoteStub(key, id); };
+      if (typeof prop !== "string" || prop === "then") return undefined;
+      return rpcNode(once(() => remote(prop, null)), (args) => remote(prop, args));
+    },
+    apply(t, self, args) {
+      const p = remote("", args);
+      return rpcNode(() => p, (more) => PromisePrototypeThen(p, (v) => ReflectStatics.apply(v, undefined, more)));
+    },
+  });
+}
 
 // ---- the caller's side ----
 // The error a failed call rethrows: what the callee threw, cloned (`[false, serialized error |
@@ -235,14 +298,14 @@ function failed(e) {
 }
 async function readProperty(target, name) {
   try {
-    return [0, serialize(await target[name])];
+    return [0, serializeRpc(await target[name])];
   } catch (e) {
     return failed(e);
   }
 }
 async function callMethod(target, fn, args) {
   try {
-    return [0, serialize(await ReflectStatics.apply(fn, target, args))];
+    return [0, serializeRpc(await ReflectStatics.apply(fn, target, args))];
   } catch (e) {
     return failed(e);
   }
@@ -260,8 +323,28 @@ internal.serveRpc = (handler, env, method, args, propsJson) => {
     const fn = target[method];
     if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn)
       throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
-    return [callMethod(target, fn, deserialize(args)), ctx];
+    return [callMethod(target, fn, deserializeRpc(args)), ctx];
   } catch (e) {
     return [failed(e), ctx];
+  }
+};
+// A call on a value this isolate handed out (Target::Stub in invoke.rs): `method` "" calls
+// the function itself, `args` null reads the property.
+internal.stubEvent = (id, method, args) => {
+  try {
+    const v = mapGet(exported, id);
+    if (v === undefined) throw new $Error(DISPOSED);
+    if (method === "") {
+      if (typeof v !== "function") throw new $TypeError("The RPC stub is not a function.");
+      return [callMethod(undefined, v, deserializeRpc(args)), null];
+    }
+    if (method === "constructor" || method === "dup") throw new $TypeError("\"" + method + "\" cannot be called over RPC.");
+    if (args === null || args === undefined) return [readProperty(v, method), null];
+    const fn = v[method];
+    if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn)
+      throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
+    return [callMethod(v, fn, deserializeRpc(args)), null];
+  } catch (e) {
+    return [failed(e), null];
   }
 };

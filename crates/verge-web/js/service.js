@@ -7,7 +7,7 @@
 const ops = internal.serviceOps;
 const { Error: $Error } = primordials;
 const { Request, Response } = internal.fetchClasses;
-const serialize = internal.v8.serialize, deserialize = internal.v8.deserialize;
+const serialize = internal.v8.serializeRpc, deserialize = internal.v8.deserializeRpc;
 const headersToFlat = internal.headersToFlat;
 const rawThen = primordials.PromisePrototype.then;
 const $Proxy = globalThis.Proxy;

@@ -170,6 +170,8 @@ pub enum Target {
     Worker,
     /// A worker's entrypoint called through a service binding.
     Entrypoint(Entrypoint),
+    /// A function or `RpcTarget` the worker handed out by reference ([`crate::stubs`]).
+    Stub(StubTarget),
     /// A live object: the host record the Durable Objects glue made for it.
     Object(Persistent<Object<'static>>),
 }
@@ -183,6 +185,19 @@ pub struct Entrypoint {
     pub props: Option<String>,
     /// Worker invocations the calling chain may still make (see [`crate::fetch::EW_VIA`];
     /// a fetch carries it in that header instead).
+    pub invocations_left: u32,
+    /// The caller's owner, lent for the call ([`crate::stubs::lend_owner`]).
+    pub owner: Option<u64>,
+}
+
+/// A value a worker handed out by reference, as its stub names it.
+#[derive(Debug, Clone)]
+pub struct StubTarget {
+    /// The export's id in the isolate (`js/rpc.js`).
+    pub id: f64,
+    /// The caller's owner, lent for the call ([`crate::stubs::lend_owner`]).
+    pub owner: Option<u64>,
+    /// Worker invocations the calling chain may still make.
     pub invocations_left: u32,
 }
 
@@ -315,13 +330,29 @@ pub async fn invoke(
             crate::fetch::invocations_left(via).unwrap_or(verge_js::meter::MAX_WORKER_INVOCATIONS),
         );
     }
-    if let (Target::Entrypoint(e), Event::Rpc { .. }) = (&target, &event) {
-        meter.set_invocations_left(e.invocations_left);
+    let (owner, left) = match &target {
+        Target::Entrypoint(e) => (
+            e.owner,
+            matches!(event, Event::Rpc { .. }).then_some(e.invocations_left),
+        ),
+        Target::Stub(s) => (s.owner, Some(s.invocations_left)),
+        Target::Worker | Target::Object(_) => (None, None),
+    };
+    if let Some(left) = left {
+        meter.set_invocations_left(left);
+    }
+    // What the callee hands out by reference lives as long as the caller's owner.
+    if let Some(owner) = owner.and_then(crate::stubs::take_owner) {
+        meter.set_owner(owner);
     }
     // A worker's event holds its work open while it runs, its body streams and its waitUntil
     // work settles; the timers it started stop when all of that is over. A live object's
     // timers live as long as the object, so its events hold nothing.
-    let work = matches!(target, Target::Worker | Target::Entrypoint(_)).then(|| meter.hold());
+    let work = matches!(
+        target,
+        Target::Worker | Target::Entrypoint(_) | Target::Stub(_)
+    )
+    .then(|| meter.hold());
     let _active = verge_js::meter::activate(&meter);
     // The event's ExecutionContext, kept whatever happens (waitUntil work may be registered at
     // any time, even after a throw or while the handler hangs).
@@ -535,6 +566,16 @@ fn enter<'js>(
                 )))),
             }
         }
+        Target::Stub(stub) => match event {
+            Event::Rpc { method, args } => {
+                let f: Function = internal.get("stubEvent")?;
+                f.call((stub.id, method, args)).map(Ok)
+            }
+            other => Ok(Err(InvokeError::Internal(format!(
+                "a {} event cannot be delivered to an RPC stub",
+                other.kind()
+            )))),
+        },
         Target::Object(host) => {
             let host = host.restore(ctx)?;
             let deliver: Function = internal.get("objectEvent")?;

@@ -30,6 +30,7 @@ pub mod limits;
 pub mod random;
 pub mod remote;
 pub mod service;
+pub mod stubs;
 pub mod tls;
 pub mod url;
 pub mod url_pattern;
@@ -335,6 +336,7 @@ impl verge_js::Extension for WebExtension {
         host::install(ctx, internal, self.worker.clone())?;
         body::install(ctx, internal)?;
         fetch::install(ctx, internal)?;
+        stubs::install(ctx, internal)?;
         install_intl_loader(internal)?;
         eval_platform_js(ctx, internal, "verge:web/platform.js", platform_source())?;
         install_lazy_files(internal)

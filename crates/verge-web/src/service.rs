@@ -11,10 +11,11 @@ use futures::future::BoxFuture;
 use rquickjs::prelude::*;
 use rquickjs::{Array, Ctx, Exception, Function, Object, Result, Value};
 use verge_js::error::{JsClass, throw_as};
-use verge_js::meter::{MAX_WORKER_INVOCATIONS, TOO_MANY_SUBREQUESTS};
+use verge_js::meter::TOO_MANY_SUBREQUESTS;
 
-use crate::fetch::{EW_VIA, outbound_invocations_left};
+use crate::fetch::EW_VIA;
 use crate::invoke::{Entrypoint, Event, InvokeError, Outcome};
+use crate::stubs::{end_loan, invocations_left, lend_owner};
 
 /// Reaches the other workers of the deployment.
 pub trait ServiceRouter: Send + Sync {
@@ -75,20 +76,6 @@ impl ServiceExtension {
     }
 }
 
-/// The invocations a call made now may still make, or the loop-limit error (Cloudflare 1019).
-fn invocations_left(ctx: &Ctx<'_>, own: Option<&str>) -> Result<u32> {
-    let left = verge_js::meter::current_invocations_left().unwrap_or(MAX_WORKER_INVOCATIONS);
-    let out = outbound_invocations_left(left, own.map(str::as_bytes));
-    if out == 0 {
-        return Err(throw_as(
-            ctx,
-            JsClass::Error,
-            "Worker-to-Worker calls are nested too deeply (error 1019: a chain may make at most 16 invocations).",
-        ));
-    }
-    Ok(out)
-}
-
 /// Counts a service call as a subrequest of the calling invocation.
 fn charge(ctx: &Ctx<'_>) -> Result<()> {
     if verge_js::meter::charge_subrequest() {
@@ -137,17 +124,20 @@ impl verge_js::Extension for ServiceExtension {
                         let left = invocations_left(&ctx, own.first().map(String::as_str))?;
                         req.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(EW_VIA));
                         req.headers.push((EW_VIA.to_string(), left.to_string()));
+                        let token = lend_owner();
                         let entry = Entrypoint {
                             name: b.entrypoint.clone(),
                             props: b.props.clone(),
                             invocations_left: left,
+                            owner: token,
                         };
-                        Ok(me.router.call(&b.service, entry, Event::Fetch(req)))
+                        Ok((me.router.call(&b.service, entry, Event::Fetch(req)), token))
                     })();
                     let ctx2 = ctx.clone();
                     match prepared {
-                        Ok(call) => verge_js::promise::wrap_future(&ctx, async move {
+                        Ok((call, token)) => verge_js::promise::wrap_future(&ctx, async move {
                             let outcome = call.await;
+                            end_loan(token);
                             crate::remote::response_result(&ctx2, outcome)
                         }),
                         Err(e) => verge_js::promise::rejected(&ctx, e),
@@ -175,19 +165,25 @@ impl verge_js::Extension for ServiceExtension {
                                 ),
                             ));
                         }
+                        let left = invocations_left(&ctx, None)?;
+                        let token = lend_owner();
                         let entry = Entrypoint {
                             name: b.entrypoint.clone(),
                             props: b.props.clone(),
-                            invocations_left: invocations_left(&ctx, None)?,
+                            invocations_left: left,
+                            owner: token,
                         };
-                        Ok(me
-                            .router
-                            .call(&b.service, entry, Event::Rpc { method, args }))
+                        Ok((
+                            me.router
+                                .call(&b.service, entry, Event::Rpc { method, args }),
+                            token,
+                        ))
                     })();
                     let ctx2 = ctx.clone();
                     match prepared {
-                        Ok(call) => verge_js::promise::wrap_future(&ctx, async move {
+                        Ok((call, token)) => verge_js::promise::wrap_future(&ctx, async move {
                             let outcome = call.await;
+                            end_loan(token);
                             crate::remote::value_result(&ctx2, outcome)
                         }),
                         Err(e) => verge_js::promise::rejected(&ctx, e),
