@@ -231,3 +231,33 @@ fn a_worker_entrypoint_class_as_default_export_serves_http() {
         "back saw POST /hi body=yo who=back props={}"
     );
 }
+
+#[test]
+fn a_durable_object_binding_with_script_name_reaches_the_other_workers_class() {
+    let v = start();
+    assert_eq!(
+        get(&v, "/do/script-name"),
+        json!({
+            "total": 5,
+            "label": "room",
+            "who": "back",
+            "sameId": true,
+            // back's own binding reaches the same object.
+            "viaBack": 5,
+            "fetched": "room /path total=5",
+        })
+    );
+    assert_eq!(
+        get(&v, "/do/ghost"),
+        json!({
+            "name": "Error",
+            "message": "Couldn't find a local dev session for Durable Object \"Ghost\" of service \"nowhere\" to proxy to",
+            "ctor": "Error",
+        })
+    );
+    assert!(
+        v.log().contains("front.toml: durable_objects binding GHOST: worker \"nowhere\" of this verge dev does not bind class Ghost"),
+        "{}",
+        v.log()
+    );
+}

@@ -8,7 +8,6 @@
 // the captured `then`, strings built with `+` and ToString (no template literals).
 "use strict";
 const ops = internal.durableOps;
-const RT = ops.rt;
 const { TypeError: $TypeError, RangeError: $RangeError, Error: $Error, Map: $Map, Set: $Set,
         Date: $Date, RegExp: $RegExp, ArrayBuffer: $ArrayBuffer, DataView: $DataView,
         Object: $Object, Promise: $Promise, Symbol: $Symbol, DOMException: $DOMException,
@@ -78,7 +77,9 @@ function remoteError(res) {
   try { e.remote = !!res[2]; if (!res[2]) e.retryable = true; } catch {}
   return e;
 }
-function makeStub(ns, id) {
+// `RT` is the namespace's runtime handle (this worker's, or the one hosting another
+// worker's class), `ns` its index there.
+function makeStub(RT, ns, id) {
   const hex = id[kHex], name = id.name ?? null;
   const target = {
     id, name: id.name,
@@ -93,31 +94,34 @@ function makeStub(ns, id) {
   return new $Proxy(target, {
     get(t, prop) {
       if (prop in t) return t[prop];
+      if (prop === SymbolDispose) return () => {};
       if (typeof prop !== "string" || prop === "then") return undefined;
-      return async function () {
-        const args = [];
-        for (let i = 0; i < arguments.length; i++) args[i] = arguments[i];
-        const res = await ops.rpc(RT, ns, hex, name, prop, serialize(args));
-        if (!res[0]) throw remoteError(res);
-        return deserialize(res[1]);
-      };
+      // Awaiting stub.name reads the property; calling it calls the method; either may be
+      // pipelined (js/rpc.js in verge-web).
+      return internal.rpcMember(() => remote(prop, null), (args) => remote(prop, args));
     },
   });
+  async function remote(prop, args) {
+    const res = await ops.rpc(RT, ns, hex, name, prop, args === null ? null : serialize(args));
+    if (!res[0]) throw remoteError(res);
+    return deserialize(res[1]);
+  }
 }
+const SymbolDispose = $Symbol.dispose;
 class DurableObjectNamespace {
-  #ns; #class;
-  constructor(token, ns, cls) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#ns = ns; this.#class = cls; }
+  #rt; #ns; #class;
+  constructor(token, rt, ns, cls) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#rt = rt; this.#ns = ns; this.#class = cls; }
   idFromName(name) {
     if (arguments.length === 0) throw new $TypeError("idFromName requires a name");
     name = $toString(name);
-    return new DurableObjectId(kHex, ops.idFromName(RT, this.#ns, name), name);
+    return new DurableObjectId(kHex, ops.idFromName(this.#rt, this.#ns, name), name);
   }
-  newUniqueId(options = undefined) { return new DurableObjectId(kHex, ops.newUniqueId(RT, this.#ns), undefined); }
-  idFromString(s) { return new DurableObjectId(kHex, ops.validateId(RT, this.#ns, $toString(s)), undefined); }
+  newUniqueId(options = undefined) { return new DurableObjectId(kHex, ops.newUniqueId(this.#rt, this.#ns), undefined); }
+  idFromString(s) { return new DurableObjectId(kHex, ops.validateId(this.#rt, this.#ns, $toString(s)), undefined); }
   get(id, options = undefined) {
     if (!(id instanceof DurableObjectId)) throw new $TypeError("get() expects a DurableObjectId from this namespace");
-    ops.validateId(RT, this.#ns, id[kHex]);
-    return makeStub(this.#ns, id);
+    ops.validateId(this.#rt, this.#ns, id[kHex]);
+    return makeStub(this.#rt, this.#ns, id);
   }
   getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }
   jurisdiction(j) { return this; }
@@ -513,11 +517,15 @@ async function handle(host, kind, a, b, c, d, e) {
     } else if (kind === "rpc") {
       const method = a;
       if (setHas(RESERVED, method) || call(StringPrototype.startsWith, method, "#")) throw new $TypeError("\"" + method + "\" cannot be called over RPC.");
-      const fn = obj[method];
-      if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn) {
-        throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
+      if (b === null || b === undefined) {
+        value = [0, serialize(await obj[method])];
+      } else {
+        const fn = obj[method];
+        if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn) {
+          throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
+        }
+        value = [0, serialize(await ReflectStatics.apply(fn, obj, deserialize(b)))];
       }
-      value = [0, serialize(await ReflectStatics.apply(fn, obj, deserialize(b)))];
     } else if (kind === "ws-message") {
       const ws = socketFor(host, a);
       if (typeof obj.webSocketMessage !== "function") throw new $TypeError("The Durable Object accepted a WebSocket but has no webSocketMessage() handler.");
@@ -552,7 +560,7 @@ const DONE = [0];
 internal.objectEvent = (host, kind, a, b, c, d, e) => [deliver(host, kind, a, b, c, d, e), null];
 internal.durable = {
   create,
-  makeNamespace: (ns, cls) => new DurableObjectNamespace(kHex, ns, cls),
+  makeNamespace: (rt, ns, cls) => new DurableObjectNamespace(kHex, rt, ns, cls),
 };
 {
   const classes = [WebSocketRequestResponsePair, DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor];

@@ -128,6 +128,10 @@ pub struct Version {
     crons: Vec<(String, saffron::Cron)>,
     /// `(binding, service)` of its service bindings.
     services: Vec<(String, String)>,
+    /// The runtime of its own Durable Object classes.
+    durable: Option<Arc<verge_durable::DurableRuntime>>,
+    /// `(binding, script_name, class_name)` of its bindings to other workers' classes.
+    remote_classes: Vec<(String, String, String)>,
 }
 
 impl std::fmt::Debug for Version {
@@ -228,6 +232,20 @@ struct Directory {
 impl Directory {
     fn deployment(&self) -> Option<Arc<Deployment>> {
         self.deployment.get().and_then(std::sync::Weak::upgrade)
+    }
+}
+
+impl verge_durable::DurableRouter for Directory {
+    fn namespace(
+        &self,
+        script: &str,
+        class: &str,
+    ) -> Option<(Arc<verge_durable::DurableRuntime>, usize)> {
+        let d = self.deployment()?;
+        let version = d.workers.get(d.worker_index(script)?)?.current();
+        let rt = version.durable.clone()?;
+        let ns = rt.namespaces().position(|n| n.class_name == class)?;
+        Some((rt, ns))
     }
 }
 
@@ -366,8 +384,28 @@ impl Deployment {
         Ok(d)
     }
 
-    /// Warns about `version`'s service bindings to workers that are not part of the deployment.
+    /// Warns about `version`'s service bindings and Durable Object bindings to workers that
+    /// are not part of the deployment.
     fn warn_unbound_services(&self, version: &Version) {
+        let file = version
+            .config
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for (binding, script, class) in &version.remote_classes {
+            let hosted = self.worker_index(script).is_some_and(|i| {
+                self.workers[i]
+                    .current()
+                    .durable
+                    .as_ref()
+                    .is_some_and(|rt| rt.namespaces().any(|n| n.class_name == *class))
+            });
+            if !hosted {
+                (self.env.warn)(&format!(
+                    "{file}: durable_objects binding {binding}: worker \"{script}\" of this verge dev does not bind class {class} (it is not running, or has no durable_objects binding for the class); calls through env.{binding} fail as wrangler's do"
+                ));
+            }
+        }
         for (i, (binding, service)) in version.services.iter().enumerate() {
             if self.worker_index(service).is_none() {
                 (self.env.warn)(&format!(
@@ -715,11 +753,13 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         threads: &env.threads,
         options: &env.options,
         services: env.directory.clone(),
+        durable: env.directory.clone(),
     };
     let mut extensions = Vec::new();
     let mut tasks = Vec::new();
     let mut on_spec = Vec::new();
     let mut assets = None;
+    let mut durable = None;
     for part in PARTS {
         let c = part.configure(&cx).map_err(|e| DeployError::Configure {
             config: config_path.clone(),
@@ -732,6 +772,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         tasks.extend(c.tasks);
         on_spec.extend(c.on_spec);
         assets = assets.or(c.assets);
+        durable = durable.or(c.durable);
     }
     let spec =
         WorkerSpec::new(config.name.clone(), root, main_name, limits, extensions).map_err(|e| {
@@ -759,8 +800,17 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
                 .iter()
                 .map(|s| (s.binding.clone(), s.service.clone()))
                 .collect(),
+            remote_classes: config
+                .durable_objects
+                .iter()
+                .filter_map(|b| {
+                    let script = b.script_name.as_ref().filter(|s| **s != config.name)?;
+                    Some((b.name.clone(), script.clone(), b.class_name.clone()))
+                })
+                .collect(),
             dev: config.dev,
             assets,
+            durable,
             crons,
         }),
         tasks,

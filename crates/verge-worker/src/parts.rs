@@ -51,6 +51,8 @@ pub struct Configure<'a> {
     pub options: &'a DeploymentOptions,
     /// The deployment's workers, as service bindings reach them.
     pub services: Arc<dyn verge_web::service::ServiceRouter>,
+    /// The deployment's Durable Object classes, as `script_name` bindings reach them.
+    pub durable: Arc<dyn verge_durable::DurableRouter>,
 }
 
 /// A part configured for one worker version.
@@ -66,6 +68,8 @@ pub struct Configured {
     pub warnings: Vec<String>,
     /// The version's static assets (served by the edge in front of the worker).
     pub assets: Option<Arc<verge_assets::Assets>>,
+    /// The runtime of the version's own Durable Object classes (other workers reach them).
+    pub durable: Option<Arc<verge_durable::DurableRuntime>>,
 }
 
 /// A callback given the worker version once it exists.
@@ -266,20 +270,34 @@ impl Part for DurableObjects {
     }
     fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
         let config = cx.config;
+        // A script_name naming this worker is one of its own classes.
         let local: Vec<_> = config
             .durable_objects
             .iter()
-            .filter(|b| b.script_name.is_none())
+            .filter(|b| b.script_name.as_ref().is_none_or(|s| *s == config.name))
             .collect();
-        let warnings: Vec<String> = config
+        let remote: Vec<verge_durable::RemoteNamespace> = config
             .durable_objects
             .iter()
-            .filter(|b| b.script_name.is_some())
-            .map(|b| format!("durable_objects binding {}: classes of other workers (script_name) are not supported yet; env.{} is left out", b.name, b.name))
+            .filter_map(|b| {
+                let script = b.script_name.as_ref().filter(|s| **s != config.name)?;
+                Some(verge_durable::RemoteNamespace {
+                    binding: b.name.clone(),
+                    script: script.clone(),
+                    class: b.class_name.clone(),
+                })
+            })
             .collect();
         if local.is_empty() {
+            if remote.is_empty() {
+                return Ok(Configured::default());
+            }
             return Ok(Configured {
-                warnings,
+                extension: Some(Arc::new(verge_durable::DurableExtension::with_remote(
+                    None,
+                    remote,
+                    cx.durable.clone(),
+                ))),
                 ..Configured::default()
             });
         }
@@ -323,7 +341,11 @@ impl Part for DurableObjects {
                 clock: cx.options.clock.clone(),
             },
         );
-        let ext = verge_durable::DurableExtension::new(rt.clone());
+        let ext = verge_durable::DurableExtension::with_remote(
+            Some(rt.clone()),
+            remote,
+            cx.durable.clone(),
+        );
         let bind = ext.clone();
         Ok(Configured {
             extension: Some(Arc::new(ext)),
@@ -333,7 +355,7 @@ impl Part for DurableObjects {
                 future: Box::pin(verge_durable::alarms::run(Arc::downgrade(&rt))),
             }],
             on_spec: vec![Box::new(move |spec| bind.bind(spec))],
-            warnings,
+            durable: Some(rt),
             ..Configured::default()
         })
     }
