@@ -183,6 +183,19 @@ fn the_callee_runs_on_its_own_cpu_limit_and_the_caller_survives_its_overrun() {
 }
 
 #[test]
+fn a_worker_calling_itself_is_stopped_by_the_loop_limit() {
+    let v = start();
+    // The HTTP request is the first of 16 invocations; back's calls are the rest.
+    assert_eq!(
+        get(&v, "/rpc/loop"),
+        json!({
+            "n": 14,
+            "message": "Worker-to-Worker calls are nested too deeply (error 1019: a chain may make at most 16 invocations).",
+        })
+    );
+}
+
+#[test]
 fn a_service_that_is_not_running_fails_as_wrangler_says_and_is_warned_about() {
     let v = start();
     assert_eq!(
