@@ -274,3 +274,20 @@ fn a_durable_object_binding_with_script_name_reaches_the_other_workers_class() {
         v.log()
     );
 }
+
+#[test]
+fn functions_and_rpc_targets_go_by_reference_to_and_from_durable_objects_on_any_thread() {
+    let v = Verge::start(
+        &fixture("services"),
+        &[
+            "-c",
+            "front.toml",
+            "-c",
+            "back.toml",
+            "--threads",
+            "2",
+            "--no-reload",
+        ],
+    );
+    assert_eq!(get(&v, "/do/by-reference"), json!(vec![[2, 11, 12, 2]; 6]));
+}

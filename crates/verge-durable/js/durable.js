@@ -49,8 +49,10 @@ function race(a, b) {
 }
 function push(list, v) { list[list.length] = v; }
 
-// Structured clone to and from a string: js/rpc.js in verge-web.
+// Structured clone to and from a string: js/rpc.js in verge-web. RPC passes functions and
+// RpcTargets by reference; storage refuses them.
 const serialize = internal.v8.serialize, deserialize = internal.v8.deserialize;
+const serializeRpc = internal.v8.serializeRpc, deserializeRpc = internal.v8.deserializeRpc;
 const ObjectPrototypeValue = $Object.prototype;
 
 // ---- ids, namespaces, stubs ----
@@ -102,9 +104,9 @@ function makeStub(RT, ns, id) {
     },
   });
   async function remote(prop, args) {
-    const res = await ops.rpc(RT, ns, hex, name, prop, args === null ? null : serialize(args));
+    const res = await ops.rpc(RT, ns, hex, name, prop, args === null ? null : serializeRpc(args));
     if (!res[0]) throw remoteError(res);
-    return deserialize(res[1]);
+    return deserializeRpc(res[1]);
   }
 }
 const SymbolDispose = $Symbol.dispose;
@@ -518,13 +520,13 @@ async function handle(host, kind, a, b, c, d, e) {
       const method = a;
       if (setHas(RESERVED, method) || call(StringPrototype.startsWith, method, "#")) throw new $TypeError("\"" + method + "\" cannot be called over RPC.");
       if (b === null || b === undefined) {
-        value = [0, serialize(await obj[method])];
+        value = [0, serializeRpc(await obj[method])];
       } else {
         const fn = obj[method];
         if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn) {
           throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
         }
-        value = [0, serialize(await ReflectStatics.apply(fn, obj, deserialize(b)))];
+        value = [0, serializeRpc(await ReflectStatics.apply(fn, obj, deserializeRpc(b)))];
       }
     } else if (kind === "ws-message") {
       const ws = socketFor(host, a);

@@ -153,7 +153,7 @@ function dec(x, refs) {
       return out;
     }
     case "x": out = new $DOMException(x[1], x[2]); push(refs, out); return out;
-    case "stub": if (importing) return remoteStub(x[1], x[2]); break;
+    case "stub": if (importing) return remoteStub(x[1], x[2], x[3]); break;
     case "w": out = $Object(x[1] === "Number" ? $Number(x[2]) : x[1] === "Boolean" ? $Boolean(x[2]) : $String(x[2])); push(refs, out); return out;
     case "o": { out = {}; push(refs, out); const o = x[1], keys = objectKeys(o); for (let i = 0; i < keys.length; i++) out[keys[i]] = dec(o[keys[i]], refs); return out; }
   }
@@ -178,7 +178,7 @@ function deserializeRpc(s) {
 internal.v8 = { serialize, deserialize, serializeRpc, deserializeRpc };
 
 // ---- values handed out by reference (src/stubs.rs) ----
-const rpcOps = internal.rpcOps, ISOLATE = internal.isolateKey;
+const rpcOps = internal.rpcOps, ISOLATE = internal.isolateKey, THREAD = rpcOps.thread;
 const { RpcTarget } = internal.cloudflareWorkers;
 // Most values one isolate keeps for stubs at a time (each lives as long as the request the
 // chain of calls started from; work with no end keeps them as long as the isolate).
@@ -194,17 +194,17 @@ function exportValue(v) {
     call(MapPrototype.delete, exported, id);
     throw new $DOMException("A function or RpcTarget can only be passed by reference while a request is running.", "DataCloneError");
   }
-  return ["stub", ISOLATE, id];
+  return ["stub", ISOLATE, id, THREAD];
 }
 internal.rpcDrop = (ids) => { for (let i = 0; i < ids.length; i++) call(MapPrototype.delete, exported, ids[i]); };
 const DISPOSED = "Attempted to use RPC stub after it has been disposed.";
 // A stub for a value another isolate handed out: calling it calls the function, its members
 // are the RpcTarget's methods and properties (pipelined like any RPC result).
-function remoteStub(key, id) {
+function remoteStub(key, id, thread) {
   let disposed = false;
   async function remote(method, args) {
     if (disposed) throw new $Error(DISPOSED);
-    const res = await rpcOps.call(key, id, method, args === null ? null : serializeRpc(args));
+    const res = await rpcOps.call(key, thread, id, method, args === null ? null : serializeRpc(args));
     if (!res[0]) throw remoteError(res);
     return deserializeRpc(res[1]);
   }
@@ -212,7 +212,7 @@ function remoteStub(key, id) {
     __proto__: null,
     get(t, prop) {
       if (prop === SymbolDispose) return () => { disposed = true; };
-      if (prop === "dup") return () => { if (disposed) throw new $Error(DISPOSED); return remoteStub(key, id); };
+      if (prop === "dup") return () => { if (disposed) throw new $Error(DISPOSED); return remoteStub(key, id, thread); };
       if (typeof prop !== "string" || prop === "then") return undefined;
       return rpcNode(once(() => remote(prop, null)), (args) => remote(prop, args));
     },

@@ -4,13 +4,14 @@
 //! to that isolate as [`Event::Rpc`] events on [`Target::Stub`], through the one invoke path,
 //! metered on the exporting worker's limits.
 //!
-//! Service bindings run the callee on the caller's isolate thread, so a stub and the value it
-//! stands for are always on one thread: the stub names the exporting worker version, and this
-//! thread's isolate of it ([`verge_js::registry::live`]) holds the value.
+//! A stub names the exporting worker version and isolate thread: that thread's isolate of it
+//! ([`verge_js::registry::live`]) holds the value. Service bindings run the callee on the
+//! caller's thread; a Durable Object lives on a thread of its own, and calls between them cross
+//! threads.
 //!
 //! **Lifetime.** What an invocation hands out lives as long as the work of the invocation the
-//! chain of calls started from (its *owner*, [`RequestMeter::owner`]: the HTTP request that
-//! made the first call), or until the isolate is replaced; then its stubs fail. Work that has
+//! chain of calls started from on that thread (its *owner*, [`RequestMeter::owner`]: the HTTP
+//! request that made the first call), or until the isolate is replaced; then its stubs fail. Work that has
 //! no end (a Durable Object) keeps what it hands out as long as its isolate, up to
 //! `js/rpc.js`'s bound per isolate.
 
@@ -130,10 +131,48 @@ fn exported(key: String, id: f64) -> bool {
     true
 }
 
-/// A call on a stub: `[true, serialized]` or a failure (see `crate::remote`).
+/// Delivers a stub call to this thread's isolate `key`, which holds export `id`.
+async fn deliver(
+    key: String,
+    id: f64,
+    event: Event,
+    owner: Option<u64>,
+    invocations_left: u32,
+    request: String,
+) -> std::result::Result<crate::invoke::Outcome, InvokeError> {
+    let Some(iso) = key.parse().ok().and_then(verge_js::registry::live) else {
+        return Err(InvokeError::Internal(
+            "The RPC stub is broken: the worker that handed it out was reloaded or restarted."
+                .into(),
+        ));
+    };
+    let guard = iso.clone();
+    let target = Target::Stub(StubTarget {
+        id,
+        owner,
+        invocations_left,
+    });
+    match AssertUnwindSafe(invoke(iso, target, event, request))
+        .catch_unwind()
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => {
+            guard.poison();
+            tracing::error!("verge bug: a panic during an RPC stub call; the isolate was replaced");
+            Err(InvokeError::Internal(
+                "Internal error in verge (the panic is in the log).".into(),
+            ))
+        }
+    }
+}
+
+/// A call on a stub whose value isolate `key` on isolate thread `thread` holds:
+/// `[true, serialized]` or a failure (see `crate::remote`).
 fn call<'js>(
     ctx: Ctx<'js>,
     key: String,
+    thread: usize,
     id: f64,
     method: String,
     args: Option<String>,
@@ -155,46 +194,28 @@ fn call<'js>(
         Ok(left) => left,
         Err(e) => return verge_js::promise::rejected(&ctx, e),
     };
-    let token = lend_owner();
     let request = verge_js::meter::current_request_id().unwrap_or_default();
+    let event = Event::Rpc { method, args };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::task::spawn_local(async move {
-        let r = match key.parse().ok().and_then(verge_js::registry::live) {
-            None => Err(InvokeError::Internal(
-                "The RPC stub is broken: the worker that handed it out was reloaded or restarted."
-                    .into(),
-            )),
-            Some(iso) => {
-                let guard = iso.clone();
-                let target = Target::Stub(StubTarget {
-                    id,
-                    owner: token,
-                    invocations_left: left,
-                });
-                match AssertUnwindSafe(invoke(iso, target, Event::Rpc { method, args }, request))
-                    .catch_unwind()
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(_) => {
-                        guard.poison();
-                        tracing::error!(
-                            "verge bug: a panic during an RPC stub call; the isolate was replaced"
-                        );
-                        Err(InvokeError::Internal(
-                            "Internal error in verge (the panic is in the log).".into(),
-                        ))
-                    }
-                }
-            }
-        };
-        let _ = tx.send(r);
-    });
+    // On this thread the callee's owner is the caller's (what it hands out lives as long as
+    // the caller's work); an owner cannot cross threads, so there the callee owns it.
+    let token = if verge_js::threads::current_index() == Some(thread) {
+        let token = lend_owner();
+        tokio::task::spawn_local(async move {
+            let _ = tx.send(deliver(key, id, event, token, left, request).await);
+        });
+        token
+    } else {
+        verge_js::threads::spawn_on_sibling(thread, move || async move {
+            let _ = tx.send(deliver(key, id, event, None, left, request).await);
+        });
+        None
+    };
     let ctx2 = ctx.clone();
     verge_js::promise::wrap_future(&ctx, async move {
         let r = rx.await.unwrap_or_else(|_| {
             Err(InvokeError::Internal(
-                "the RPC stub call was dropped".into(),
+                "The RPC stub's worker could not be reached (its thread stopped).".into(),
             ))
         });
         end_loan(token);
@@ -202,9 +223,14 @@ fn call<'js>(
     })
 }
 
-/// Installs `internal.rpcOps` {exported, call}.
+/// Installs `internal.rpcOps` {exported, call, thread}.
 pub fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
     let ops = Object::new(ctx.clone())?;
+    // The isolate thread this isolate lives on (isolates are made on their thread).
+    ops.set(
+        "thread",
+        verge_js::threads::current_index().unwrap_or(0) as f64,
+    )?;
     ops.set("exported", Func::from(exported))?;
     ops.set("call", Func::from(call))?;
     internal.set("rpcOps", ops)
