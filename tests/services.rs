@@ -168,6 +168,13 @@ fn an_argument_that_cannot_be_cloned_rejects_with_data_clone_error_on_the_caller
             "called": true,
         })
     );
+    // Messages over 32 MiB are refused before they leave.
+    let e = get(&v, "/rpc/too-big");
+    assert_eq!(e["name"], "RangeError", "{e}");
+    assert_eq!(
+        e["message"], "The RPC message is 34603018 bytes, over the limit of 33554432 bytes.",
+        "{e}"
+    );
     // A result that cannot be cloned fails in the callee, and the caller sees that error.
     let e = get(&v, "/rpc/uncloneable-result");
     assert_eq!(e["name"], "DataCloneError", "{e}");

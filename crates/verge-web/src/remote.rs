@@ -90,6 +90,14 @@ pub fn value_result<'js>(
 ) -> Result<Array<'js>> {
     let out = Array::new(ctx.clone())?;
     match outcome {
+        Ok(Outcome::Value(s)) if s.len() > crate::limits::MAX_RPC_MESSAGE => failure(
+            &out,
+            InvokeError::Internal(format!(
+                "The RPC result is {} bytes, over the limit of {} bytes.",
+                s.len(),
+                crate::limits::MAX_RPC_MESSAGE
+            )),
+        )?,
         Ok(Outcome::Value(s)) => {
             out.set(0, true)?;
             out.set(1, s)?;
