@@ -5,7 +5,9 @@
 # request (from /proc/PID/stat). Measurement only.
 #
 #   bench/assets.sh [VERGE_BIN]          default target/release/verge
-# Env: ROUNDS (default 3), SECONDS_PER_RUN (default 5), PORT (default 8912).
+# Env: ROUNDS (default 3), SECONDS_PER_RUN (default 5), PORT (default 8912), WRANGLER (a
+# `wrangler` executable from npm: `wrangler dev` on the same project joins each round; its
+# CPU column counts only wrangler's own process, not the workerd it starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-target/release/verge}"
@@ -17,7 +19,8 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 hz=$(getconf CLK_TCK)
 scratch=$(mktemp -d)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$scratch"; }
+stop() { kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; }
+cleanup() { [ -n "$pid" ] && stop; rm -rf "$scratch"; }
 trap cleanup EXIT
 cp -r bench/assets "$scratch/project"
 root="$scratch/project/public"
@@ -48,14 +51,14 @@ http {
 CONF
 url="http://127.0.0.1:$port/10k.css"
 measure() { # name
-  for _ in $(seq 100); do curl -s -o /dev/null "$url" && break; sleep 0.05; done
+  for _ in $(seq 1200); do curl -s -o /dev/null "$url" && break; sleep 0.05; done
   size=$(curl -s "$url" | wc -c)
   [ "$size" = 10240 ] || { echo "$1 served $size bytes, expected 10240" >&2; exit 1; }
   taskset -c 1 wrk -t1 -c32 -d2s "$url" >/dev/null
   t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
   out=$(taskset -c 1 wrk -t1 -c32 "-d${secs}s" "$url")
   t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  stop
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   us=$(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$hz" 'BEGIN {printf "%.1f", (b - a) / hz * 1e6 / n}')
@@ -69,4 +72,9 @@ for round in $(seq 1 "$rounds"); do
   taskset -c 0 "$nginx_bin" -c "$scratch/nginx/nginx.conf" >"$scratch/nginx.log" 2>&1 &
   pid=$!
   measure nginx
+  if [ -n "${WRANGLER:-}" ]; then
+    (cd "$scratch/project" && CI=1 WRANGLER_SEND_METRICS=false exec setsid taskset -c 0 "$WRANGLER" dev --ip 127.0.0.1 --port "$port" >"$scratch/wrangler.log" 2>&1) &
+    pid=$!
+    measure "wrangler dev"
+  fi
 done

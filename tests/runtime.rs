@@ -510,10 +510,10 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
         &["--threads", "1", "--no-reload"],
     );
     let expected = [
+        "field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.AE will be undefined",
         "field \"rules\": module rules are not applied yet",
         "field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
         "field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
-        "field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
         "field \"unsafe.bindings[0]\": unsafe bindings are not supported (type \"analytics_engine\"); env.UNSAFE will be undefined",
     ];
     // Warnings are printed before verge announces itself; stderr is read by another thread.
@@ -534,7 +534,7 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
     assert!(v.wait_for_log(pull, Duration::from_secs(10)), "{}", v.log());
     // What the warnings say is true: none of these bindings is in env.
     let seen: serde_json::Value = client().get(v.url("/")).send().unwrap().json().unwrap();
-    for name in ["SVC", "FILES", "PG", "UNSAFE"] {
+    for name in ["AE", "FILES", "PG", "UNSAFE"] {
         assert_eq!(seen[name], "undefined", "{name}: {seen}");
     }
 }

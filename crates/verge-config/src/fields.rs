@@ -258,11 +258,7 @@ pub(crate) const FIELDS: &[Field] = &[
         Binding,
         absent_list!("Hyperdrive bindings are not supported"),
     ),
-    field(
-        "services",
-        Binding,
-        absent_list!("service bindings are not supported yet"),
-    ),
+    field("services", Binding, Used),
     field(
         "analytics_engine_datasets",
         Binding,
@@ -536,12 +532,12 @@ mod tests {
     fn absent_bindings_are_named_one_warning_each() {
         assert_eq!(
             warnings(
-                "services",
-                json!([{"binding": "AUTH", "service": "a"}, {"binding": "PAY", "service": "p"}])
+                "analytics_engine_datasets",
+                json!([{"binding": "AUTH", "dataset": "a"}, {"binding": "PAY", "dataset": "p"}])
             ),
             [
-                "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.AUTH will be undefined",
-                "wrangler.toml: field \"services[1]\": service bindings are not supported yet; env.PAY will be undefined",
+                "wrangler.toml: field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.AUTH will be undefined",
+                "wrangler.toml: field \"analytics_engine_datasets[1]\": Analytics Engine datasets are not supported yet; env.PAY will be undefined",
             ]
         );
         assert_eq!(

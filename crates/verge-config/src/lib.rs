@@ -13,7 +13,7 @@
 //! `shared/spec/wrangler-config.md`, checked against wrangler's own `config-schema.json`.
 //!
 //! Every field verge does not act on is named in a warning that says what happens instead
-//! (`field "services[0]": service bindings are not supported yet; env.AUTH will be
+//! (`field "r2_buckets[0]": R2 buckets are not supported yet; env.FILES will be
 //! undefined`); fields verge supports in part name the part that is ignored. One table in
 //! `src/fields.rs` decides this for every top-level field.
 //!

@@ -981,7 +981,7 @@ mod tests {
     }
 
     /// The fields the integration test `unsupported_fields_are_warned_about_by_name` uses too.
-    const UNSUPPORTED: &str = "[[services]]\nbinding = \"SVC\"\nservice = \"other\"\n\
+    const UNSUPPORTED: &str = "[[analytics_engine_datasets]]\nbinding = \"SVC\"\ndataset = \"other\"\n\
         [[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n\
         [[hyperdrive]]\nbinding = \"PG\"\nid = \"abc\"\n\
         [[unsafe.bindings]]\nname = \"UNSAFE\"\ntype = \"analytics_engine\"\n\
@@ -997,12 +997,15 @@ mod tests {
                 "wrangler.toml: field \"rules\": module rules are not applied yet: verge types imported files by extension only (.js/.mjs ES module, .txt/.html/.sql Text, .bin Data)",
                 "wrangler.toml: field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
                 "wrangler.toml: field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
-                "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.SVC will be undefined",
+                "wrangler.toml: field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.SVC will be undefined",
             ]
         );
         // The typed ones are still parsed and validated.
         let c = &loaded.config;
-        assert_eq!(c.services[0].service, "other");
+        assert_eq!(
+            c.analytics_engine_datasets[0].dataset.as_deref(),
+            Some("other")
+        );
         assert_eq!(c.r2_buckets[0].bucket_name.as_deref(), Some("files"));
     }
 
@@ -1011,8 +1014,8 @@ mod tests {
         let dir = project(&[(
             "wrangler.toml",
             &format!(
-                "{HEAD}[[services]]\nbinding = \"TOP\"\nservice = \"a\"\n\
-                 [[env.staging.services]]\nbinding = \"STAGING\"\nservice = \"b\"\n\
+                "{HEAD}[[analytics_engine_datasets]]\nbinding = \"TOP\"\n\
+                 [[env.staging.analytics_engine_datasets]]\nbinding = \"STAGING\"\n\
                  [[env.prod.hyperdrive]]\nbinding = \"PG\"\nid = \"x\"\n"
             ),
         )]);
@@ -1020,14 +1023,14 @@ mod tests {
         assert_eq!(
             warnings(&staging),
             [
-                "wrangler.toml: field \"env.staging.services[0]\": service bindings are not supported yet; env.STAGING will be undefined"
+                "wrangler.toml: field \"env.staging.analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.STAGING will be undefined"
             ]
         );
         let top = load(&opts(&dir, None)).expect("loads");
         assert_eq!(
             warnings(&top),
             [
-                "wrangler.toml: field \"services[0]\": service bindings are not supported yet; env.TOP will be undefined"
+                "wrangler.toml: field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.TOP will be undefined"
             ]
         );
     }
@@ -2082,7 +2085,6 @@ crons = []
                 "compatibility_flags[0]",
                 "routes",
                 "r2_buckets[0]",
-                "services[0]",
                 "analytics_engine_datasets[0]",
             ]
         );
@@ -2142,7 +2144,7 @@ crons = []
         let dir = project(&[("wrangler.jsonc", text), ("dist/index.js", "")]);
         let loaded = load(&opts(&dir, None)).expect("jsonc loads");
         let fields: Vec<&str> = loaded.warnings.iter().map(|w| w.field.as_str()).collect();
-        assert_eq!(fields, ["compatibility_flags[0]", "services[0]",]);
+        assert_eq!(fields, ["compatibility_flags[0]"]);
         assert_eq!(
             loaded.config.vars[0],
             ("APP_MODE".to_string(), json!("production"))

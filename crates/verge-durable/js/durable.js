@@ -8,7 +8,6 @@
 // the captured `then`, strings built with `+` and ToString (no template literals).
 "use strict";
 const ops = internal.durableOps;
-const RT = ops.rt;
 const { TypeError: $TypeError, RangeError: $RangeError, Error: $Error, Map: $Map, Set: $Set,
         Date: $Date, RegExp: $RegExp, ArrayBuffer: $ArrayBuffer, DataView: $DataView,
         Object: $Object, Promise: $Promise, Symbol: $Symbol, DOMException: $DOMException,
@@ -49,8 +48,10 @@ function race(a, b) {
 }
 function push(list, v) { list[list.length] = v; }
 
-// ---- serialization: the structured-clone serializer of verge-web (js/serialize.js) ----
-const { serialize, deserialize } = internal.v8;
+// Structured clone to and from a string: js/rpc.js in verge-web. RPC passes functions and
+// RpcTargets by reference; storage refuses them.
+const serialize = internal.v8.serialize, deserialize = internal.v8.deserialize;
+const serializeRpc = internal.v8.serializeRpc, deserializeRpc = internal.v8.deserializeRpc;
 const ObjectPrototypeValue = $Object.prototype;
 
 // ---- ids, namespaces, stubs ----
@@ -71,15 +72,15 @@ const RESERVED = new $Set();
   const names = ["fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "constructor", "dup"];
   for (let i = 0; i < names.length; i++) call(SetPrototype.add, RESERVED, names[i]);
 }
+// A failed call's error (js/rpc.js), marked as Workers marks a Durable Object's.
 function remoteError(res) {
-  let e;
-  if (res[1]) { try { e = deserialize(res[1]); } catch { e = new $Error(res[3]); } }
-  else e = new $Error(res[3]);
-  if (!(e instanceof $Error)) { const v = e; e = new $Error($String(v)); }
+  const e = internal.remoteError(res);
   try { e.remote = !!res[2]; if (!res[2]) e.retryable = true; } catch {}
   return e;
 }
-function makeStub(ns, id) {
+// `RT` is the namespace's runtime handle (this worker's, or the one hosting another
+// worker's class), `ns` its index there.
+function makeStub(RT, ns, id) {
   const hex = id[kHex], name = id.name ?? null;
   const target = {
     id, name: id.name,
@@ -88,41 +89,40 @@ function makeStub(ns, id) {
       // The body streams to the object (js/fetch.js internal.hostBody, body.rs outgoing_stream).
       const res = await ops.fetch(RT, ns, hex, name, [req.method, req.url, headersToFlat(req.headers), rawThen], internal.hostBody(req));
       if (!res[0]) throw remoteError(res);
-      const status = res[1], headers = headersFromFlat(res[2], false), reader = res[3], ticket = res[4];
-      if (ticket !== undefined && ticket !== null) return new Response(null, { status: 101, headers, webSocket: internal.ws.fromTicket(ticket) });
-      const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
-      if (nullBody && reader) internal.cancelBody(reader);
-      return internal.hostResponse(status === 101 ? 200 : status, headers, nullBody ? null : reader);
+      return internal.remoteResponse(res);
     },
   };
   return new $Proxy(target, {
     get(t, prop) {
       if (prop in t) return t[prop];
+      if (prop === SymbolDispose) return () => {};
       if (typeof prop !== "string" || prop === "then") return undefined;
-      return async function () {
-        const args = [];
-        for (let i = 0; i < arguments.length; i++) args[i] = arguments[i];
-        const res = await ops.rpc(RT, ns, hex, name, prop, serialize(args));
-        if (!res[0]) throw remoteError(res);
-        return deserialize(res[1]);
-      };
+      // Awaiting stub.name reads the property; calling it calls the method; either may be
+      // pipelined (js/rpc.js in verge-web).
+      return internal.rpcMember(() => remote(prop, null), (args) => remote(prop, args));
     },
   });
+  async function remote(prop, args) {
+    const res = await ops.rpc(RT, ns, hex, name, prop, args === null ? null : serializeRpc(args));
+    if (!res[0]) throw remoteError(res);
+    return deserializeRpc(res[1]);
+  }
 }
+const SymbolDispose = $Symbol.dispose;
 class DurableObjectNamespace {
-  #ns; #class;
-  constructor(token, ns, cls) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#ns = ns; this.#class = cls; }
+  #rt; #ns; #class;
+  constructor(token, rt, ns, cls) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#rt = rt; this.#ns = ns; this.#class = cls; }
   idFromName(name) {
     if (arguments.length === 0) throw new $TypeError("idFromName requires a name");
     name = $toString(name);
-    return new DurableObjectId(kHex, ops.idFromName(RT, this.#ns, name), name);
+    return new DurableObjectId(kHex, ops.idFromName(this.#rt, this.#ns, name), name);
   }
-  newUniqueId(options = undefined) { return new DurableObjectId(kHex, ops.newUniqueId(RT, this.#ns), undefined); }
-  idFromString(s) { return new DurableObjectId(kHex, ops.validateId(RT, this.#ns, $toString(s)), undefined); }
+  newUniqueId(options = undefined) { return new DurableObjectId(kHex, ops.newUniqueId(this.#rt, this.#ns), undefined); }
+  idFromString(s) { return new DurableObjectId(kHex, ops.validateId(this.#rt, this.#ns, $toString(s)), undefined); }
   get(id, options = undefined) {
     if (!(id instanceof DurableObjectId)) throw new $TypeError("get() expects a DurableObjectId from this namespace");
-    ops.validateId(RT, this.#ns, id[kHex]);
-    return makeStub(this.#ns, id);
+    ops.validateId(this.#rt, this.#ns, id[kHex]);
+    return makeStub(this.#rt, this.#ns, id);
   }
   getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }
   jurisdiction(j) { return this; }
@@ -518,11 +518,15 @@ async function handle(host, kind, a, b, c, d, e) {
     } else if (kind === "rpc") {
       const method = a;
       if (setHas(RESERVED, method) || call(StringPrototype.startsWith, method, "#")) throw new $TypeError("\"" + method + "\" cannot be called over RPC.");
-      const fn = obj[method];
-      if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn) {
-        throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
+      if (b === null || b === undefined) {
+        value = [0, serializeRpc(await obj[method])];
+      } else {
+        const fn = obj[method];
+        if (typeof fn !== "function" || ObjectPrototypeValue[method] === fn) {
+          throw new $TypeError("The RPC receiver does not implement the method \"" + method + "\".");
+        }
+        value = [0, serializeRpc(await ReflectStatics.apply(fn, obj, deserializeRpc(b)))];
       }
-      value = [0, serialize(await ReflectStatics.apply(fn, obj, deserialize(b)))];
     } else if (kind === "ws-message") {
       const ws = socketFor(host, a);
       if (typeof obj.webSocketMessage !== "function") throw new $TypeError("The Durable Object accepted a WebSocket but has no webSocketMessage() handler.");
@@ -557,7 +561,7 @@ const DONE = [0];
 internal.objectEvent = (host, kind, a, b, c, d, e) => [deliver(host, kind, a, b, c, d, e), null];
 internal.durable = {
   create,
-  makeNamespace: (ns, cls) => new DurableObjectNamespace(kHex, ns, cls),
+  makeNamespace: (rt, ns, cls) => new DurableObjectNamespace(kHex, rt, ns, cls),
 };
 {
   const classes = [WebSocketRequestResponsePair, DurableObjectId, DurableObjectNamespace, DurableObjectState, DurableObjectStorage, SqlStorage, SqlStorageCursor];

@@ -18,10 +18,10 @@ use verge_js::string::Usv;
 use verge_js::{Isolate, WorkerSpec, throw};
 use verge_store::SqlValue;
 use verge_store::durable::ObjectListQuery;
-use verge_web::body::BodyReader;
-use verge_web::invoke::{Event, IncomingRequest, InvokeError, Outcome, OutgoingBody};
+use verge_web::invoke::{Event, InvokeError};
 
 use crate::error::DurableError;
+use crate::id::NamespaceKey;
 use crate::limits::{MAX_ATTACHMENT, MAX_TAG_LEN, MAX_TAGS};
 use crate::object::{ObjectCore, Snapshot};
 use crate::runtime::{DurableRuntime, ObjectHost};
@@ -461,16 +461,78 @@ fn commit<'js>(ctx: Ctx<'js>, h: Class<'js, StorageHandle>) -> Result<Value<'js>
     Ok(promise.into_value())
 }
 
-/// Hidden handle that lets JS reach the runtime.
+/// Finds the classes of the other workers of the deployment (`script_name` bindings).
+pub trait DurableRouter: Send + Sync {
+    /// The runtime of worker `script`'s current version and the index of its namespace for
+    /// class `class`, when that worker runs here and binds the class.
+    fn namespace(&self, script: &str, class: &str) -> Option<(Arc<DurableRuntime>, usize)>;
+}
+
+/// A namespace bound to a class of another worker (`script_name`).
+#[derive(Clone)]
+pub struct RemoteNamespace {
+    /// `env.<binding>`.
+    pub binding: String,
+    /// The worker that defines the class.
+    pub script: String,
+    /// The class.
+    pub class: String,
+}
+
+enum Reach {
+    /// This worker's runtime; JS passes the namespace's index.
+    Local(Arc<DurableRuntime>),
+    /// Another worker's class, found when used (that worker may be reloaded).
+    Remote {
+        router: Arc<dyn DurableRouter>,
+        script: String,
+        class: String,
+    },
+}
+
+/// Hidden handle that lets JS reach a runtime: this worker's, or the one hosting another
+/// worker's class.
 #[derive(Trace, JsLifetime)]
 #[rquickjs::class]
 pub struct RuntimeHandle {
     #[qjs(skip_trace)]
-    rt: Arc<DurableRuntime>,
+    reach: Reach,
 }
 
 #[rquickjs::methods]
 impl RuntimeHandle {}
+
+impl RuntimeHandle {
+    /// The runtime and namespace index `ns` stands for, or what wrangler says when the
+    /// other worker is not running.
+    fn resolve(&self, ns: usize) -> std::result::Result<(Arc<DurableRuntime>, usize), String> {
+        match &self.reach {
+            Reach::Local(rt) => Ok((rt.clone(), ns)),
+            Reach::Remote {
+                router,
+                script,
+                class,
+            } => router.namespace(script, class).ok_or_else(|| {
+                format!(
+                    "Couldn't find a local dev session for Durable Object \"{class}\" of service \"{script}\" to proxy to"
+                )
+            }),
+        }
+    }
+
+    /// The namespace's id key (for another worker's class that is not running, the key its
+    /// worker would use without renames).
+    fn key(&self, ctx: &Ctx<'_>, ns: usize) -> Result<NamespaceKey> {
+        match (&self.reach, self.resolve(ns)) {
+            (_, Ok((rt, ns))) => rt
+                .namespace(ns)
+                .map(|n| n.key)
+                .ok_or_else(|| throw(ctx, &DurableError::UnknownNamespace(ns))),
+            (Reach::Remote { script, class, .. }, Err(_)) => Ok(NamespaceKey::new(script, class)),
+            (Reach::Local(_), Err(_)) => Err(throw(ctx, &DurableError::UnknownNamespace(ns))),
+        }
+    }
+}
 
 fn id_from_name(
     ctx: Ctx<'_>,
@@ -478,19 +540,11 @@ fn id_from_name(
     ns: usize,
     name: String,
 ) -> Result<String> {
-    let b = rt.borrow();
-    let n =
-        b.rt.namespace(ns)
-            .ok_or_else(|| throw(&ctx, &DurableError::UnknownNamespace(ns)))?;
-    Ok(n.key.id_from_name(&name))
+    Ok(rt.borrow().key(&ctx, ns)?.id_from_name(&name))
 }
 
 fn new_unique_id(ctx: Ctx<'_>, rt: Class<'_, RuntimeHandle>, ns: usize) -> Result<String> {
-    let b = rt.borrow();
-    let n =
-        b.rt.namespace(ns)
-            .ok_or_else(|| throw(&ctx, &DurableError::UnknownNamespace(ns)))?;
-    Ok(n.key.new_unique_id())
+    Ok(rt.borrow().key(&ctx, ns)?.new_unique_id())
 }
 
 fn validate_id(
@@ -499,17 +553,13 @@ fn validate_id(
     ns: usize,
     id: String,
 ) -> Result<String> {
-    let b = rt.borrow();
-    let n =
-        b.rt.namespace(ns)
-            .ok_or_else(|| throw(&ctx, &DurableError::UnknownNamespace(ns)))?;
-    n.key
+    rt.borrow()
+        .key(&ctx, ns)?
         .validate(&id)
         .map_err(|e| throw(&ctx, &DurableError::InvalidId(e.to_string())))
 }
 
-/// `stub.method(...args)`: `[true, serialized result]` or
-/// `[false, serialized error | null, thrown by the object?, message]`.
+/// `stub.method(...args)`: see `verge_web::remote` for the result.
 async fn rpc<'js>(
     ctx: Ctx<'js>,
     rt: Class<'js, RuntimeHandle>,
@@ -517,52 +567,22 @@ async fn rpc<'js>(
     id: String,
     name: Option<String>,
     method: String,
-    args: String,
+    args: Option<String>,
 ) -> Result<Array<'js>> {
-    let runtime = rt.borrow().rt.clone();
-    let out = Array::new(ctx.clone())?;
-    match runtime
-        .call(ns, id, name, Event::Rpc { method, args })
-        .await
-    {
-        Ok(Outcome::Value(s)) => {
-            out.set(0, true)?;
-            out.set(1, s)?;
+    let outcome = match rt.borrow().resolve(ns) {
+        Ok((runtime, ns)) => {
+            runtime
+                .call(ns, id, name, Event::Rpc { method, args })
+                .await
         }
-        Ok(_) => {
-            out.set(0, true)?;
-        }
-        Err(e) => failure(&out, e)?,
-    }
-    Ok(out)
-}
-
-fn failure(out: &Array<'_>, e: InvokeError) -> Result<()> {
-    out.set(0, false)?;
-    match e {
-        InvokeError::Exception {
-            exception,
-            serialized,
-            ..
-        } => {
-            out.set(1, serialized)?;
-            out.set(2, true)?;
-            out.set(3, exception.to_string())?;
-        }
-        other => {
-            out.set(1, Value::new_null(out.ctx().clone()))?;
-            out.set(2, false)?;
-            out.set(3, other.to_string())?;
-        }
-    }
-    Ok(())
+        Err(message) => Err(InvokeError::Internal(message)),
+    };
+    verge_web::remote::value_result(&ctx, outcome)
 }
 
 /// `stub.fetch(request)`: the request's body is streamed to the object (a host stream is
-/// handed over as is; a JS stream is pumped chunk by chunk), and so is the response's.
-/// Returns `[true, status, flatHeaders, bytes | BodyReader | null, webSocketTicket?]` or a failure
-/// as [`rpc`] does. `head` is `[method, url, flatHeaders, then]`, `then` the captured
-/// `Promise.prototype.then` a JS body's pump waits with.
+/// handed over as is; a JS stream is pumped chunk by chunk), and so is the response's; see
+/// `verge_web::remote` for `head` and the result.
 async fn fetch<'js>(
     ctx: Ctx<'js>,
     rt: Class<'js, RuntimeHandle>,
@@ -572,61 +592,12 @@ async fn fetch<'js>(
     head: Array<'js>,
     body: Value<'js>,
 ) -> Result<Array<'js>> {
-    let runtime = rt.borrow().rt.clone();
-    let method: String = head.get(0)?;
-    let url: String = head.get(1)?;
-    let headers: Vec<String> = head.get(2)?;
-    let then: Function = head.get(3)?;
-    let body = verge_web::body::outgoing_stream(&ctx, body, then)?;
-    let req = IncomingRequest {
-        id: verge_js::meter::current_request_id().unwrap_or_default(),
-        method,
-        url,
-        headers: headers
-            .chunks(2)
-            .filter_map(|c| match c {
-                [k, v] => Some((k.clone(), v.clone())),
-                _ => None,
-            })
-            .collect(),
-        body,
-        cf_json: None,
+    let req = verge_web::remote::incoming_request(&ctx, head, body)?;
+    let outcome = match rt.borrow().resolve(ns) {
+        Ok((runtime, ns)) => runtime.call(ns, id, name, Event::Fetch(req)).await,
+        Err(message) => Err(InvokeError::Internal(message)),
     };
-    let out = Array::new(ctx.clone())?;
-    match runtime.call(ns, id, name, Event::Fetch(req)).await {
-        Ok(Outcome::Response(r)) => {
-            out.set(0, true)?;
-            out.set(1, r.status)?;
-            out.set(
-                2,
-                r.headers
-                    .into_iter()
-                    .flat_map(|(k, v)| [k, v])
-                    .collect::<Vec<_>>(),
-            )?;
-            match r.body {
-                OutgoingBody::Empty => out.set(3, Value::new_null(ctx.clone()))?,
-                OutgoingBody::Full(b) => {
-                    out.set(3, verge_js::bytes::new_u8_array(&ctx, b.to_vec())?)?
-                }
-                OutgoingBody::Stream(stream) => {
-                    out.set(3, Class::instance(ctx.clone(), BodyReader::new(stream))?)?
-                }
-                OutgoingBody::WebSocket(ep) => {
-                    out.set(3, Value::new_null(ctx.clone()))?;
-                    out.set(4, verge_web::websocket::file_ticket(ep) as f64)?;
-                }
-            }
-        }
-        Ok(_) => {
-            return Err(Exception::throw_internal(
-                &ctx,
-                "a Durable Object fetch produced no response",
-            ));
-        }
-        Err(e) => failure(&out, e)?,
-    }
-    Ok(out)
+    verge_web::remote::response_result(&ctx, outcome)
 }
 
 /// Constructs instances for the runtime: `internal.durable.create(Class, id, name, storage,
@@ -710,26 +681,60 @@ impl ObjectHost for JsHost {
     }
 }
 
-/// The Durable Objects extension of one worker version.
-#[derive(Debug, Clone)]
+/// The Durable Objects extension of one worker version: its own classes' runtime, if it
+/// has any, and its bindings to other workers' classes.
+#[derive(Clone)]
 pub struct DurableExtension {
-    rt: Arc<DurableRuntime>,
+    rt: Option<Arc<DurableRuntime>>,
+    remote: Vec<RemoteNamespace>,
+    router: Option<Arc<dyn DurableRouter>>,
+}
+
+impl std::fmt::Debug for DurableExtension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DurableExtension")
+            .field("rt", &self.rt)
+            .field(
+                "remote",
+                &self.remote.iter().map(|r| &r.binding).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl DurableExtension {
     /// The extension over `rt`.
     pub fn new(rt: Arc<DurableRuntime>) -> Self {
-        DurableExtension { rt }
+        DurableExtension {
+            rt: Some(rt),
+            remote: Vec::new(),
+            router: None,
+        }
     }
 
-    /// The runtime.
-    pub fn runtime(&self) -> &Arc<DurableRuntime> {
-        &self.rt
+    /// Adds bindings to other workers' classes, found through `router`.
+    pub fn with_remote(
+        rt: Option<Arc<DurableRuntime>>,
+        remote: Vec<RemoteNamespace>,
+        router: Arc<dyn DurableRouter>,
+    ) -> Self {
+        DurableExtension {
+            rt,
+            remote,
+            router: Some(router),
+        }
+    }
+
+    /// The runtime of the worker's own classes.
+    pub fn runtime(&self) -> Option<&Arc<DurableRuntime>> {
+        self.rt.as_ref()
     }
 
     /// Tells the runtime that `spec` hosts its classes (once the worker version exists).
     pub fn bind(&self, spec: &Arc<WorkerSpec>) {
-        self.rt.bind(spec, Arc::new(JsHost));
+        if let Some(rt) = &self.rt {
+            rt.bind(spec, Arc::new(JsHost));
+        }
     }
 }
 
@@ -745,15 +750,6 @@ impl verge_js::Extension for DurableExtension {
 
     fn init<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>) -> Result<()> {
         let ops = Object::new(ctx.clone())?;
-        ops.set(
-            "rt",
-            Class::instance(
-                ctx.clone(),
-                RuntimeHandle {
-                    rt: self.rt.clone(),
-                },
-            )?,
-        )?;
         ops.set("idFromName", Func::from(id_from_name))?;
         ops.set("newUniqueId", Func::from(new_unique_id))?;
         ops.set("validateId", Func::from(validate_id))?;
@@ -771,7 +767,7 @@ impl verge_js::Extension for DurableExtension {
                  id: String,
                  name: Option<String>,
                  method: String,
-                 args: String| {
+                 args: Option<String>| {
                     verge_js::promise::wrap_future(
                         &ctx,
                         rpc(ctx.clone(), rt, ns, id, name, method, args),
@@ -806,12 +802,36 @@ impl verge_js::Extension for DurableExtension {
         )
     }
 
-    fn env<'js>(&self, _ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
+    fn env<'js>(&self, ctx: &Ctx<'js>, internal: &Object<'js>, env: &Object<'js>) -> Result<()> {
         let durable: Object = internal.get("durable")?;
         let make: Function = durable.get("makeNamespace")?;
-        for (i, ns) in self.rt.namespaces.iter().enumerate() {
-            let v: Value = make.call((i, ns.config.class_name.clone()))?;
-            env.set(ns.config.binding.as_str(), v)?;
+        if let Some(rt) = &self.rt {
+            let handle = Class::instance(
+                ctx.clone(),
+                RuntimeHandle {
+                    reach: Reach::Local(rt.clone()),
+                },
+            )?;
+            for (i, ns) in rt.namespaces.iter().enumerate() {
+                let v: Value = make.call((handle.clone(), i, ns.config.class_name.clone()))?;
+                env.set(ns.config.binding.as_str(), v)?;
+            }
+        }
+        if let Some(router) = &self.router {
+            for r in &self.remote {
+                let handle = Class::instance(
+                    ctx.clone(),
+                    RuntimeHandle {
+                        reach: Reach::Remote {
+                            router: router.clone(),
+                            script: r.script.clone(),
+                            class: r.class.clone(),
+                        },
+                    },
+                )?;
+                let v: Value = make.call((handle, 0, r.class.clone()))?;
+                env.set(r.binding.as_str(), v)?;
+            }
         }
         Ok(())
     }

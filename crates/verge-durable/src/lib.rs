@@ -30,6 +30,6 @@ pub mod runtime;
 pub mod sockets;
 
 pub use error::DurableError;
-pub use js::DurableExtension;
+pub use js::{DurableExtension, DurableRouter, RemoteNamespace};
 pub use migrations::Migration;
 pub use runtime::{DurableRuntime, NamespaceConfig, RuntimeOptions};

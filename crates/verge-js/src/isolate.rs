@@ -439,6 +439,9 @@ impl Isolate {
                     ctx.async_with(async move |ctx| {
                         let r: rquickjs::Result<_> = async {
                             let internal = Object::new(ctx.clone())?;
+                            // Names this isolate's worker version (registry::live), e.g. for
+                            // what RPC hands out by reference.
+                            internal.set("isolateKey", spec2.id().to_string())?;
                             for ext in &spec2.extensions {
                                 ext.init(&ctx, &internal)?;
                             }

@@ -42,6 +42,9 @@ pub struct RequestMeter {
     end: tokio::sync::Notify,
     over: tokio::sync::Notify,
     invocation: RefCell<Rc<InvocationBudget>>,
+    /// The invocation on whose behalf this one runs (an RPC call's root caller): what it
+    /// hands out by reference lives as long as that one's work.
+    owner: RefCell<Option<Rc<RequestMeter>>>,
 }
 
 /// Keeps a request's work open (the event itself, its streamed response body, its
@@ -249,6 +252,7 @@ impl RequestMeter {
             end: tokio::sync::Notify::new(),
             over: tokio::sync::Notify::new(),
             invocation: RefCell::default(),
+            owner: RefCell::default(),
         })
     }
 
@@ -267,6 +271,7 @@ impl RequestMeter {
             end: tokio::sync::Notify::new(),
             over: tokio::sync::Notify::new(),
             invocation: RefCell::default(),
+            owner: RefCell::default(),
         })
     }
 
@@ -293,6 +298,12 @@ impl RequestMeter {
         notified.await;
     }
 
+    /// True once the request's work has been held open ([`RequestMeter::hold`]): it has an
+    /// end, whether or not it came yet.
+    pub fn has_end(&self) -> bool {
+        self.work.get() > 0 || self.ended.get()
+    }
+
     /// True once the request's work is over.
     pub fn ended(&self) -> bool {
         self.ended.get()
@@ -305,6 +316,17 @@ impl RequestMeter {
             return;
         }
         notified.await;
+    }
+
+    /// Makes this invocation run on behalf of `owner` (see [`RequestMeter::owner`]).
+    pub fn set_owner(&self, owner: Rc<RequestMeter>) {
+        *self.owner.borrow_mut() = Some(owner);
+    }
+
+    /// The invocation this one runs on behalf of: the root of a chain of RPC calls (itself
+    /// when it was not called over RPC).
+    pub fn owner(self: &Rc<Self>) -> Rc<RequestMeter> {
+        self.owner.borrow().clone().unwrap_or_else(|| self.clone())
     }
 
     /// Sets the invocation's subrequest limit (`limits.subrequests`; `None`: no limit).

@@ -62,6 +62,14 @@ pub async fn isolate_for(spec: &Arc<WorkerSpec>) -> Result<Rc<Isolate>, Arc<Load
     result
 }
 
+/// This thread's ready isolate of worker version `spec_id`, if there is one.
+pub fn live(spec_id: u64) -> Option<Rc<Isolate>> {
+    ISOLATES.with(|m| match m.borrow().get(&spec_id) {
+        Some(Slot::Ready(iso)) if !iso.is_poisoned() => Some(iso.clone()),
+        _ => None,
+    })
+}
+
 /// Drops this thread's isolate for worker version `spec_id` (after a reload).
 pub fn evict(spec_id: u64) {
     ISOLATES.with(|m| m.borrow_mut().remove(&spec_id));

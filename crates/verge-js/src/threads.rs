@@ -10,6 +10,37 @@ use tokio::sync::mpsc;
 
 use crate::limits::THREAD_STACK_BYTES;
 
+thread_local! {
+    /// This isolate thread's index (none on other threads).
+    static INDEX: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The index of the isolate thread this runs on, for [`IsolateThreads::spawn_on`].
+pub fn current_index() -> Option<usize> {
+    INDEX.with(std::cell::Cell::get)
+}
+
+thread_local! {
+    /// The other isolate threads of this one's set.
+    static SIBLINGS: std::cell::RefCell<Vec<mpsc::WeakUnboundedSender<Job>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// From an isolate thread, [`IsolateThreads::spawn_on`] thread `k` of its own set (exactly
+/// `k`, not modulo). False off an isolate thread, for an unknown `k`, or when that thread
+/// has stopped.
+pub fn spawn_on_sibling<F, Fut>(k: usize, make: F) -> bool
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let Some(tx) = SIBLINGS.with(|s| s.borrow().get(k).and_then(|w| w.upgrade())) else {
+        return false;
+    };
+    let job: Job = Box::new(move || Box::pin(make()));
+    tx.send(job).is_ok()
+}
+
 type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
 
 /// The set of isolate threads of a node.
@@ -28,16 +59,22 @@ impl std::fmt::Debug for IsolateThreads {
 impl IsolateThreads {
     /// Starts `n` isolate threads (at least one).
     pub fn start(n: usize) -> std::io::Result<IsolateThreads> {
-        let mut senders = Vec::new();
-        for k in 0..n.max(1) {
-            let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+        let n = n.max(1);
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..n).map(|_| mpsc::unbounded_channel::<Job>()).unzip();
+        // Each thread can reach the others (spawn_on_sibling) without keeping them running.
+        let siblings: Vec<_> = senders.iter().map(|s| s.downgrade()).collect();
+        for (k, mut rx) in receivers.into_iter().enumerate() {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
+            let siblings = siblings.clone();
             std::thread::Builder::new()
                 .name(format!("verge-isolate-{k}"))
                 .stack_size(THREAD_STACK_BYTES)
                 .spawn(move || {
+                    INDEX.with(|i| i.set(Some(k)));
+                    SIBLINGS.with(|s| *s.borrow_mut() = siblings);
                     let local = tokio::task::LocalSet::new();
                     local.block_on(&rt, async move {
                         while let Some(job) = rx.recv().await {
@@ -45,7 +82,6 @@ impl IsolateThreads {
                         }
                     });
                 })?;
-            senders.push(tx);
         }
         Ok(IsolateThreads { senders })
     }

@@ -2,7 +2,7 @@
 //!
 //! Bodies are encoded here, on the isolate thread: `json` with the engine's `JSON.stringify`,
 //! `text` and `bytes` as given, `v8` with verge's structured-clone serializer
-//! (`internal.v8`, verge-web `js/serialize.js`). The store write runs on the blocking pool, and
+//! (`internal.v8`, verge-web `js/rpc.js`). The store write runs on the blocking pool, and
 //! the promise resolves once it is committed (fsynced): a message whose `send` resolved
 //! survives a crash. Every failure rejects the promise, with workerd's messages.
 

@@ -444,6 +444,9 @@ async function fetch(input, init = undefined) {
 class ExecutionContext {
   #promises = null; // created by the first waitUntil: most requests register none
   #passThrough = false;
+  #props;
+  // `props`: the calling service binding's `props` (a fresh object per event).
+  constructor(token = undefined, props = undefined) { this.#props = token === kInternal && props !== undefined ? props : {}; }
   waitUntil(p) {
     p = PromiseResolve(p);
     if (this.#promises === null) this.#promises = [p];
@@ -452,7 +455,7 @@ class ExecutionContext {
   // On Cloudflare an exception then sends the request on to the origin. verge has no origin:
   // the error is answered as without the call, and the log says so (invoke.rs).
   passThroughOnException() { this.#passThrough = true; }
-  get props() { return {}; }
+  get props() { return this.#props; }
   // Purge from a worker (verge-cache js/cache.js); undefined where no cache is installed.
   get cache() { return internal.executionCache; }
   static promises(ctx) { return ctx.#promises === null ? (ctx.#promises = []) : ctx.#promises; }
@@ -474,6 +477,10 @@ function settleAll(list, from, errors) {
     }
   });
 }
+function newExecutionContext(propsJson) {
+  return new ExecutionContext(kInternal, propsJson === null || propsJson === undefined ? undefined : JSONParse(propsJson));
+}
+internal.newExecutionContext = newExecutionContext;
 internal.settleWaitUntil = (ctx) => settleAll(ExecutionContext.promises(ctx), 0, []);
 
 // One entry per request: builds the Request and the ExecutionContext and calls the handler.
@@ -483,12 +490,19 @@ internal.settleWaitUntil = (ctx) => settleAll(ExecutionContext.promises(ctx), 0,
 // the handler returned a promise. The promise never rejects: a rejection the host reads later
 // would be reported as unhandled first. A handler that returns a Response directly is answered
 // without an async frame, an await and a `then`.
-internal.serve = (handler, env, method, url, headers, reader, cfJson) => {
-  const ctx = new ExecutionContext();
+// `handler` is the default export (an object), or a WorkerEntrypoint class (the default export
+// or a named entrypoint) made for this event with its ctx and env; `propsJson` the calling
+// service binding's `props`.
+internal.serve = (handler, env, method, url, headers, reader, cfJson, propsJson = null) => {
+  const ctx = newExecutionContext(propsJson);
   const request = new Request(kInternal, [method, url, headers, reader, cfJson]);
   let r;
   try {
-    r = handler.fetch(request, env, ctx);
+    if (typeof handler === "function") {
+      const target = new handler(ctx, env);
+      if (typeof target.fetch !== "function") throw new $TypeError("Handler does not export a fetch() function.");
+      r = target.fetch(request);
+    } else r = handler.fetch(request, env, ctx);
     if (isResponse(r) && r.then === undefined) return [responseParts(r), ctx];
     // A native promise (what an async handler returns) is read with one reaction; `await`
     // would take the same steps (no `then` lookup) plus an async frame.

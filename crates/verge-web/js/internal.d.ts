@@ -81,8 +81,10 @@ declare namespace internal {
   function structuredClone(v: unknown): unknown;
 
   // ---- js/fetch.js: the entry points of verge-web src/invoke.rs ----
-  /** A worker's fetch event: builds Request and ExecutionContext, calls the handler. invoke.rs. */
-  function serve(exports: object, env: object, method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null): [EventResult | Promise<EventResult>, object];
+  /** A worker's fetch event: builds Request and ExecutionContext, calls the handler (an object, or a WorkerEntrypoint class made for the event). invoke.rs. */
+  function serve(handler: object | Function, env: object, method: string, url: string, headers: Headers, reader: Host | null, cfJson: string | null, propsJson?: string | null): [EventResult | Promise<EventResult>, object];
+  /** A new ExecutionContext whose `props` are the JSON given (`{}` for null). js/fetch.js; js/rpc.js. */
+  function newExecutionContext(propsJson: string | null): object;
   /** A worker's scheduled event. invoke.rs. */
   function runScheduled(exports: object, env: object, cron: string, scheduledTime: number): [EventResult | Promise<EventResult>, object];
   /** A queue consumer's event: builds the MessageBatch over a host recorder (queue.rs), calls the handler. invoke.rs. */
@@ -118,6 +120,32 @@ declare namespace internal {
   /** The exports of the built-in module "cloudflare:workers" (env added by WebExtension::env). lib.rs. */
   const cloudflareWorkers: { DurableObject: Function; WorkerEntrypoint: Function; RpcTarget: Function; env?: object };
 
+  // ---- js/rpc.js: calls between isolates (src/remote.rs, src/service.rs) ----
+  /** The structured-clone serializer {serialize, deserialize}. js/rpc.js; verge-durable js/durable.js, js/service.js, js/websocket.js, js/fetch.js (queue messages), verge-queues src/js.rs (v8 bodies). */
+  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown; serializeRpc(v: unknown): string; deserializeRpc(s: string): unknown };
+  /** The error a failed remote call rethrows (`[false, serialized, thrownByCallee, message]`). js/rpc.js; js/service.js, verge-durable js/durable.js. */
+  function remoteError(res: unknown[]): Error;
+  /** The Response of a remote fetch (`[true, status, flatHeaders, body, ticket?]`), or throws its error. js/rpc.js; js/service.js, verge-durable js/durable.js. */
+  function remoteResponse(res: unknown[]): Response;
+  /** This isolate's worker version (verge-js registry::live), as RPC stubs name it. verge-js isolate.rs; js/rpc.js. */
+  const isolateKey: string;
+  /** Host ops of values handed out by reference {exported, call}. stubs.rs; js/rpc.js. */
+  const rpcOps: Record<string, Function>;
+  /** Drops values handed out by reference whose owner's work is over. js/rpc.js; stubs.rs. */
+  function rpcDrop(ids: number[]): void;
+  /** A call on a value this isolate handed out (method "" calls it, args null reads). js/rpc.js; invoke.rs. */
+  function stubEvent(id: number, method: string, args: string | null): [EventResult | Promise<EventResult>, null];
+  /** A remote member as Workers' RpcPromise: awaiting it runs `read`, calling it runs `invoke(args)`; usable before it settles (pipelining). js/rpc.js; js/service.js. */
+  function rpcMember(read: () => Promise<unknown>, invoke: (args: unknown[]) => Promise<unknown>): unknown;
+  /** An RPC call on a worker's entrypoint (a WorkerEntrypoint class); result [0, serialized] or a failure. js/rpc.js; invoke.rs. */
+  function serveRpc(handler: unknown, env: object, method: string, args: string, propsJson: string | null): [EventResult | Promise<EventResult>, object];
+
+  // ---- service bindings (src/service.rs, js/service.js) ----
+  /** Service bindings' host operations {running, fetch, rpc}. service.rs; js/service.js. */
+  const serviceOps: Record<string, Function>;
+  /** {make}: env.SVC for a binding. js/service.js; service.rs. */
+  const service: { make: Function };
+
   // ---- lazy files (LAZY_FILES) ----
   /** URL and URLSearchParams classes. js/url.js; js/fetch.js. */
   const urlClasses: { URL: Function; URLSearchParams: Function };
@@ -129,8 +157,6 @@ declare namespace internal {
   const form: Record<string, unknown>;
   /** structuredClone of a Blob or File, undefined for anything else; set once js/form.js has loaded (read without loading it). js/form.js; js/global.js. */
   const cloneBlob: ((v: unknown) => unknown) | undefined;
-  /** The structured-clone serializer {serialize, deserialize} (lazy). js/serialize.js; js/websocket.js, js/fetch.js (queue messages), verge-durable js/durable.js, verge-queues src/js.rs (v8 bodies). */
-  const v8: { serialize(v: unknown): string; deserialize(s: string): unknown };
   /** WebSocket internals (handOver, fromTicket, hibernation hooks, ...). js/websocket.js; js/fetch.js, verge-durable js/durable.js. */
   const ws: Record<string, Function>;
 

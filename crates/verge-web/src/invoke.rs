@@ -115,12 +115,13 @@ pub enum Event {
         /// Retries so far.
         retry_count: u32,
     },
-    /// An RPC call on a Durable Object stub (`stub.method(...args)`).
+    /// An RPC call on a Durable Object stub or a service binding (`stub.method(...args)`), or
+    /// a property read (`await stub.name`).
     Rpc {
-        /// Method name.
+        /// Method or property name.
         method: String,
-        /// The serialized argument array.
-        args: String,
+        /// The serialized argument array; `None` reads the property.
+        args: Option<String>,
     },
     /// A message on a hibernatable WebSocket (`webSocketMessage(ws, message)`).
     WebSocketMessage {
@@ -172,8 +173,37 @@ impl Event {
 pub enum Target {
     /// The worker's default export.
     Worker,
+    /// A worker's entrypoint called through a service binding.
+    Entrypoint(Entrypoint),
+    /// A function or `RpcTarget` the worker handed out by reference ([`crate::stubs`]).
+    Stub(StubTarget),
     /// A live object: the host record the Durable Objects glue made for it.
     Object(Persistent<Object<'static>>),
+}
+
+/// A worker's entrypoint as a service binding names it.
+#[derive(Debug, Clone)]
+pub struct Entrypoint {
+    /// A named export (a `WorkerEntrypoint` class), or the default export.
+    pub name: Option<String>,
+    /// The binding's `props` as JSON text (`ctx.props`).
+    pub props: Option<String>,
+    /// Worker invocations the calling chain may still make (see [`crate::fetch::EW_VIA`];
+    /// a fetch carries it in that header instead).
+    pub invocations_left: u32,
+    /// The caller's owner, lent for the call ([`crate::stubs::lend_owner`]).
+    pub owner: Option<u64>,
+}
+
+/// A value a worker handed out by reference, as its stub names it.
+#[derive(Debug, Clone)]
+pub struct StubTarget {
+    /// The export's id in the isolate (`js/rpc.js`).
+    pub id: f64,
+    /// The caller's owner, lent for the call ([`crate::stubs::lend_owner`]).
+    pub owner: Option<u64>,
+    /// Worker invocations the calling chain may still make.
+    pub invocations_left: u32,
 }
 
 /// What an event produced.
@@ -305,10 +335,29 @@ pub async fn invoke(
             crate::fetch::invocations_left(via).unwrap_or(verge_js::meter::MAX_WORKER_INVOCATIONS),
         );
     }
+    let (owner, left) = match &target {
+        Target::Entrypoint(e) => (
+            e.owner,
+            matches!(event, Event::Rpc { .. }).then_some(e.invocations_left),
+        ),
+        Target::Stub(s) => (s.owner, Some(s.invocations_left)),
+        Target::Worker | Target::Object(_) => (None, None),
+    };
+    if let Some(left) = left {
+        meter.set_invocations_left(left);
+    }
+    // What the callee hands out by reference lives as long as the caller's owner.
+    if let Some(owner) = owner.and_then(crate::stubs::take_owner) {
+        meter.set_owner(owner);
+    }
     // A worker's event holds its work open while it runs, its body streams and its waitUntil
     // work settles; the timers it started stop when all of that is over. A live object's
     // timers live as long as the object, so its events hold nothing.
-    let work = matches!(target, Target::Worker).then(|| meter.hold());
+    let work = matches!(
+        target,
+        Target::Worker | Target::Entrypoint(_) | Target::Stub(_)
+    )
+    .then(|| meter.hold());
     let _active = verge_js::meter::activate(&meter);
     // The event's ExecutionContext, kept whatever happens (waitUntil work may be registered at
     // any time, even after a throw or while the handler hangs).
@@ -467,23 +516,13 @@ fn enter<'js>(
             let exports = iso.exports(ctx)?;
             match event {
                 Event::Fetch(req) => {
-                    if !exports.get::<_, Value>("fetch")?.is_function() {
+                    // A WorkerEntrypoint class is made for the event (js/fetch.js).
+                    if !exports.as_value().is_constructor()
+                        && !exports.get::<_, Value>("fetch")?.is_function()
+                    {
                         return Ok(Err(InvokeError::NoHandler("fetch")));
                     }
-                    let env = iso.env(ctx)?;
-                    let (headers, reader) = request_parts(ctx, req.headers, req.body)?;
-                    let serve: Function = internal.get("serve")?;
-                    serve
-                        .call((
-                            exports,
-                            env,
-                            req.method,
-                            req.url,
-                            headers,
-                            reader,
-                            req.cf_json,
-                        ))
-                        .map(Ok)
+                    serve(ctx, iso, &internal, exports.into_value(), req, None)
                 }
                 Event::Scheduled {
                     cron,
@@ -540,6 +579,46 @@ fn enter<'js>(
                 )))),
             }
         }
+        Target::Entrypoint(entry) => {
+            let handler: Value = match &entry.name {
+                None => iso.exports(ctx)?.into_value(),
+                Some(name) => {
+                    let v: Value = iso.module_namespace(ctx)?.get(name.as_str())?;
+                    if !v.is_constructor() {
+                        return Err(rquickjs::Exception::throw_type(
+                            ctx,
+                            &format!(
+                                "Worker \"{}\" has no entrypoint named \"{name}\" (an exported WorkerEntrypoint class).",
+                                iso.spec().name()
+                            ),
+                        ));
+                    }
+                    v
+                }
+            };
+            match event {
+                Event::Fetch(req) => serve(ctx, iso, &internal, handler, req, entry.props),
+                Event::Rpc { method, args } => {
+                    let env = iso.env(ctx)?;
+                    let f: Function = internal.get("serveRpc")?;
+                    f.call((handler, env, method, args, entry.props)).map(Ok)
+                }
+                other => Ok(Err(InvokeError::Internal(format!(
+                    "a {} event cannot be delivered through a service binding",
+                    other.kind()
+                )))),
+            }
+        }
+        Target::Stub(stub) => match event {
+            Event::Rpc { method, args } => {
+                let f: Function = internal.get("stubEvent")?;
+                f.call((stub.id, method, args)).map(Ok)
+            }
+            other => Ok(Err(InvokeError::Internal(format!(
+                "a {} event cannot be delivered to an RPC stub",
+                other.kind()
+            )))),
+        },
         Target::Object(host) => {
             let host = host.restore(ctx)?;
             let deliver: Function = internal.get("objectEvent")?;
@@ -583,6 +662,30 @@ fn enter<'js>(
             .map(Ok)
         }
     }
+}
+
+/// Calls `internal.serve` for a request to `handler` (the default export or an entrypoint).
+fn serve<'js>(
+    ctx: &Ctx<'js>,
+    iso: &Isolate,
+    internal: &Object<'js>,
+    handler: Value<'js>,
+    req: IncomingRequest,
+    props: Option<String>,
+) -> rquickjs::Result<Result<Array<'js>, InvokeError>> {
+    let env = iso.env(ctx)?;
+    let (headers, reader) = request_parts(ctx, req.headers, req.body)?;
+    let serve: Function = internal.get("serve")?;
+    let mut args = rquickjs::function::Args::new(ctx.clone(), 8);
+    args.push_arg(handler)?;
+    args.push_arg(env)?;
+    args.push_arg(req.method)?;
+    args.push_arg(req.url)?;
+    args.push_arg(headers)?;
+    args.push_arg(reader)?;
+    args.push_arg(req.cf_json)?;
+    args.push_arg(props)?;
+    serve.call_arg(args).map(Ok)
 }
 
 /// The request's headers as an immutable `Headers` and its body as a `BodyReader`.

@@ -29,6 +29,9 @@ pub mod invoke;
 pub mod limits;
 pub mod queue;
 pub mod random;
+pub mod remote;
+pub mod service;
+pub mod stubs;
 pub mod tls;
 pub mod url;
 pub mod url_pattern;
@@ -47,6 +50,7 @@ pub const JS_FILES: &[(&str, &str)] = &[
     ("verge:web/global.js", include_str!("../js/global.js")),
     ("verge:web/fetch.js", include_str!("../js/fetch.js")),
     ("verge:web/workers.js", include_str!("../js/workers.js")),
+    ("verge:web/rpc.js", include_str!("../js/rpc.js")),
     ("verge:web/intl_lazy.js", include_str!("../js/intl_lazy.js")),
 ];
 
@@ -140,13 +144,6 @@ pub const LAZY_FILES: &[LazyFile] = &[
         source: include_str!("../js/form.js"),
         globals: &["Blob", "File", "FormData"],
         internal_keys: &["form"],
-        install: None,
-    },
-    LazyFile {
-        name: "verge:web/serialize.js",
-        source: include_str!("../js/serialize.js"),
-        globals: &[],
-        internal_keys: &["v8"],
         install: None,
     },
     LazyFile {
@@ -340,6 +337,7 @@ impl verge_js::Extension for WebExtension {
         host::install(ctx, internal, self.worker.clone())?;
         body::install(ctx, internal)?;
         fetch::install(ctx, internal)?;
+        stubs::install(ctx, internal)?;
         install_intl_loader(internal)?;
         eval_platform_js(ctx, internal, "verge:web/platform.js", platform_source())?;
         install_lazy_files(internal)

@@ -12,3 +12,8 @@ pub const MAX_RESPONSE_HEADER_BYTES: usize = 128 * 1024;
 /// bound, far above real responses and well below the 32,768 entries past which the HTTP layer
 /// (`http::HeaderMap`, used by hyper) panics, whatever the edge adds.
 pub const MAX_RESPONSE_HEADERS: usize = 10_000;
+
+/// Most bytes of a serialized RPC message (a service binding call's arguments). Workers
+/// documents 32 MiB (<https://developers.cloudflare.com/workers/runtime-apis/rpc/>, verge's
+/// spec §10).
+pub const MAX_RPC_MESSAGE: usize = 32 << 20;

@@ -18,7 +18,7 @@ use verge_config::{DevSettings, LoadOptions};
 use verge_js::{IsolateThreads, LoadError, WorkerLimits, WorkerSpec};
 use verge_store::{Backends, Clock};
 use verge_web::invoke::{
-    Event, IncomingRequest, InvokeError, Outcome, OutgoingResponse, Target, invoke,
+    Entrypoint, Event, IncomingRequest, InvokeError, Outcome, OutgoingResponse, Target, invoke,
 };
 
 use crate::parts::{Configure, ConfigureError, PARTS, Task, TaskScope};
@@ -127,6 +127,12 @@ pub struct Version {
     assets: Option<Arc<verge_assets::Assets>>,
     crons: Vec<(String, saffron::Cron)>,
     consumers: Vec<verge_queues::ConsumerSettings>,
+    /// `(binding, service)` of its service bindings.
+    services: Vec<(String, String)>,
+    /// The runtime of its own Durable Object classes.
+    durable: Option<Arc<verge_durable::DurableRuntime>>,
+    /// `(binding, script_name, class_name)` of its bindings to other workers' classes.
+    remote_classes: Vec<(String, String, String)>,
 }
 
 impl std::fmt::Debug for Version {
@@ -220,6 +226,76 @@ struct Env {
     threads: Arc<IsolateThreads>,
     options: DeploymentOptions,
     warn: Box<dyn Fn(&str) + Send + Sync>,
+    directory: Arc<Directory>,
+}
+
+/// The deployment's workers as service bindings reach them (set once the deployment exists).
+#[derive(Default)]
+struct Directory {
+    deployment: std::sync::OnceLock<std::sync::Weak<Deployment>>,
+}
+
+impl Directory {
+    fn deployment(&self) -> Option<Arc<Deployment>> {
+        self.deployment.get().and_then(std::sync::Weak::upgrade)
+    }
+}
+
+impl verge_durable::DurableRouter for Directory {
+    fn namespace(
+        &self,
+        script: &str,
+        class: &str,
+    ) -> Option<(Arc<verge_durable::DurableRuntime>, usize)> {
+        let d = self.deployment()?;
+        let version = d.workers.get(d.worker_index(script)?)?.current();
+        let rt = version.durable.clone()?;
+        let ns = rt.namespaces().position(|n| n.class_name == class)?;
+        Some((rt, ns))
+    }
+}
+
+impl verge_web::service::ServiceRouter for Directory {
+    fn is_running(&self, service: &str) -> bool {
+        self.deployment()
+            .is_some_and(|d| d.worker_index(service).is_some())
+    }
+
+    fn call(
+        &self,
+        service: &str,
+        entrypoint: Entrypoint,
+        event: Event,
+    ) -> futures::future::BoxFuture<'static, Result<Outcome, InvokeError>> {
+        let found = self
+            .deployment()
+            .and_then(|d| d.worker_index(service).map(|i| (d, i)));
+        let service = service.to_string();
+        async move {
+            let Some((d, worker)) = found else {
+                return Err(InvokeError::Internal(format!(
+                    "no worker named \"{service}\" runs in this deployment"
+                )));
+            };
+            let id = verge_js::meter::current_request_id().unwrap_or_default();
+            // The callee runs on the caller's thread when there is one (no hand-off cost).
+            let k = verge_js::threads::current_index().unwrap_or(0);
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let threads = d.env.threads.clone();
+            let sent = threads.spawn_on(k, move || async move {
+                let _ = tx.send(
+                    d.invoke_target_here(worker, Some(entrypoint), event, id)
+                        .await,
+                );
+            });
+            if !sent {
+                return Err(InvokeError::Internal("the isolate thread stopped".into()));
+            }
+            rx.await
+                .unwrap_or_else(|_| Err(InvokeError::Internal("the isolate thread stopped".into())))
+        }
+        .boxed()
+    }
 }
 
 /// One or more workers serving together; see the module docs.
@@ -281,6 +357,7 @@ impl Deployment {
             threads,
             options,
             warn,
+            directory: Arc::default(),
         };
         let mut workers: Vec<Slot> = Vec::new();
         let mut pending = Vec::new();
@@ -298,14 +375,55 @@ impl Deployment {
                 current: RwLock::new(b.version),
             });
         }
-        Ok(Arc::new(Deployment {
+        let d = Arc::new(Deployment {
             env,
             workers,
             tasks: Mutex::default(),
             pending: Mutex::new(pending),
             control: std::sync::OnceLock::new(),
             reloading: tokio::sync::Mutex::new(()),
-        }))
+        });
+        let _ = d.env.directory.deployment.set(Arc::downgrade(&d));
+        for slot in &d.workers {
+            d.warn_unbound_services(&slot.current());
+        }
+        Ok(d)
+    }
+
+    /// Warns about `version`'s service bindings and Durable Object bindings to workers that
+    /// are not part of the deployment.
+    fn warn_unbound_services(&self, version: &Version) {
+        let file = version
+            .config
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for (binding, script, class) in &version.remote_classes {
+            let hosted = self.worker_index(script).is_some_and(|i| {
+                self.workers[i]
+                    .current()
+                    .durable
+                    .as_ref()
+                    .is_some_and(|rt| rt.namespaces().any(|n| n.class_name == *class))
+            });
+            if !hosted {
+                (self.env.warn)(&format!(
+                    "{file}: durable_objects binding {binding}: worker \"{script}\" of this verge dev does not bind class {class} (it is not running, or has no durable_objects binding for the class); calls through env.{binding} fail as wrangler's do"
+                ));
+            }
+        }
+        for (i, (binding, service)) in version.services.iter().enumerate() {
+            if self.worker_index(service).is_none() {
+                (self.env.warn)(&format!(
+                    "{}: field \"services[{i}]\": worker \"{service}\" is not part of this verge dev (add its config with another -c); calls through env.{binding} fail as wrangler's do when it is not running",
+                    version
+                        .config
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ));
+            }
+        }
     }
 
     /// Loads every worker (an isolate of each on thread 0, so a worker that cannot start fails
@@ -388,6 +506,18 @@ impl Deployment {
         event: Event,
         id: String,
     ) -> Result<Outcome, InvokeError> {
+        self.invoke_target_here(worker, None, event, id).await
+    }
+
+    /// [`Deployment::invoke_here`] to `entrypoint` (a service binding's), or to the default
+    /// export as the edge calls it.
+    async fn invoke_target_here(
+        &self,
+        worker: usize,
+        entrypoint: Option<Entrypoint>,
+        event: Event,
+        id: String,
+    ) -> Result<Outcome, InvokeError> {
         let slot = self
             .workers
             .get(worker)
@@ -397,7 +527,11 @@ impl Deployment {
             .await
             .map_err(InvokeError::Load)?;
         let guard = iso.clone();
-        match AssertUnwindSafe(invoke(iso, Target::Worker, event, id.clone()))
+        let target = match entrypoint {
+            Some(e) => Target::Entrypoint(e),
+            None => Target::Worker,
+        };
+        match AssertUnwindSafe(invoke(iso, target, event, id.clone()))
             .catch_unwind()
             .await
         {
@@ -479,6 +613,7 @@ impl Deployment {
         tasks.extend(self.cron_task(i));
         tasks.extend(self.queue_tasks(i));
         self.start_tasks(i, tasks);
+        self.warn_unbound_services(&slot.current());
         tracing::info!("reloaded {}", previous.name());
         Ok(previous.name().to_string())
     }
@@ -683,11 +818,14 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         backends: env.backends.as_ref(),
         threads: &env.threads,
         options: &env.options,
+        services: env.directory.clone(),
+        durable: env.directory.clone(),
     };
     let mut extensions = Vec::new();
     let mut tasks = Vec::new();
     let mut on_spec = Vec::new();
     let mut assets = None;
+    let mut durable = None;
     for part in PARTS {
         let c = part.configure(&cx).map_err(|e| DeployError::Configure {
             config: config_path.clone(),
@@ -700,6 +838,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         tasks.extend(c.tasks);
         on_spec.extend(c.on_spec);
         assets = assets.or(c.assets);
+        durable = durable.or(c.durable);
     }
     let spec =
         WorkerSpec::new(config.name.clone(), root, main_name, limits, extensions).map_err(|e| {
@@ -723,8 +862,22 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
             spec,
             config: loaded.path,
             watch: loaded.watch_paths,
+            services: config
+                .services
+                .iter()
+                .map(|s| (s.binding.clone(), s.service.clone()))
+                .collect(),
+            remote_classes: config
+                .durable_objects
+                .iter()
+                .filter_map(|b| {
+                    let script = b.script_name.as_ref().filter(|s| **s != config.name)?;
+                    Some((b.name.clone(), script.clone(), b.class_name.clone()))
+                })
+                .collect(),
             dev: config.dev,
             assets,
+            durable,
             crons,
             consumers,
         }),

@@ -34,6 +34,7 @@ pub static PARTS: &[&dyn Part] = &[
     &DurableObjects,
     &RateLimits,
     &Queues,
+    &Services,
     &StaticAssets,
 ];
 
@@ -49,6 +50,10 @@ pub struct Configure<'a> {
     pub threads: &'a Arc<IsolateThreads>,
     /// Deployment-wide settings.
     pub options: &'a DeploymentOptions,
+    /// The deployment's workers, as service bindings reach them.
+    pub services: Arc<dyn verge_web::service::ServiceRouter>,
+    /// The deployment's Durable Object classes, as `script_name` bindings reach them.
+    pub durable: Arc<dyn verge_durable::DurableRouter>,
 }
 
 /// A part configured for one worker version.
@@ -64,6 +69,8 @@ pub struct Configured {
     pub warnings: Vec<String>,
     /// The version's static assets (served by the edge in front of the worker).
     pub assets: Option<Arc<verge_assets::Assets>>,
+    /// The runtime of the version's own Durable Object classes (other workers reach them).
+    pub durable: Option<Arc<verge_durable::DurableRuntime>>,
 }
 
 /// A callback given the worker version once it exists.
@@ -264,20 +271,34 @@ impl Part for DurableObjects {
     }
     fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
         let config = cx.config;
+        // A script_name naming this worker is one of its own classes.
         let local: Vec<_> = config
             .durable_objects
             .iter()
-            .filter(|b| b.script_name.is_none())
+            .filter(|b| b.script_name.as_ref().is_none_or(|s| *s == config.name))
             .collect();
-        let warnings: Vec<String> = config
+        let remote: Vec<verge_durable::RemoteNamespace> = config
             .durable_objects
             .iter()
-            .filter(|b| b.script_name.is_some())
-            .map(|b| format!("durable_objects binding {}: classes of other workers (script_name) are not supported yet; env.{} is left out", b.name, b.name))
+            .filter_map(|b| {
+                let script = b.script_name.as_ref().filter(|s| **s != config.name)?;
+                Some(verge_durable::RemoteNamespace {
+                    binding: b.name.clone(),
+                    script: script.clone(),
+                    class: b.class_name.clone(),
+                })
+            })
             .collect();
         if local.is_empty() {
+            if remote.is_empty() {
+                return Ok(Configured::default());
+            }
             return Ok(Configured {
-                warnings,
+                extension: Some(Arc::new(verge_durable::DurableExtension::with_remote(
+                    None,
+                    remote,
+                    cx.durable.clone(),
+                ))),
                 ..Configured::default()
             });
         }
@@ -321,7 +342,11 @@ impl Part for DurableObjects {
                 clock: cx.options.clock.clone(),
             },
         );
-        let ext = verge_durable::DurableExtension::new(rt.clone());
+        let ext = verge_durable::DurableExtension::with_remote(
+            Some(rt.clone()),
+            remote,
+            cx.durable.clone(),
+        );
         let bind = ext.clone();
         Ok(Configured {
             extension: Some(Arc::new(ext)),
@@ -331,7 +356,7 @@ impl Part for DurableObjects {
                 future: Box::pin(verge_durable::alarms::run(Arc::downgrade(&rt))),
             }],
             on_spec: vec![Box::new(move |spec| bind.bind(spec))],
-            warnings,
+            durable: Some(rt),
             ..Configured::default()
         })
     }
@@ -419,6 +444,47 @@ pub fn version_id(config: &WorkerConfig) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// Service bindings to the other workers of the deployment (a service that is not one of
+/// them fails its calls as wrangler's do; the deployment warns about it).
+struct Services;
+impl Part for Services {
+    fn name(&self) -> &'static str {
+        "services"
+    }
+    fn configure(&self, cx: &Configure<'_>) -> Result<Configured, ConfigureError> {
+        if cx.config.services.is_empty() {
+            return Ok(Configured::default());
+        }
+        let bindings = cx
+            .config
+            .services
+            .iter()
+            .map(|s| verge_web::service::ServiceBinding {
+                binding: s.binding.clone(),
+                service: s.service.clone(),
+                entrypoint: s.entrypoint.clone(),
+                props: s.props.as_ref().map(|p| p.to_string()),
+            })
+            .collect();
+        let warnings = cx
+            .config
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.environment.is_some())
+            .map(|(i, s)| format!("services[{i}] ({}): \"environment\" is ignored; env.{} reaches the worker named \"{}\" of this verge dev", s.binding, s.binding, s.service))
+            .collect();
+        Ok(Configured {
+            extension: Some(Arc::new(verge_web::service::ServiceExtension::new(
+                bindings,
+                cx.services.clone(),
+            ))),
+            warnings,
+            ..Configured::default()
+        })
+    }
 }
 
 struct RateLimits;
