@@ -63,16 +63,16 @@ pub fn rewrite(sql: &str) -> Option<Rewrite> {
             if let Some(with) = with {
                 write!(out, "{} ", Tokens(&with)).ok()?;
             }
-            write!(out, "DELETE FROM {}", Tokens(&tbl_name)).ok()?;
-            if let Some(indexed) = &indexed {
-                write!(out, " {}", Tokens(indexed)).ok()?;
-            }
-            out.push_str(" WHERE rowid IN (SELECT rowid FROM ");
-            write!(out, "{}", Tokens(&tbl_name)).ok()?;
-            if let Some(indexed) = &indexed {
-                write!(out, " {}", Tokens(indexed)).ok()?;
-            }
-            push_tail(&mut out, where_clause.as_ref(), order_by, limit)?;
+            out.push_str("DELETE FROM ");
+            push_table(&mut out, &tbl_name, indexed.as_ref())?;
+            push_subquery(
+                &mut out,
+                &tbl_name,
+                indexed.as_ref(),
+                where_clause.as_ref(),
+                order_by,
+                limit,
+            )?;
             push_returning(&mut out, returning)?;
         }
         Stmt::Update {
@@ -101,18 +101,17 @@ pub fn rewrite(sql: &str) -> Option<Rewrite> {
             if let Some(or_conflict) = or_conflict {
                 write!(out, "OR {} ", Tokens(&or_conflict)).ok()?;
             }
-            write!(out, "{}", Tokens(&tbl_name)).ok()?;
-            if let Some(indexed) = &indexed {
-                write!(out, " {}", Tokens(indexed)).ok()?;
-            }
+            push_table(&mut out, &tbl_name, indexed.as_ref())?;
             out.push_str(" SET ");
             push_list(&mut out, sets)?;
-            out.push_str(" WHERE rowid IN (SELECT rowid FROM ");
-            write!(out, "{}", Tokens(&tbl_name)).ok()?;
-            if let Some(indexed) = &indexed {
-                write!(out, " {}", Tokens(indexed)).ok()?;
-            }
-            push_tail(&mut out, where_clause.as_ref(), order_by, limit)?;
+            push_subquery(
+                &mut out,
+                &tbl_name,
+                indexed.as_ref(),
+                where_clause.as_ref(),
+                order_by,
+                limit,
+            )?;
             push_returning(&mut out, returning)?;
         }
         _ => return None,
@@ -120,13 +119,30 @@ pub fn rewrite(sql: &str) -> Option<Rewrite> {
     Some(Rewrite::Sql(out))
 }
 
-/// ` WHERE … ORDER BY … LIMIT …)`: the end of the rowid subquery.
-fn push_tail<W: ToTokens, O: ToTokens, L: ToTokens>(
+/// `t [INDEXED BY i]`.
+fn push_table<T: ToTokens, I: ToTokens>(
     out: &mut String,
+    table: &T,
+    indexed: Option<&I>,
+) -> Option<()> {
+    write!(out, "{}", Tokens(table)).ok()?;
+    if let Some(indexed) = indexed {
+        write!(out, " {}", Tokens(indexed)).ok()?;
+    }
+    Some(())
+}
+
+/// ` WHERE rowid IN (SELECT rowid FROM t … WHERE … ORDER BY … LIMIT …)`.
+fn push_subquery<T: ToTokens, I: ToTokens, W: ToTokens, O: ToTokens, L: ToTokens>(
+    out: &mut String,
+    table: &T,
+    indexed: Option<&I>,
     where_clause: Option<&W>,
     order_by: Option<&[O]>,
     limit: &L,
 ) -> Option<()> {
+    out.push_str(" WHERE rowid IN (SELECT rowid FROM ");
+    push_table(out, table, indexed)?;
     if let Some(w) = where_clause {
         write!(out, " WHERE {}", Tokens(w)).ok()?;
     }
