@@ -510,7 +510,6 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
         &["--threads", "1", "--no-reload"],
     );
     let expected = [
-        "field \"rules\": module rules are not applied yet",
         "field \"queues.producers[0]\": queue producers are not supported yet; env.JOBS will be undefined",
         "field \"queues.consumers[0]\": queue consumers are not supported yet; the worker's queue() handler is never called for queue \"jobs\"",
         "field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
