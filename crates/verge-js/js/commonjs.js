@@ -1,6 +1,7 @@
 // CommonJS modules (`require`, `module.exports`, `exports`), and JSON modules, for one isolate.
-// Evaluated once per isolate as the body of `function (globalThis, primordials, internal)`
-// (bytecode.rs), before guest code runs. `internal.commonjsHost` holds the Rust side
+// Evaluated once per isolate, when its first CommonJS or JSON module loads, as the body of
+// `function (globalThis, primordials, internal)` (bytecode.rs); `primordials` were captured
+// before guest code ran. `internal.commonjsHost` holds the Rust side
 // (commonjs.rs): resolve(base, specifier) → module name, kind(name) → "esm" | "cjs" | "json" |
 // "text" | "data" (throws for a missing file, a file no rule types, WebAssembly), compile(name)
 // → the module's code as `function (exports, require, module, __filename, __dirname)`,

@@ -22,17 +22,58 @@ const COMMONJS_JS: &str = include_str!("../js/commonjs.js");
 #[derive(JsLifetime)]
 struct CommonJsLoad<'js>(Function<'js>);
 
-fn thrown(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
-    Exception::throw_message(ctx, message)
+/// What [`install`] needs, kept from isolate creation until the first CommonJS or JSON module
+/// loads: most workers have none, so most isolates never pay for `js/commonjs.js`.
+struct Pending<'js> {
+    internal: Object<'js>,
+    source: Arc<ModuleSource>,
 }
 
-/// Installs CommonJS loading into an isolate (before guest code runs: `js/commonjs.js`
-/// captures its built-ins).
-pub(crate) fn install<'js>(
+// SAFETY: `Pending` holds one JS value, of lifetime 'js, and a plain Rust value.
+unsafe impl<'js> JsLifetime<'js> for Pending<'js> {
+    type Changed<'to> = Pending<'to>;
+}
+
+/// Remembers what CommonJS loading needs; it is installed on first use. `internal` must
+/// already hold the primordials (captured before guest code ran).
+pub(crate) fn prepare<'js>(
     ctx: &Ctx<'js>,
     internal: &Object<'js>,
     source: Arc<ModuleSource>,
 ) -> Result<()> {
+    crate::bytecode::primordials(ctx, internal)?;
+    let _ = ctx.store_userdata(Pending {
+        internal: internal.clone(),
+        source,
+    });
+    Ok(())
+}
+
+/// The isolate's `load(name)`, installing CommonJS loading the first time.
+fn load_function<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>> {
+    if let Some(load) = ctx.userdata::<CommonJsLoad>() {
+        return Ok(load.0.clone());
+    }
+    let (internal, source) = {
+        let pending = ctx
+            .userdata::<Pending>()
+            .ok_or_else(|| Exception::throw_internal(ctx, "CommonJS loading is not prepared"))?;
+        (pending.internal.clone(), pending.source.clone())
+    };
+    install(ctx, &internal, source)?;
+    let _ = ctx.remove_userdata::<Pending>();
+    ctx.userdata::<CommonJsLoad>()
+        .map(|load| load.0.clone())
+        .ok_or_else(|| Exception::throw_internal(ctx, "CommonJS loading did not install"))
+}
+
+fn thrown(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
+    Exception::throw_message(ctx, message)
+}
+
+/// Installs CommonJS loading into an isolate (`js/commonjs.js` takes its built-ins from the
+/// primordials, captured before guest code ran).
+fn install<'js>(ctx: &Ctx<'js>, internal: &Object<'js>, source: Arc<ModuleSource>) -> Result<()> {
     let host = Object::new(ctx.clone())?;
     let s = source.clone();
     host.set(
@@ -132,10 +173,7 @@ impl ModuleDef for CommonJsModule {
 
     fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> Result<()> {
         let name: String = exports.module().name()?;
-        let load = ctx
-            .userdata::<CommonJsLoad>()
-            .map(|l| l.0.clone())
-            .ok_or_else(|| Exception::throw_internal(ctx, "CommonJS loading is not installed"))?;
+        let load = load_function(ctx)?;
         let value: Value = load.call((name,))?;
         exports.export("default", value)?;
         Ok(())

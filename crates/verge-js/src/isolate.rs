@@ -478,7 +478,7 @@ impl Isolate {
                             for ext in &spec2.extensions {
                                 ext.init(&ctx, &internal)?;
                             }
-                            crate::commonjs::install(&ctx, &internal, spec2.source.clone())?;
+                            crate::commonjs::prepare(&ctx, &internal, spec2.source.clone())?;
                             let env = Object::new(ctx.clone())?;
                             for ext in &spec2.extensions {
                                 ext.env(&ctx, &internal, &env)?;
@@ -696,6 +696,36 @@ mod tests {
                 .with(|ctx| iso.exports(&ctx).unwrap().get("hi").unwrap())
                 .await;
             assert_eq!(hi, "hello x");
+        });
+    }
+
+    #[test]
+    fn a_commonjs_entry_module_exports_the_worker_and_patched_builtins_do_not_reach_require() {
+        let dir = project(&[
+            (
+                "index.js",
+                // Guest code replaces built-ins before the first CommonJS module loads.
+                "JSON.parse = () => 'patched'; Object.create = () => { throw 1; };\n\
+                 const m = await import('./worker.cjs'); export default m.default;",
+            ),
+            (
+                "worker.cjs",
+                "const data = require('./data.json');\n\
+                 module.exports = { hi: 'hello ' + data.who, again: require('./data.json') === data };",
+            ),
+            ("data.json", "{\"who\": \"cjs\"}"),
+        ]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]).unwrap();
+        block_on(async {
+            let iso = Isolate::new(spec).await.unwrap();
+            let (hi, again): (String, bool) = iso
+                .context()
+                .with(|ctx| {
+                    let e = iso.exports(&ctx).unwrap();
+                    (e.get("hi").unwrap(), e.get("again").unwrap())
+                })
+                .await;
+            assert_eq!((hi.as_str(), again), ("hello cjs", true));
         });
     }
 
