@@ -511,7 +511,6 @@ fn unsupported_fields_are_warned_about_by_name_and_their_bindings_are_undefined(
     );
     let expected = [
         "field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.AE will be undefined",
-        "field \"rules\": module rules are not applied yet",
         "field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
         "field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
         "field \"unsafe.bindings[0]\": unsafe bindings are not supported (type \"analytics_engine\"); env.UNSAFE will be undefined",

@@ -129,9 +129,13 @@ pub(crate) const FIELDS: &[Field] = &[
     // Each explicit flag is warned about by the loader: verge does not switch behaviour by flag.
     field("compatibility_flags", Inherited, Used),
     field("main", Inherited, Used),
-    field("find_additional_modules", Inherited, Ignored(NOT_BUNDLED)),
-    field("preserve_file_names", Inherited, Ignored(NOT_BUNDLED)),
-    field("base_dir", Inherited, Ignored(NOT_BUNDLED)),
+    // Module rules are applied to the files verge loads (verge-js `rules`); verge names
+    // modules by their path, which is what `preserve_file_names = true` asks for, and with
+    // `preserve_file_names = false` wrangler renames only the non-JS modules it bundles, a
+    // name the worker never sees.
+    field("find_additional_modules", Inherited, Used),
+    field("preserve_file_names", Inherited, Used),
+    field("base_dir", Inherited, Used),
     field("workers_dev", Inherited, DeployOnly),
     field("preview_urls", Inherited, DeployOnly),
     field(
@@ -154,14 +158,7 @@ pub(crate) const FIELDS: &[Field] = &[
     field("migrations", Inherited, Used),
     field("triggers", Inherited, Used),
     field("limits", Inherited, Used),
-    field(
-        "rules",
-        Inherited,
-        Ignored(
-            "module rules are not applied yet: verge types imported files by extension only \
-             (.js/.mjs ES module, .txt/.html/.sql Text, .bin Data)",
-        ),
-    ),
+    field("rules", Inherited, Used),
     field(
         "build",
         Inherited,

@@ -501,6 +501,33 @@ fn build(
         Some((v, f)) => parse_rules(r, v, &f)?,
         None => Vec::new(),
     };
+    let base_dir = match view.inherited("base_dir") {
+        None => None,
+        Some((v, field)) => {
+            let text = r.string(v, &field)?;
+            let Some(relative) = relative_below(config_dir, &normalize(&config_dir.join(&text)))
+            else {
+                return Err(r.invalid(
+                    &field,
+                    format!(
+                        "\"{text}\" is outside the project directory (the directory holding the config file)"
+                    ),
+                ));
+            };
+            if is_file_unfollowed(config_dir, &relative) == Some(true) {
+                return Err(r.invalid(&field, format!("\"{text}\" is a file, not a directory")));
+            }
+            Some(relative)
+        }
+    };
+    let find_additional_modules = match view.inherited("find_additional_modules") {
+        Some((v, f)) => r.boolean(v, &f)?,
+        None => false,
+    };
+    let preserve_file_names = match view.inherited("preserve_file_names") {
+        Some((v, f)) => r.boolean(v, &f)?,
+        None => false,
+    };
     let dev = match view.top("dev") {
         Some((v, f)) => parse_dev(r, v, &f)?,
         None => DevSettings::default(),
@@ -555,6 +582,9 @@ fn build(
         migrations,
         triggers,
         rules,
+        base_dir,
+        find_additional_modules,
+        preserve_file_names,
         dev,
         services,
         queues,
@@ -669,7 +699,7 @@ fn parse_rules(r: &mut Reader, v: &Value, field: &str) -> Result<Vec<ModuleRule>
         out.push(ModuleRule {
             kind,
             globs: r.strings(globs, &globs_field)?,
-            fallthrough: o.opt_bool(r, "fallthrough")?.unwrap_or(false),
+            fallthrough: o.opt_bool(r, "fallthrough")?,
         });
     }
     Ok(out)
@@ -984,8 +1014,7 @@ mod tests {
     const UNSUPPORTED: &str = "[[analytics_engine_datasets]]\nbinding = \"SVC\"\ndataset = \"other\"\n\
         [[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n\
         [[hyperdrive]]\nbinding = \"PG\"\nid = \"abc\"\n\
-        [[unsafe.bindings]]\nname = \"UNSAFE\"\ntype = \"analytics_engine\"\n\
-        [[rules]]\ntype = \"Text\"\nglobs = [\"**/*.md\"]\n";
+        [[unsafe.bindings]]\nname = \"UNSAFE\"\ntype = \"analytics_engine\"\n";
 
     #[test]
     fn every_field_verge_does_not_implement_is_warned_about_by_name() {
@@ -994,7 +1023,6 @@ mod tests {
             warnings(&loaded),
             [
                 "wrangler.toml: field \"unsafe.bindings[0]\": unsafe bindings are not supported (type \"analytics_engine\"); env.UNSAFE will be undefined",
-                "wrangler.toml: field \"rules\": module rules are not applied yet: verge types imported files by extension only (.js/.mjs ES module, .txt/.html/.sql Text, .bin Data)",
                 "wrangler.toml: field \"r2_buckets[0]\": R2 buckets are not supported yet; env.FILES will be undefined",
                 "wrangler.toml: field \"hyperdrive[0]\": Hyperdrive bindings are not supported; env.PG will be undefined",
                 "wrangler.toml: field \"analytics_engine_datasets[0]\": Analytics Engine datasets are not supported yet; env.SVC will be undefined",
@@ -1945,7 +1973,7 @@ mod tests {
             [ModuleRule {
                 kind: ModuleKind::Text,
                 globs: vec!["**/*.txt".into()],
-                fallthrough: true
+                fallthrough: Some(true)
             }]
         );
         assert_eq!(

@@ -42,8 +42,17 @@ pub struct WorkerConfig {
     pub migrations: Vec<DoMigration>,
     /// `triggers.crons`, each a valid cron expression (five fields, UTC, Cloudflare's syntax).
     pub triggers: Vec<String>,
-    /// `rules` (validated; verge does not apply them yet and warns).
+    /// `rules`, in order (verge-js adds the defaults and prunes them as wrangler does).
     pub rules: Vec<ModuleRule>,
+    /// `base_dir`: the directory rule globs are matched against, relative to the project
+    /// directory (`/` separators, lexically inside it; `""` is the project directory itself).
+    /// `None`: the entry module's directory, as wrangler.
+    pub base_dir: Option<String>,
+    /// `find_additional_modules`: check every file below `base_dir` against the rules when the
+    /// worker loads (a file matching a rule that was pruned is an error) and watch them.
+    pub find_additional_modules: bool,
+    /// `preserve_file_names` (verge always names modules by their path, as this asks).
+    pub preserve_file_names: bool,
     /// `dev` (top level only).
     pub dev: DevSettings,
     /// `services` (validated; verge does not provide them yet and warns).
@@ -179,8 +188,9 @@ pub struct ModuleRule {
     pub kind: ModuleKind,
     /// Glob patterns.
     pub globs: Vec<String>,
-    /// Whether later rules of the same kind still apply.
-    pub fallthrough: bool,
+    /// `fallthrough`: `Some(true)` lets later rules of the same kind apply; `Some(false)`
+    /// silences wrangler's warning about the rules this one hides.
+    pub fallthrough: Option<bool>,
 }
 
 /// `dev`.

@@ -148,9 +148,21 @@ pub fn check_assembly(extensions: &[Arc<dyn Extension>]) -> Result<(), AssemblyE
     Ok(())
 }
 
+/// How a worker's files become modules (wrangler's `rules`, `base_dir`,
+/// `find_additional_modules`).
+#[derive(Debug, Default)]
+pub struct ModuleConfig {
+    /// The rules in force.
+    pub rules: crate::rules::ModuleRules,
+    /// `base_dir` relative to the project root (`""`: the root).
+    pub base_dir: String,
+    /// Modules found by `find_additional_modules` ([`crate::loader::find_additional_modules`]).
+    pub additional: Vec<String>,
+}
+
 impl WorkerSpec {
     /// A worker version whose entry module is `main` (relative to `root`), with `extensions`
-    /// installed in order (checked by [`check_assembly`]).
+    /// installed in order (checked by [`check_assembly`]), and the default module rules.
     pub fn new(
         name: impl Into<String>,
         root: PathBuf,
@@ -158,14 +170,38 @@ impl WorkerSpec {
         limits: WorkerLimits,
         extensions: Vec<Arc<dyn Extension>>,
     ) -> Result<Arc<Self>, AssemblyError> {
+        Self::with_modules(
+            name,
+            root,
+            main,
+            ModuleConfig::default(),
+            limits,
+            extensions,
+        )
+    }
+
+    /// [`WorkerSpec::new`] with the project's module configuration.
+    pub fn with_modules(
+        name: impl Into<String>,
+        root: PathBuf,
+        main: impl Into<String>,
+        modules: ModuleConfig,
+        limits: WorkerLimits,
+        extensions: Vec<Arc<dyn Extension>>,
+    ) -> Result<Arc<Self>, AssemblyError> {
         check_assembly(&extensions)?;
         let builtins: Vec<(&'static str, &'static str)> =
             extensions.iter().flat_map(|e| e.modules()).collect();
+        let main: String = main.into();
+        let source = ModuleSource::new(root, builtins)
+            .with_rules(modules.rules, modules.base_dir)
+            .with_main(main.clone())
+            .with_additional(modules.additional);
         Ok(Arc::new(WorkerSpec {
             id: NEXT_SPEC_ID.fetch_add(1, Ordering::Relaxed),
             name: name.into(),
-            main: main.into(),
-            source: Arc::new(ModuleSource::new(root, builtins)),
+            main,
+            source: Arc::new(source),
             limits,
             extensions,
         }))
@@ -445,6 +481,7 @@ impl Isolate {
                             for ext in &spec2.extensions {
                                 ext.init(&ctx, &internal)?;
                             }
+                            crate::commonjs::prepare(&ctx, &internal, spec2.source.clone())?;
                             let env = Object::new(ctx.clone())?;
                             for ext in &spec2.extensions {
                                 ext.env(&ctx, &internal, &env)?;
@@ -662,6 +699,36 @@ mod tests {
                 .with(|ctx| iso.exports(&ctx).unwrap().get("hi").unwrap())
                 .await;
             assert_eq!(hi, "hello x");
+        });
+    }
+
+    #[test]
+    fn a_commonjs_entry_module_exports_the_worker_and_patched_builtins_do_not_reach_require() {
+        let dir = project(&[
+            (
+                "index.js",
+                // Guest code replaces built-ins before the first CommonJS module loads.
+                "JSON.parse = () => 'patched'; Object.create = () => { throw 1; };\n\
+                 const m = await import('./worker.cjs'); export default m.default;",
+            ),
+            (
+                "worker.cjs",
+                "const data = require('./data.json');\n\
+                 module.exports = { hi: 'hello ' + data.who, again: require('./data.json') === data };",
+            ),
+            ("data.json", "{\"who\": \"cjs\"}"),
+        ]);
+        let spec = WorkerSpec::new("w", dir, "index.js", WorkerLimits::default(), vec![]).unwrap();
+        block_on(async {
+            let iso = Isolate::new(spec).await.unwrap();
+            let (hi, again): (String, bool) = iso
+                .context()
+                .with(|ctx| {
+                    let e = iso.exports(&ctx).unwrap();
+                    (e.get("hi").unwrap(), e.get("again").unwrap())
+                })
+                .await;
+            assert_eq!((hi.as_str(), again), ("hello cjs", true));
         });
     }
 

@@ -20,6 +20,7 @@
 pub mod bytecode;
 pub mod bytes;
 pub mod class;
+mod commonjs;
 pub mod error;
 pub mod isolate;
 pub mod json;
@@ -29,6 +30,7 @@ pub mod malloc;
 pub mod meter;
 pub mod promise;
 pub mod registry;
+pub mod rules;
 pub mod string;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -36,7 +38,8 @@ pub mod threads;
 
 pub use error::{JsClass, JsException, ToJsClass, throw, throw_as, type_error};
 pub use isolate::{
-    AssemblyError, Extension, Isolate, LoadError, WorkerLimits, WorkerSpec, check_assembly,
+    AssemblyError, Extension, Isolate, LoadError, ModuleConfig, WorkerLimits, WorkerSpec,
+    check_assembly,
 };
 pub use rquickjs;
 pub use threads::IsolateThreads;

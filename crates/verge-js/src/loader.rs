@@ -15,29 +15,8 @@ use std::sync::{Arc, Mutex};
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{Ctx, Error, Module, module::Declared};
 
-/// How a file is turned into a module (wrangler's `rules` types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModuleKind {
-    /// An ES module.
-    EsModule,
-    /// Text: `export default "<file contents>"`.
-    Text,
-    /// Binary data: `export default <ArrayBuffer>`.
-    Data,
-}
-
-impl ModuleKind {
-    /// The default kind for a module name, following wrangler's default rules.
-    pub fn for_name(name: &str) -> Option<ModuleKind> {
-        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
-        match ext.as_str() {
-            "js" | "mjs" => Some(ModuleKind::EsModule),
-            "txt" | "html" | "sql" => Some(ModuleKind::Text),
-            "bin" => Some(ModuleKind::Data),
-            _ => None,
-        }
-    }
-}
+pub use crate::rules::ModuleKind;
+use crate::rules::{Classified, ModuleRules};
 
 /// Source of one worker version's modules: the project root plus a cache of what was read.
 #[derive(Debug)]
@@ -45,6 +24,13 @@ pub struct ModuleSource {
     root: PathBuf,
     builtins: HashMap<String, &'static str>,
     cache: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    rules: ModuleRules,
+    /// `base_dir` relative to the root (`""` for the root itself), no trailing `/`.
+    base: String,
+    /// The entry module's name (`import.meta.main`).
+    main: String,
+    /// Modules found by `find_additional_modules`, watched with those read.
+    additional: Vec<String>,
 }
 
 impl ModuleSource {
@@ -60,6 +46,51 @@ impl ModuleSource {
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
             cache: Mutex::new(HashMap::new()),
+            rules: ModuleRules::default(),
+            base: String::new(),
+            main: String::new(),
+            additional: Vec::new(),
+        }
+    }
+
+    /// Types files with `rules`, whose globs match paths relative to `base` (a directory
+    /// relative to the root, `/` separators; `""` for the root). A module outside `base` is
+    /// matched by its path relative to the root.
+    pub fn with_rules(mut self, rules: ModuleRules, base: impl Into<String>) -> Self {
+        self.rules = rules;
+        self.base = base.into().trim_end_matches('/').to_string();
+        self
+    }
+
+    /// Names the entry module (`import.meta.main` is true there).
+    pub fn with_main(mut self, main: impl Into<String>) -> Self {
+        self.main = main.into();
+        self
+    }
+
+    /// Adds the modules found by `find_additional_modules` to what [`ModuleSource::files`]
+    /// lists.
+    pub fn with_additional(mut self, names: Vec<String>) -> Self {
+        self.additional = names;
+        self
+    }
+
+    /// The kind of module `name` is (the file must exist inside the root), or why it is no
+    /// module of this worker.
+    pub fn kind(&self, name: &str) -> Result<ModuleKind, String> {
+        self.read(name).map_err(|e| e.to_string())?;
+        let path = match name.strip_prefix(self.base.as_str()) {
+            Some(rest) if self.base.is_empty() => rest,
+            Some(rest) => rest.strip_prefix('/').unwrap_or(name),
+            None => name,
+        };
+        match self.rules.classify(path) {
+            Classified::Kind(kind) => Ok(kind),
+            Classified::Removed(message) => Err(message),
+            Classified::NoRule => Err(format!(
+                "\"{name}\" is not a module of this worker: no module rule matches it; give its type \
+                 (ESModule, CommonJS, Text, Data or CompiledWasm) with a rule in `rules`"
+            )),
         }
     }
 
@@ -75,9 +106,11 @@ impl ModuleSource {
             .lock()
             .expect("module cache lock poisoned")
             .keys()
+            .chain(&self.additional)
             .map(|name| self.root.join(name))
             .collect();
         files.sort();
+        files.dedup();
         files
     }
 
@@ -159,17 +192,26 @@ impl ModuleSource {
         if let Some(src) = self.builtins.get(name) {
             return Module::declare(ctx.clone(), name, *src);
         }
+        let kind = self
+            .kind(name)
+            .map_err(|message| Error::new_loading_message(name, message))?;
         let bytes = self
             .read(name)
             .map_err(|e| Error::new_loading_message(name, e.to_string()))?;
-        match ModuleKind::for_name(name) {
-            Some(ModuleKind::EsModule) => Module::declare(ctx.clone(), name, bytes.as_slice()),
-            Some(ModuleKind::Text) => {
+        match kind {
+            ModuleKind::EsModule => {
+                let module = Module::declare(ctx.clone(), name, bytes.as_slice())?;
+                let meta = module.meta()?;
+                meta.set("url", format!("file:///bundle/{name}"))?;
+                meta.set("main", name == self.main)?;
+                Ok(module)
+            }
+            ModuleKind::Text => {
                 let text = String::from_utf8_lossy(&bytes);
                 let literal = json_string_literal(&text);
                 Module::declare(ctx.clone(), name, format!("export default {literal};"))
             }
-            Some(ModuleKind::Data) => {
+            ModuleKind::Data => {
                 let list: Vec<String> = bytes.iter().map(u8::to_string).collect();
                 Module::declare(
                     ctx.clone(),
@@ -180,12 +222,72 @@ impl ModuleSource {
                     ),
                 )
             }
-            None => Err(Error::new_loading_message(
+            ModuleKind::CommonJs | ModuleKind::Json => {
+                Module::declare_def::<crate::commonjs::CommonJsModule, _>(ctx.clone(), name)
+            }
+            ModuleKind::CompiledWasm => Err(Error::new_loading_message(
                 name,
-                "unsupported module type (expected .js, .mjs, .txt, .html, .sql or .bin)",
+                crate::commonjs::wasm_unsupported(name),
             )),
         }
     }
+}
+
+/// `find_additional_modules`: every file below `base` (a directory relative to `root`) that a
+/// rule types, as module names relative to `root`, sorted; as wrangler, the directory `.wrangler`
+/// (and verge's `.verge`) and the files named in `skip` (the config file) are left out. A file
+/// matching a rule that was removed (see [`ModuleRules`]) is an error, as in wrangler, and so is
+/// a file leading outside the project directory through a symbolic link.
+pub fn find_additional_modules(
+    root: &Path,
+    base: &str,
+    rules: &ModuleRules,
+    skip: &[&str],
+) -> Result<Vec<String>, String> {
+    let base = base.trim_end_matches('/');
+    let start = if base.is_empty() {
+        std::fs::canonicalize(root).map_err(|e| format!("the project directory: {e}"))?
+    } else {
+        resolve_within(root, base).map_err(|e| format!("base_dir: {e}"))?
+    };
+    let prefix = if base.is_empty() {
+        String::new()
+    } else {
+        format!("{base}/")
+    };
+    let mut found = Vec::new();
+    let mut pending = vec![(start, String::new())];
+    while let Some((dir, rel)) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{prefix}{rel}: {e}"))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{prefix}{rel}: {e}"))?;
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{rel}{file_name}");
+            let name = format!("{prefix}{path}");
+            let file_type = entry.file_type().map_err(|e| format!("{name}: {e}"))?;
+            if file_type.is_dir() {
+                if !(rel.is_empty() && (file_name == ".wrangler" || file_name == ".verge")) {
+                    pending.push((entry.path(), format!("{path}/")));
+                }
+                continue;
+            }
+            if skip.contains(&name.as_str()) {
+                continue;
+            }
+            match rules.classify(&path) {
+                Classified::NoRule => continue,
+                Classified::Removed(message) => return Err(message),
+                Classified::Kind(_) => {}
+            }
+            // Links must stay inside the project; a link to a directory is not followed.
+            let real = resolve_within(root, &name).map_err(|e| e.to_string())?;
+            if real.is_file() {
+                found.push(name);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// Why [`resolve_within`] refused a path.
@@ -718,13 +820,5 @@ mod tests {
             json_string_literal("a\"b\\c\nd\u{1}"),
             "\"a\\\"b\\\\c\\nd\\u0001\""
         );
-    }
-
-    #[test]
-    fn module_kinds_follow_wrangler_default_rules() {
-        assert_eq!(ModuleKind::for_name("a.mjs"), Some(ModuleKind::EsModule));
-        assert_eq!(ModuleKind::for_name("x/page.HTML"), Some(ModuleKind::Text));
-        assert_eq!(ModuleKind::for_name("blob.bin"), Some(ModuleKind::Data));
-        assert_eq!(ModuleKind::for_name("mod.wasm"), None);
     }
 }

@@ -19,6 +19,10 @@ declare namespace internal {
   // ---- engine (verge-js) ----
   /** Intrinsics captured before guest code runs, shared by every platform file. verge-js bytecode.rs. */
   const primordials: Record<string, unknown>;
+  /** CommonJS host ops (resolve, kind, compile, text, data, dirname), set only while js/commonjs.js runs. verge-js commonjs.rs; verge-js js/commonjs.js. */
+  const commonjsHost: Record<string, Function>;
+  /** CommonJS `load(name)`, read by commonjs.rs right after js/commonjs.js defines it, then removed. verge-js js/commonjs.js; commonjs.rs. */
+  function commonjsLoad(name: string): unknown;
 
   // ---- loading (verge-web) ----
   /** Defines a global as the platform does (non-enumerable, writable). js/lazy.js; every platform file. */

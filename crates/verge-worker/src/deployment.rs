@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use verge_config::{DevSettings, LoadOptions};
-use verge_js::{IsolateThreads, LoadError, WorkerLimits, WorkerSpec};
+use verge_js::{IsolateThreads, LoadError, ModuleConfig, WorkerLimits, WorkerSpec};
 use verge_store::{Backends, Clock};
 use verge_web::invoke::{
     Entrypoint, Event, IncomingRequest, InvokeError, Outcome, OutgoingResponse, Target, invoke,
@@ -81,6 +81,16 @@ pub enum DeployError {
     Main {
         /// The config file's name.
         config: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `rules`, `base_dir` or `find_additional_modules` cannot be applied.
+    #[error("{config}: field \"{field}\": {message}")]
+    Modules {
+        /// The config file's name.
+        config: String,
+        /// The field at fault.
+        field: String,
         /// What is wrong.
         message: String,
     },
@@ -793,6 +803,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         }
     };
     let root = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
+    let modules = module_config(&config, &main_name, &root, &file, &*env.warn)?;
     let limits = WorkerLimits {
         cpu: Duration::from_millis(
             env.options
@@ -840,13 +851,18 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
         assets = assets.or(c.assets);
         durable = durable.or(c.durable);
     }
-    let spec =
-        WorkerSpec::new(config.name.clone(), root, main_name, limits, extensions).map_err(|e| {
-            DeployError::Assembly {
-                worker: config.name.clone(),
-                source: e,
-            }
-        })?;
+    let spec = WorkerSpec::with_modules(
+        config.name.clone(),
+        root,
+        main_name,
+        modules,
+        limits,
+        extensions,
+    )
+    .map_err(|e| DeployError::Assembly {
+        worker: config.name.clone(),
+        source: e,
+    })?;
     for f in on_spec {
         f(&spec);
     }
@@ -888,6 +904,66 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
 /// Loads an isolate of `spec` on thread 0, to surface load errors before it serves (thread 0
 /// then serves with that isolate). Creating an isolate is bounded in time
 /// (`verge_js::limits::STARTUP_WALL_LIMIT`), so this ends.
+/// The worker's module rules, base directory and additional modules (wrangler's `rules`,
+/// `base_dir`, `find_additional_modules`).
+fn module_config(
+    config: &verge_config::WorkerConfig,
+    main: &str,
+    root: &Path,
+    file: &str,
+    warn: &dyn Fn(&str),
+) -> Result<ModuleConfig, DeployError> {
+    use verge_config::ModuleKind as Config;
+    use verge_js::rules::{ModuleKind, ModuleRules, RuleSpec};
+    let specs: Vec<RuleSpec> = config
+        .rules
+        .iter()
+        .map(|r| RuleSpec {
+            kind: match r.kind {
+                Config::ESModule => ModuleKind::EsModule,
+                Config::CommonJS => ModuleKind::CommonJs,
+                Config::Text => ModuleKind::Text,
+                Config::Data => ModuleKind::Data,
+                Config::CompiledWasm => ModuleKind::CompiledWasm,
+            },
+            globs: r.globs.clone(),
+            fallthrough: r.fallthrough,
+        })
+        .collect();
+    let rules = ModuleRules::new(&specs).map_err(|e| DeployError::Modules {
+        config: file.to_string(),
+        field: format!("rules[{}].globs[{}]", e.rule, e.glob_index),
+        message: e.to_string(),
+    })?;
+    for w in rules.warnings() {
+        warn(&format!("{file}: field \"rules\": {w}"));
+    }
+    // wrangler's default: the directory of the entry module.
+    let base_dir = match &config.base_dir {
+        Some(dir) => dir.clone(),
+        None => main
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default(),
+    };
+    let additional = if config.find_additional_modules {
+        verge_js::loader::find_additional_modules(root, &base_dir, &rules, &[file, main]).map_err(
+            |message| DeployError::Modules {
+                config: file.to_string(),
+                field: "find_additional_modules".into(),
+                message,
+            },
+        )?
+    } else {
+        Vec::new()
+    };
+    Ok(ModuleConfig {
+        rules,
+        base_dir,
+        additional,
+    })
+}
+
 async fn load(threads: &IsolateThreads, spec: &Arc<WorkerSpec>) -> Result<(), DeployError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spec2 = spec.clone();
