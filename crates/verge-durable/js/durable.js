@@ -22,7 +22,6 @@ const { TypeError: $TypeError, RangeError: $RangeError, Error: $Error, Map: $Map
 const { Request, Response } = internal.fetchClasses;
 const headersToFlat = internal.headersToFlat, headersFromFlat = internal.headersFromFlat;
 const utf8 = internal.encoding.encode;
-const $Proxy = globalThis.Proxy;
 const isArray = ArrayStatics.isArray, objectKeys = ObjectStatics.keys, objectIs = ObjectStatics.is;
 const isFinite = NumberStatics.isFinite;
 const mapGet = (m, k) => call(MapPrototype.get, m, k), mapSet = (m, k, v) => call(MapPrototype.set, m, k, v);
@@ -92,23 +91,13 @@ function makeStub(RT, ns, id) {
       return internal.remoteResponse(res);
     },
   };
-  return new $Proxy(target, {
-    get(t, prop) {
-      if (prop in t) return t[prop];
-      if (prop === SymbolDispose) return () => {};
-      if (typeof prop !== "string" || prop === "then") return undefined;
-      // Awaiting stub.name reads the property; calling it calls the method; either may be
-      // pipelined (js/rpc.js in verge-web).
-      return internal.rpcMember(() => remote(prop, null), (args) => remote(prop, args));
-    },
-  });
+  return internal.rpcStub(target, remote);
   async function remote(prop, args) {
     const res = await ops.rpc(RT, ns, hex, name, prop, args === null ? null : serializeRpc(args));
     if (!res[0]) throw remoteError(res);
     return deserializeRpc(res[1]);
   }
 }
-const SymbolDispose = $Symbol.dispose;
 class DurableObjectNamespace {
   #rt; #ns; #class;
   constructor(token, rt, ns, cls) { if (token !== kHex) throw new $TypeError("Illegal constructor"); this.#rt = rt; this.#ns = ns; this.#class = cls; }

@@ -530,10 +530,12 @@ class ScheduledController {
   get [SymbolToStringTag]() { return "ScheduledController"; }
 }
 const doneParts = () => [0];
-internal.runScheduled = (handler, env, cron, time) => {
+// Runs an event handler that answers nothing (`call(ctx)` calls it): `[result, ctx]`, the
+// result `[0]`, `[-1, error]` or a promise of one.
+function runEvent(call) {
   const ctx = new ExecutionContext();
   try {
-    const r = handler.scheduled(new ScheduledController(kInternal, cron, time), env, ctx);
+    const r = call(ctx);
     if (r instanceof $Promise) return [PromisePrototypeThen(r, doneParts, errorParts), ctx];
     if (r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function")
       return [PromisePrototypeThen(PromiseResolve(r), doneParts, errorParts), ctx];
@@ -541,7 +543,9 @@ internal.runScheduled = (handler, env, cron, time) => {
     return [[-1, e], ctx];
   }
   return [[0], ctx];
-};
+}
+internal.runScheduled = (handler, env, cron, time) =>
+  runEvent((ctx) => handler.scheduled(new ScheduledController(kInternal, cron, time), env, ctx));
 // A queue consumer's `queue(batch, env, ctx)` (src/queue.rs); the same envelope as
 // internal.runScheduled. `messages` are [id, timestamp ms, contentType, body, attempts] with the
 // body as stored (text for json/text/v8, an ArrayBuffer for bytes), decoded here before the
@@ -587,18 +591,8 @@ class MessageBatch {
   retryAll(options = undefined) { this.#host.retryAll(options); }
   get [SymbolToStringTag]() { return "MessageBatch"; }
 }
-internal.runQueue = (handler, env, queue, messages, host, metrics) => {
-  const ctx = new ExecutionContext();
-  try {
-    const r = handler.queue(new MessageBatch(kInternal, queue, messages, host, metrics), env, ctx);
-    if (r instanceof $Promise) return [PromisePrototypeThen(r, doneParts, errorParts), ctx];
-    if (r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function")
-      return [PromisePrototypeThen(PromiseResolve(r), doneParts, errorParts), ctx];
-  } catch (e) {
-    return [[-1, e], ctx];
-  }
-  return [[0], ctx];
-};
+internal.runQueue = (handler, env, queue, messages, host, metrics) =>
+  runEvent((ctx) => handler.queue(new MessageBatch(kInternal, queue, messages, host, metrics), env, ctx));
 // What a Durable Object's fetch (js/durable.js) needs of this file: the incoming Request, and
 // the parts of the Response it returns, read exactly as for the worker's own fetch handler.
 internal.incomingRequest = (method, url, headers, reader, cfJson) => new Request(kInternal, [method, url, headers, reader, cfJson]);

@@ -141,6 +141,8 @@ declare namespace internal {
   function stubEvent(id: number, method: string, args: string | null): [EventResult | Promise<EventResult>, null];
   /** A remote member as Workers' RpcPromise: awaiting it runs `read`, calling it runs `invoke(args)`; usable before it settles (pipelining). js/rpc.js; js/service.js. */
   function rpcMember(read: () => Promise<unknown>, invoke: (args: unknown[]) => Promise<unknown>): unknown;
+  /** A stub over `target`: its own members, and any other string property a remote member through `remote(prop, args)` (args null for a read). js/rpc.js; js/service.js, verge-durable js/durable.js. */
+  function rpcStub(target: object, remote: (prop: string, args: unknown[] | null) => Promise<unknown>): object;
   /** An RPC call on a worker's entrypoint (a WorkerEntrypoint class); result [0, serialized] or a failure. js/rpc.js; invoke.rs. */
   function serveRpc(handler: unknown, env: object, method: string, args: string, propsJson: string | null): [EventResult | Promise<EventResult>, object];
 

@@ -282,6 +282,18 @@ function rpcNode(value, callIt) {
 // reads the property, calling it calls the method.
 internal.rpcMember = (read, invoke) => rpcNode(once(read), invoke);
 const $Proxy = globalThis.Proxy;
+// A stub (a service binding, a Durable Object stub): `target`'s own members, and any other
+// string property a remote member through `remote(prop, args)` (`args` null for a read).
+internal.rpcStub = (target, remote) => new $Proxy(target, {
+  get(t, prop) {
+    if (prop in t) return t[prop];
+    if (prop === SymbolDispose) return () => {};
+    if (typeof prop !== "string" || prop === "then") return undefined;
+    // Awaiting stub.name reads the property; calling it calls the method; either may be
+    // pipelined (rpcNode).
+    return internal.rpcMember(() => remote(prop, null), (args) => remote(prop, args));
+  },
+});
 
 // ---- the callee's side ----
 // Methods a WorkerEntrypoint does not serve over RPC (its event handlers and the stub's own).

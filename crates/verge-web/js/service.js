@@ -10,8 +10,6 @@ const { Request, Response } = internal.fetchClasses;
 const serialize = internal.v8.serializeRpc, deserialize = internal.v8.deserializeRpc;
 const headersToFlat = internal.headersToFlat;
 const rawThen = primordials.PromisePrototype.then;
-const $Proxy = globalThis.Proxy;
-const SymbolDispose = primordials.Symbol.dispose;
 
 // What wrangler says when the bound worker is not running (miniflare's dev registry).
 function session(service, entrypoint) {
@@ -27,16 +25,7 @@ function makeFetcher(i, service, entrypoint) {
       return internal.remoteResponse(res);
     },
   };
-  return new $Proxy(target, {
-    get(t, prop) {
-      if (prop in t) return t[prop];
-      if (prop === SymbolDispose) return () => {};
-      if (typeof prop !== "string" || prop === "then") return undefined;
-      // Awaiting env.SVC.name reads the property; calling it calls the method; either may be
-      // pipelined (js/rpc.js).
-      return internal.rpcMember(() => remote(prop, null), (args) => remote(prop, args));
-    },
-  });
+  return internal.rpcStub(target, remote);
   async function remote(prop, args) {
     if (!ops.running(i)) throw new $Error("Cannot access \"" + prop + "\" as we couldn't " + session(service, entrypoint) + ".");
     const res = await ops.rpc(i, prop, args === null ? null : serialize(args));
