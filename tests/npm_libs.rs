@@ -1,5 +1,7 @@
 //! Real npm libraries on verge: `jose`, `hono` and `itty-router`, bundled with esbuild at test
-//! time from `tests/npm/src/*.js` and served by the real binary.
+//! time from `tests/npm/src/*.js` and served by the real binary; and the golden corpus
+//! (`tests/npm/golden`): create-cloudflare's templates and those workers, answered as workerd
+//! answered them.
 //!
 //! `npm ci` runs in `tests/npm` when `node_modules` is missing or holds other versions than
 //! `package.json` pins (under a file lock, since test runners may start these tests as
@@ -307,5 +309,106 @@ fn itty_router_routes_parses_params_and_json_and_runs_middleware() {
     assert_eq!(
         (status, body),
         (404, json!({"status": 404, "error": "Not Found"}))
+    );
+}
+
+/// The golden corpus (`tests/npm/golden`): public Workers projects (create-cloudflare's
+/// templates, fetched by npm, and workers mirroring the libraries' own examples) whose answers
+/// workerd gave through `wrangler dev` (`golden/record.mjs` → `golden/workerd.json`), replayed
+/// here on verge with the same requests and the same esbuild bundles (`golden/prepare.mjs`).
+#[test]
+fn the_golden_corpus_answers_as_workerd_does() {
+    let dir = ensure_node_modules();
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect(name)).expect(name)
+    };
+    let corpus = read("golden/corpus.json");
+    let golden = read("golden/workerd.json");
+    let (mut total, mut differences, mut known) = (0, Vec::new(), Vec::new());
+    for project in corpus["projects"].as_array().expect("projects") {
+        let name = project["name"].as_str().expect("name");
+        let out = tempfile::tempdir().expect("tempdir");
+        let out_path = out.path().to_str().expect("utf-8 path");
+        run(&dir, "node", &["golden/prepare.mjs", name, out_path]);
+        // A larger CPU budget only because debug builds share two CI cores with other tests
+        // (as serve() above): the comparison is of answers, not of the 50 ms default.
+        let config_path = out.path().join("wrangler.json");
+        let mut config: Value =
+            serde_json::from_str(&std::fs::read_to_string(&config_path).expect("config"))
+                .expect("config json");
+        config["limits"] = json!({ "cpu_ms": 5000 });
+        std::fs::write(&config_path, config.to_string()).expect("write config");
+        let mut args = vec!["--threads", "1", "--no-reload"];
+        if name == "scheduled" {
+            args.push("--test-scheduled");
+        }
+        let verge = Verge::start(out.path(), &args);
+        let base = verge.url("");
+        let base = base.trim_end_matches('/');
+        let requests = project["requests"].as_array().expect("requests");
+        let answers = golden[name].as_array().unwrap_or_else(|| {
+            panic!("golden/workerd.json has no answers for {name}: run golden/record.mjs")
+        });
+        assert_eq!(
+            requests.len(),
+            answers.len(),
+            "{name}: re-record golden/workerd.json"
+        );
+        for (request, want) in requests.iter().zip(answers) {
+            total += 1;
+            let method = request["method"].as_str().unwrap_or("GET");
+            let path = request["path"].as_str().expect("path");
+            if let Some(reason) = request["differs"].as_str() {
+                known.push(format!("{name} {method} {path}: {reason}"));
+                continue;
+            }
+            let mut r = client().request(method.parse().expect("method"), format!("{base}{path}"));
+            if let Some(body) = request["body"].as_str() {
+                r = r
+                    .header("content-type", "application/json")
+                    .body(body.to_string());
+            }
+            let res = r
+                .send()
+                .unwrap_or_else(|e| panic!("{name} {method} {path}: {e}"));
+            let header = |h: &str| {
+                res.headers()
+                    .get(h)
+                    .map(|v| Value::from(v.to_str().unwrap_or("")))
+                    .unwrap_or(Value::Null)
+            };
+            let got = json!({
+                "status": res.status().as_u16(),
+                "content-type": header("content-type"),
+                "location": header("location"),
+            });
+            let body = res.text().expect("body").replace(base, "{base}");
+            let fields: Vec<&str> = match request["compare"].as_array() {
+                Some(f) => f.iter().filter_map(Value::as_str).collect(),
+                None => vec!["status", "content-type", "location", "body"],
+            };
+            for field in fields {
+                let (g, w) = match field {
+                    "body" => (Value::from(body.as_str()), want["body"].clone()),
+                    f => (got[f].clone(), want[f].clone()),
+                };
+                if g != w {
+                    differences.push(format!(
+                        "{name} {method} {path}: {field}: verge {g}, workerd {w}"
+                    ));
+                }
+            }
+        }
+        drop(verge);
+    }
+    eprintln!(
+        "golden corpus: {} of {total} answers match workerd's; known differences:\n{}",
+        total - differences.len() - known.len(),
+        known.join("\n")
+    );
+    assert!(
+        differences.is_empty(),
+        "answers that differ from workerd's:\n{}",
+        differences.join("\n")
     );
 }

@@ -133,8 +133,8 @@ const fn flag(
     }
 }
 
-/// Flags verge knows, from the spec table plus `nodejs_compat_v2`, `nodejs_als` and
-/// `websocket_standard_binary_type`.
+/// Flags verge knows, from the spec table plus `nodejs_compat_v2`, `nodejs_als`,
+/// `websocket_standard_binary_type` and `global_fetch_strictly_public`.
 const FLAGS: &[FlagSpec] = &[
     flag(
         "formdata_parser_supports_files",
@@ -191,6 +191,12 @@ const FLAGS: &[FlagSpec] = &[
         implies: Some("nodejs_compat"),
     },
     flag("nodejs_als", None, None),
+    // In the templates of create-cloudflare, Astro and OpenNext.
+    flag(
+        "global_fetch_strictly_public",
+        Some("global_fetch_private_origin"),
+        None,
+    ),
 ];
 
 /// How a flag name relates to a known flag.
