@@ -332,6 +332,8 @@ fn a_config_error_fails_at_start_naming_file_and_field() {
     let err = start_fails("bad-config");
     assert!(err.contains("wrangler.toml"), "{err}");
     assert!(err.contains("kv_namespaces[0].binding"), "{err}");
+    // Said once: the config error is not also printed as its own cause.
+    assert_eq!(err.matches("kv_namespaces[0].binding").count(), 1, "{err}");
 }
 
 #[test]

@@ -67,14 +67,14 @@ pub struct WorkerSource {
 /// Why a worker could not be deployed.
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
-    /// The config is missing or invalid.
-    #[error("loading the config in {dir}: {source}")]
+    /// The config is missing or invalid. The config error is part of the message, not a
+    /// `source`: a chain printer (`{:#}`) would print it twice.
+    #[error("loading the config in {dir}: {error}")]
     Config {
         /// The project directory.
         dir: String,
         /// What is wrong.
-        #[source]
-        source: Box<verge_config::ConfigError>,
+        error: Box<verge_config::ConfigError>,
     },
     /// The entry module is unusable.
     #[error("{config}: field \"main\": {message}")]
@@ -756,7 +756,7 @@ fn build(env: &Env, source: &WorkerSource) -> Result<Built, DeployError> {
     })
     .map_err(|e| DeployError::Config {
         dir: source.dir.display().to_string(),
-        source: Box::new(e),
+        error: Box::new(e),
     })?;
     for w in &loaded.warnings {
         (env.warn)(&w.to_string());
