@@ -8,6 +8,7 @@
 //! bounded reads: a small compressed chunk that inflates to gigabytes is produced a buffer at
 //! a time as the consumer pulls, never all at once.
 
+use bytes::Bytes;
 use futures::StreamExt;
 use tokio::io::AsyncRead;
 use tokio_util::io::{ReaderStream, StreamReader};
@@ -153,26 +154,75 @@ pub fn decode(stream: ByteStream, coding: Coding) -> ByteStream {
     )
 }
 
-/// `stream` encoded with `coding` (default levels: gzip/deflate 6, Brotli 4, workerd's
-/// choice of speed over size for on-the-fly encoding).
+/// `stream` encoded with `coding` (gzip/deflate at level 6, Brotli at quality 4: speed over
+/// size, as on-the-fly encoding wants). Each chunk of `stream` is flushed through the encoder
+/// as it arrives (a sync flush, a few bytes), so a stream that trickles (server-sent events, a
+/// streamed answer) reaches the client as it is produced instead of waiting in the encoder.
 pub fn encode(stream: ByteStream, coding: Coding) -> ByteStream {
     use async_compression::Level;
-    use async_compression::tokio::bufread::{BrotliEncoder, GzipEncoder, ZlibEncoder};
-    let what = "the response body could not be encoded";
+    use async_compression::tokio::write::{BrotliEncoder, GzipEncoder, ZlibEncoder};
+    let level = Level::Precise(6);
     match coding {
-        Coding::Gzip => stream_of(GzipEncoder::new(reader(stream)), what),
-        Coding::Deflate => stream_of(ZlibEncoder::new(reader(stream)), what),
-        Coding::Br => stream_of(
-            BrotliEncoder::with_quality(reader(stream), Level::Precise(4)),
-            what,
+        Coding::Gzip => encode_with(stream, GzipEncoder::with_quality(Vec::new(), level)),
+        Coding::Deflate => encode_with(stream, ZlibEncoder::with_quality(Vec::new(), level)),
+        Coding::Br => encode_with(
+            stream,
+            BrotliEncoder::with_quality(Vec::new(), Level::Precise(4)),
         ),
     }
+}
+
+/// An encoder writing into a buffer the stream takes its output from.
+trait Encoder: tokio::io::AsyncWrite + Unpin + Send + 'static {
+    fn output(&mut self) -> &mut Vec<u8>;
+}
+
+macro_rules! encoder {
+    ($($t:ident),*) => {$(
+        impl Encoder for async_compression::tokio::write::$t<Vec<u8>> {
+            fn output(&mut self) -> &mut Vec<u8> {
+                self.get_mut()
+            }
+        }
+    )*};
+}
+encoder!(GzipEncoder, ZlibEncoder, BrotliEncoder);
+
+fn encode_with(stream: ByteStream, encoder: impl Encoder) -> ByteStream {
+    use tokio::io::AsyncWriteExt;
+    let failed = |e: std::io::Error| format!("the response body could not be encoded: {e}");
+    Box::pin(futures::stream::unfold(
+        (stream, Some(encoder)),
+        move |(mut stream, encoder)| async move {
+            let mut encoder = encoder?;
+            let step = match stream.next().await {
+                Some(Ok(chunk)) => {
+                    let written = async {
+                        encoder.write_all(&chunk).await?;
+                        encoder.flush().await
+                    };
+                    match written.await {
+                        Ok(()) => Ok(true),
+                        Err(e) => Err(failed(e)),
+                    }
+                }
+                Some(Err(e)) => Err(e),
+                None => encoder.shutdown().await.map(|()| false).map_err(failed),
+            };
+            match step {
+                Ok(more) => {
+                    let out = Bytes::from(std::mem::take(encoder.output()));
+                    Some((Ok(out), (stream, more.then_some(encoder))))
+                }
+                Err(e) => Some((Err(e), (stream, None))),
+            }
+        },
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
 
     async fn collect(s: ByteStream) -> Result<Vec<u8>, String> {
         let mut out = Vec::new();
@@ -230,6 +280,30 @@ mod tests {
         let mut d = decode(chunks(&bomb, bomb.len()), Coding::Gzip);
         let first = d.next().await.unwrap().unwrap();
         assert!(first.len() <= CHUNK, "{}", first.len());
+    }
+
+    #[tokio::test]
+    async fn each_chunk_is_sent_as_it_arrives() {
+        use std::io::Write as _;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let mut encoded = encode(crate::body::channel_stream(rx), Coding::Gzip);
+        let mut decoder = flate2::write::GzDecoder::new(Vec::new());
+        for event in ["data: one\n\n", "data: two\n\n"] {
+            tx.send(Ok(Bytes::from(event))).await.unwrap();
+            // The upstream stays open: the chunk must come out without waiting for more.
+            let out = encoded.next().await.unwrap().unwrap();
+            decoder.write_all(&out).unwrap();
+            decoder.flush().unwrap();
+            assert!(
+                String::from_utf8_lossy(decoder.get_ref()).ends_with(event),
+                "{event:?} decoded from what was sent so far"
+            );
+        }
+        drop(tx);
+        while let Some(out) = encoded.next().await {
+            decoder.write_all(&out.unwrap()).unwrap();
+        }
+        assert_eq!(decoder.finish().unwrap(), b"data: one\n\ndata: two\n\n");
     }
 
     #[test]
