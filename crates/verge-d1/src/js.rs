@@ -553,27 +553,12 @@ mod tests {
     use super::*;
     use verge_store::sqlite::SqliteDatabase;
 
-    /// Exposes `env` as a global for the snippets.
-    struct EnvGlobal;
-
-    impl Extension for EnvGlobal {
-        fn name(&self) -> &'static str {
-            "test-env"
-        }
-
-        fn env<'js>(
-            &self,
-            ctx: &Ctx<'js>,
-            _internal: &Object<'js>,
-            env: &Object<'js>,
-        ) -> Result<()> {
-            ctx.globals().set("env", env.clone())
-        }
-    }
-
     fn run_on(db: D1Database, script: &str) -> String {
         let ext = D1Extension::new(vec![("DB".to_owned(), Arc::new(db))]);
-        match verge_js::testing::run_js(vec![Arc::new(ext), Arc::new(EnvGlobal)], script) {
+        match verge_js::testing::run_js(
+            vec![Arc::new(ext), Arc::new(verge_js::testing::EnvGlobal)],
+            script,
+        ) {
             Ok(out) => out,
             Err(e) => panic!("script failed: {e}"),
         }

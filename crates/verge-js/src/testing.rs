@@ -3,10 +3,29 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rquickjs::{CatchResultExt, Promise, Value};
+use rquickjs::{CatchResultExt, Ctx, Object, Promise, Value};
 
 use crate::error::JsException;
 use crate::isolate::{Extension, Isolate, WorkerLimits, WorkerSpec, caught_to_exception};
+
+/// An extension that puts the worker's `env` on the global object, so that a [`run_js`]
+/// snippet can reach the bindings other extensions put there.
+pub struct EnvGlobal;
+
+impl Extension for EnvGlobal {
+    fn name(&self) -> &'static str {
+        "test-env-global"
+    }
+
+    fn env<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        _internal: &Object<'js>,
+        env: &Object<'js>,
+    ) -> rquickjs::Result<()> {
+        ctx.globals().set("env", env.clone())
+    }
+}
 
 /// How long [`run_js`] waits for a snippet's promise to settle before failing the test: far
 /// beyond any snippet's needs on a loaded machine, but a promise that never settles fails

@@ -380,24 +380,16 @@ mod tests {
     use verge_store::sqlite::SqliteQueueStore;
     use verge_store::{ManualClock, QueueBackend};
 
-    /// Puts `env` on the global object for the snippets.
-    struct EnvGlobal;
-    impl Extension for EnvGlobal {
-        fn name(&self) -> &'static str {
-            "env-global"
-        }
-        fn env<'js>(&self, ctx: &Ctx<'js>, _: &Object<'js>, env: &Object<'js>) -> Result<()> {
-            ctx.globals().set("env", env.clone())
-        }
-    }
-
     fn run(script: &str) -> (String, Arc<SqliteQueueStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Arc::new(SqliteQueueStore::open_in(dir.path()).expect("open"));
         let producer = Producer::new(store.clone(), "q", 0, Arc::new(ManualClock::new(1000)));
         let ext = QueuesExtension::new(vec![("Q".into(), Arc::new(producer))], true);
-        let out = verge_js::testing::run_js(vec![Arc::new(ext), Arc::new(EnvGlobal)], script)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let out = verge_js::testing::run_js(
+            vec![Arc::new(ext), Arc::new(verge_js::testing::EnvGlobal)],
+            script,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         (out, store, dir)
     }
 

@@ -184,24 +184,16 @@ impl JsRateLimit {
 mod tests {
     use super::*;
 
-    /// Puts `env` on the global object for the snippets.
-    struct EnvGlobal;
-    impl Extension for EnvGlobal {
-        fn name(&self) -> &'static str {
-            "env-global"
-        }
-        fn env<'js>(&self, ctx: &Ctx<'js>, _: &Object<'js>, env: &Object<'js>) -> Result<()> {
-            ctx.globals().set("env", env.clone())
-        }
-    }
-
     fn run(script: &str) -> String {
         let ext = RateLimitExtension::new(
             [("RL".to_string(), 424242, 2, 10)],
             Arc::new(verge_store::ManualClock::new(1000)),
         );
-        verge_js::testing::run_js(vec![Arc::new(ext), Arc::new(EnvGlobal)], script)
-            .unwrap_or_else(|e| panic!("{e}"))
+        verge_js::testing::run_js(
+            vec![Arc::new(ext), Arc::new(verge_js::testing::EnvGlobal)],
+            script,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
