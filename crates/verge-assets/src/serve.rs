@@ -69,11 +69,6 @@ impl AssetResponse {
 
 pub use verge_web::content_coding::{Coding, compressible};
 
-/// The coding to use for `accept` (`Accept-Encoding`): br before gzip, none with `q=0`.
-pub fn choose_coding(accept: &str) -> Option<Coding> {
-    Coding::negotiate(accept)
-}
-
 /// One byte range of a `size`-byte body, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Range {
@@ -362,7 +357,7 @@ pub fn asset_body_response(
     let coding = wants
         .accept_encoding
         .filter(|_| can_compress && (COMPRESS_MIN..=COMPRESS_MAX).contains(&size))
-        .and_then(choose_coding);
+        .and_then(Coding::negotiate);
     if let Some(coding) = coding {
         let compressed = cache.get_or_make(&entry.etag, coding, || {
             compress(&source.bytes(size)?, coding)
@@ -458,16 +453,6 @@ mod tests {
         assert_eq!(parse_range("bytes=0-1,4-5", 10), Range::Whole);
         assert_eq!(parse_range("items=0-1", 10), Range::Whole);
         assert_eq!(parse_range("bytes=3-1", 10), Range::Whole);
-    }
-
-    #[test]
-    fn codings_follow_accept_encoding_and_q_values() {
-        assert_eq!(choose_coding("gzip, deflate, br"), Some(Coding::Br));
-        assert_eq!(choose_coding("gzip"), Some(Coding::Gzip));
-        assert_eq!(choose_coding("br;q=0, gzip;q=0.5"), Some(Coding::Gzip));
-        assert_eq!(choose_coding("identity"), None);
-        assert_eq!(choose_coding("*"), Some(Coding::Br));
-        assert_eq!(choose_coding("*;q=0"), None);
     }
 
     #[test]

@@ -307,6 +307,16 @@ mod tests {
     }
 
     #[test]
+    fn codings_follow_accept_encoding_and_q_values() {
+        assert_eq!(Coding::negotiate("gzip, deflate, br"), Some(Coding::Br));
+        assert_eq!(Coding::negotiate("gzip"), Some(Coding::Gzip));
+        assert_eq!(Coding::negotiate("br;q=0, gzip;q=0.5"), Some(Coding::Gzip));
+        assert_eq!(Coding::negotiate("identity"), None);
+        assert_eq!(Coding::negotiate("*"), Some(Coding::Br));
+        assert_eq!(Coding::negotiate("*;q=0"), None);
+    }
+
+    #[test]
     fn headers_name_one_coding_or_none() {
         assert_eq!(Coding::from_header(" GZIP "), Some(Coding::Gzip));
         assert_eq!(Coding::from_header("x-gzip"), Some(Coding::Gzip));
