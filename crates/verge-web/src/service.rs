@@ -74,6 +74,33 @@ impl ServiceExtension {
             .cloned()
             .ok_or_else(|| Exception::throw_internal(ctx, "unknown service binding"))
     }
+
+    /// Delivers `event` to binding `b`'s entrypoint (`left` invocations left before the loop
+    /// limit) and settles the returned promise with `result` of its outcome; what the caller
+    /// lends the callee (its owner token) is taken back when the call ends.
+    fn call<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        b: &ServiceBinding,
+        left: u32,
+        event: Event,
+        result: fn(&Ctx<'js>, std::result::Result<Outcome, InvokeError>) -> Result<Array<'js>>,
+    ) -> Result<rquickjs::Promise<'js>> {
+        let token = lend_owner();
+        let entry = Entrypoint {
+            name: b.entrypoint.clone(),
+            props: b.props.clone(),
+            invocations_left: left,
+            owner: token,
+        };
+        let call = self.router.call(&b.service, entry, event);
+        let ctx2 = ctx.clone();
+        verge_js::promise::wrap_future(ctx, async move {
+            let outcome = call.await;
+            end_loan(token);
+            result(&ctx2, outcome)
+        })
+    }
 }
 
 /// Counts a service call as a subrequest of the calling invocation.
@@ -124,22 +151,12 @@ impl verge_js::Extension for ServiceExtension {
                         let left = invocations_left(&ctx, own.first().map(String::as_str))?;
                         req.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(EW_VIA));
                         req.headers.push((EW_VIA.to_string(), left.to_string()));
-                        let token = lend_owner();
-                        let entry = Entrypoint {
-                            name: b.entrypoint.clone(),
-                            props: b.props.clone(),
-                            invocations_left: left,
-                            owner: token,
-                        };
-                        Ok((me.router.call(&b.service, entry, Event::Fetch(req)), token))
+                        Ok((b, left, Event::Fetch(req)))
                     })();
-                    let ctx2 = ctx.clone();
                     match prepared {
-                        Ok((call, token)) => verge_js::promise::wrap_future(&ctx, async move {
-                            let outcome = call.await;
-                            end_loan(token);
-                            crate::remote::response_result(&ctx2, outcome)
-                        }),
+                        Ok((b, left, event)) => {
+                            me.call(&ctx, &b, left, event, crate::remote::response_result)
+                        }
                         Err(e) => verge_js::promise::rejected(&ctx, e),
                     }
                 },
@@ -166,26 +183,12 @@ impl verge_js::Extension for ServiceExtension {
                             ));
                         }
                         let left = invocations_left(&ctx, None)?;
-                        let token = lend_owner();
-                        let entry = Entrypoint {
-                            name: b.entrypoint.clone(),
-                            props: b.props.clone(),
-                            invocations_left: left,
-                            owner: token,
-                        };
-                        Ok((
-                            me.router
-                                .call(&b.service, entry, Event::Rpc { method, args }),
-                            token,
-                        ))
+                        Ok((b, left, Event::Rpc { method, args }))
                     })();
-                    let ctx2 = ctx.clone();
                     match prepared {
-                        Ok((call, token)) => verge_js::promise::wrap_future(&ctx, async move {
-                            let outcome = call.await;
-                            end_loan(token);
-                            crate::remote::value_result(&ctx2, outcome)
-                        }),
+                        Ok((b, left, event)) => {
+                            me.call(&ctx, &b, left, event, crate::remote::value_result)
+                        }
                         Err(e) => verge_js::promise::rejected(&ctx, e),
                     }
                 },
